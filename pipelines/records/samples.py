@@ -1,0 +1,222 @@
+"""Synthetic county bulk files: realistic shape and every quirk of SPEC §1.1.
+
+Deterministic for a seed. Volumes are SPEC's scaled by `docs_per_day`; the quirks
+sprinkled in: folios with/without dashes, lost leading zeros, empty and all-zero
+folios, `$1,234.50` money, empty consideration with deed doc tax, cp1252 names,
+CRLF files, trailing carets, short rows, a few bad dates and over-long rows, blank
+lines, and rows of the previous day re-sent. Lis pendens get civil cases and some
+are later cancelled (CLP); deeds are often followed by a mortgage.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+STREETS = ["NW 5TH ST", "SW 8TH ST", "BISCAYNE BLVD", "CORAL WAY", "NE 2ND AVE", "COLLINS AVE",
+           "SW 137TH AVE", "N KENDALL DR", "W FLAGLER ST", "NW 27TH AVE", "SUNSET DR", "BIRD RD"]
+CITIES = [("MIAMI", "33125"), ("MIAMI", "33135"), ("HIALEAH", "33012"), ("MIAMI BEACH", "33139"),
+          ("CORAL GABLES", "33134"), ("HOMESTEAD", "33030"), ("DORAL", "33178"), ("KENDALL", "33176")]
+FIRST = ["JOSÉ", "MARIA", "JOHN", "ANA", "LUIS", "CARMEN", "DAVID", "SOFÍA", "MICHAEL", "ROSA", "PEDRO"]
+LAST = ["GARCIA", "RODRIGUEZ", "MUÑOZ", "SMITH", "PEREZ", "GONZALEZ", "JOHNSON", "FERNÁNDEZ", "LOPEZ",
+        "O'BRIEN", "DIAZ", "BROWN"]
+BANKS = ["WELLS FARGO BANK NA", "BANK OF AMERICA NA", "JPMORGAN CHASE BANK", "CITY NATIONAL BANK OF FLORIDA"]
+# (doc_type, weight) — a day's mix of recorded documents.
+DOC_MIX = [("DEE", 14), ("WD", 5), ("QCD", 3), ("CTI", 1), ("MOR", 24), ("SMO", 14), ("LIS", 5),
+           ("JUD", 4), ("LIE", 4), ("FTL", 1), ("NTL", 1), ("PAD", 1), ("DCE", 1), ("DOM", 2), ("BAN", 1)]
+DAILY_FILES = ("OfficialRecords.exp", "Cases.exp", "Parties.exp", "Dockets.exp", "Docktext.exp")
+
+
+@dataclass
+class Parcel:
+    folio: str
+    address: str
+    city: str
+    zip: str
+    owner: str
+
+
+@dataclass
+class SampleState:
+    rng: random.Random
+    parcels: list[Parcel]
+    next_seq: int = 1
+    next_case: int = 1
+    open_lis: list[tuple[str, str]] = field(default_factory=list)  # (folio, case_number)
+    previous_rows: list[str] = field(default_factory=list)
+
+
+def business_days(start: date, end: date) -> list[date]:
+    days, d = [], start
+    while d <= end:
+        if d.weekday() < 5:
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(LAST)} {rng.choice(FIRST)}"
+
+
+def new_state(seed: int = 7, parcels: int = 2_000) -> SampleState:
+    rng = random.Random(seed)
+    pool = []
+    for i in range(parcels):
+        muni = rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 30, 30, 30, 32])
+        folio = f"{muni:02d}{rng.randrange(10**10):010d}{i % 10}"
+        city, zip_ = rng.choice(CITIES)
+        pool.append(Parcel(folio, f"{rng.randint(100, 29999)} {rng.choice(STREETS)}", city, zip_, _name(rng)))
+    return SampleState(rng=rng, parcels=pool)
+
+
+def _folio_variant(rng: random.Random, folio: str) -> str:
+    r = rng.random()
+    if r < 0.60:
+        return f"{folio[:2]}-{folio[2:6]}-{folio[6:9]}-{folio[9:]}"
+    if r < 0.85:
+        return folio
+    if r < 0.92:
+        return folio.lstrip("0") if folio.startswith("0") else folio  # a lost leading zero
+    if r < 0.97:
+        return ""
+    if r < 0.99:
+        return "0000000000000"
+    return "N/A"
+
+
+def _money(rng: random.Random, amount: float) -> str:
+    style = rng.random()
+    if style < 0.5:
+        return f"{amount:.2f}"
+    if style < 0.8:
+        return f"${amount:,.2f}"
+    return f"{amount:,.0f}"
+
+
+def _or_rows(state: SampleState, day: date, docs: int) -> list[str]:
+    rng = state.rng
+    rows: list[str] = []
+    types, weights = zip(*DOC_MIX)
+    for _ in range(docs):
+        doc_type = rng.choices(types, weights)[0]
+        parcel = rng.choice(state.parcels)
+        seq, state.next_seq = state.next_seq, state.next_seq + 1
+        consideration, doc_tax, case_num = "", "", ""
+        grantor, grantee = parcel.owner, _name(rng)
+        if doc_type in ("DEE", "WD", "QCD", "CTI"):
+            price = round(rng.uniform(150_000, 1_800_000), -2)
+            if doc_type == "QCD":
+                price = 10.0
+            if rng.random() < 0.15:  # consideration left empty: price implied by doc tax
+                doc_tax = _money(rng, round(price * 0.006, 2))
+            else:
+                consideration = _money(rng, price)
+            parcel.owner = grantee
+        elif doc_type in ("MOR", "SMO", "LIS", "JUD", "LIE", "FTL", "NTL"):
+            grantor, grantee = rng.choice(BANKS), parcel.owner
+            if doc_type in ("MOR", "JUD", "LIE", "FTL"):
+                consideration = _money(rng, round(rng.uniform(5_000, 900_000), -2))
+            if doc_type == "LIS":
+                case_num = f"{day.year}-{state.next_case:06d}-CA-01"
+                state.next_case += 1
+                state.open_lis.append((parcel.folio, case_num))
+        folio = _folio_variant(rng, parcel.folio)
+        with_address = rng.random() < 0.85
+        common = {
+            "rec_date": day.strftime("%Y%m%d"),
+            "rec_time": f"{rng.randint(8, 16):02d}{rng.randint(0, 59):02d}00",
+            "book": str(30000 + seq // 500), "page": str(seq % 500 + 1),
+            "doc_type": doc_type, "folio": folio, "consideration": consideration, "doc_tax": doc_tax,
+            "case_num": case_num,
+            "address": parcel.address if with_address else "",
+            "city": parcel.city if with_address else "", "zip": parcel.zip if with_address else "",
+        }
+        parties = [("D", grantor), ("R", grantee)]
+        if rng.random() < 0.2:
+            parties.append(("R", _name(rng)))
+        for i, (code, name) in enumerate(parties, start=1):
+            rows.append(_or_line(day.year, seq, common, i, code, name))
+    # Cancel some open lis pendens (a later CLP on the same folio).
+    for _ in range(max(1, docs // 100)):
+        if not state.open_lis:
+            break
+        folio, _case = state.open_lis.pop(rng.randrange(len(state.open_lis)))
+        seq, state.next_seq = state.next_seq, state.next_seq + 1
+        common = {"rec_date": day.strftime("%Y%m%d"), "rec_time": "120000", "book": "31000", "page": "1",
+                  "doc_type": "CLP", "folio": folio, "consideration": "", "doc_tax": "", "case_num": _case,
+                  "address": "", "city": "", "zip": ""}
+        rows.append(_or_line(day.year, seq, common, 1, "D", rng.choice(BANKS)))
+    return rows
+
+
+def _or_line(year: int, seq: int, c: dict, party_seq: int, code: str, name: str) -> str:
+    fields = [
+        str(year), str(seq), "", c["rec_date"], c["rec_time"], c["book"], c["page"], "OR", c["doc_type"], "2",
+        str(party_seq), code, name, "", "I", c["folio"], "LOT 1 BLK 2", "", "", "", "",
+        c["consideration"], "", c["doc_tax"], "", "", "", "", "", "", c["case_num"], "",
+        c["address"], c["city"], c["zip"],
+    ]
+    return "^".join(fields)
+
+
+def _civil_rows(state: SampleState, day: date, cases: int) -> dict[str, list[str]]:
+    rng = state.rng
+    out: dict[str, list[str]] = {"Cases.exp": [], "Parties.exp": [], "Dockets.exp": [], "Docktext.exp": []}
+    mdy = day.strftime("%m/%d/%Y")
+    recent = [c for _f, c in state.open_lis[-cases:]]
+    for i in range(cases):
+        number = recent[i] if i < len(recent) else f"{day.year}-{state.next_case + 50000 + i:06d}-CC-05"
+        case_id = number.replace("-", "")
+        out["Cases.exp"].append(f"{case_id}^{number}^{mdy}^{rng.choice(BANKS)} VS {_name(rng)}^CA^J{rng.randint(1, 40)}^"
+                                f"S{rng.randint(1, 9)}^{number}^^")
+        for seq, (ptype, pname) in enumerate([("PLAINTIFF", rng.choice(BANKS)), ("DEFENDANT", _name(rng))], 1):
+            city, zip_ = rng.choice(CITIES)
+            out["Parties.exp"].append(f"{case_id}^{seq}^{ptype}^{pname}^{rng.randint(100, 9999)} "
+                                      f"{rng.choice(STREETS)}^^{city}^FL^{zip_}^^")
+        for seq in range(1, 3):
+            out["Dockets.exp"].append(f"{case_id}^{seq}^{mdy}^{'CMPL' if seq == 1 else 'SUMM'}^"
+                                      f"{'COMPLAINT' if seq == 1 else 'SUMMONS ISSUED'}")
+            out["Docktext.exp"].append(f"{case_id}^{seq}^1^\"{'Complaint' if seq == 1 else 'Summons'}\" filed")
+    return out
+
+
+def generate_day(state: SampleState, day: date, docs: int = 300, bad_rows: bool = True) -> dict[str, bytes]:
+    """One business day's files, as bytes (cp1252)."""
+    rng = state.rng
+    rows = _or_rows(state, day, docs)
+    if state.previous_rows:  # re-sent rows from yesterday's file
+        rows += rng.sample(state.previous_rows, k=min(len(state.previous_rows), max(1, docs // 50)))
+    state.previous_rows = rows[: len(rows) // 2]
+    if bad_rows:
+        for _ in range(max(1, docs // 400)):
+            i = rng.randrange(len(rows))
+            parts = rows[i].split("^")
+            parts[3] = "2026-13-45"  # a bad date
+            rows.insert(i, "^".join(parts))
+        rows.append(rows[0] + "^EXTRA^FIELDS")  # longer than the layout
+    rows = [r + "^" if rng.random() < 0.1 else r for r in rows]  # trailing carets
+    files = {"OfficialRecords.exp": rows}
+    files.update(_civil_rows(state, day, max(2, docs // 60)))
+    out = {}
+    for name, lines in files.items():
+        if name == "OfficialRecords.exp" and rng.random() < 0.3:
+            lines = lines[:5] + [""] + lines[5:]  # a blank line
+        eol = "\r\n" if rng.random() < 0.5 else "\n"
+        out[name] = (eol.join(lines) + eol).encode("cp1252", errors="replace")
+    return out
+
+
+def write_daily(out_dir: Path, start: date, end: date, docs: int = 300, seed: int = 7,
+                parcels: int = 2_000) -> list[date]:
+    """Write `daily/YYYY-MM-DD/*.exp` for every business day in [start, end]."""
+    state = new_state(seed, parcels)
+    days = business_days(start, end)
+    for day in days:
+        folder = out_dir / "daily" / day.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in generate_day(state, day, docs).items():
+            (folder / name).write_bytes(data)
+    return days

@@ -1,0 +1,106 @@
+"""Every default number from SPEC.md, in one place, overridable by environment.
+
+Each field reads ``FOLIO_<FIELD_NAME_UPPER>`` when set. Nothing here is a secret:
+secrets (API keys, passwords inside URLs) are read from the environment by the
+resource that needs them and never stored on this object's repr or in logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, get_type_hints
+
+# Dagster run priority (`dagster/priority` tag; higher runs first). SPEC §5.
+PRIORITY = {"URGENT": 10, "HIGH": 5, "NORMAL": 0, "MEDIUM": -5, "LOW": -10}
+
+DEED_DOC_TYPES = ("DEE", "WD", "QCD", "CTI")
+# Deeds that make a new homeowner lead (QCD and CTI move title without a sale).
+SALE_DEED_DOC_TYPES = ("DEE", "WD")
+
+
+@dataclass(frozen=True)
+class RetryPolicySpec:
+    """A job family's retry budget: attempts in total and the fixed delay between them."""
+
+    max_attempts: int
+    delay_seconds: int
+    backoff: str = "fixed"  # fixed | exponential
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""  # empty: sqlite file under data_dir
+    source_url: str = ""  # empty: data_dir/source (local folder source)
+    timezone: str = "America/New_York"
+    daily_start_date: date = date(2026, 1, 1)
+
+    # Ingestion guarantees (SPEC §2)
+    quarantine_max_ratio: float = 0.01
+    doc_tax_per_100: float = 0.60  # deed doc tax implies price: tax / 0.60 * 100
+
+    # Lead rules (SPEC §2)
+    new_homeowner_window_days: int = 30
+    base_score_new_homeowner: int = 85
+    base_score_foreclosure: int = 90
+
+    # Bulk paths
+    sqlite_batch_rows: int = 5_000
+
+    # Schedules (SPEC §5): daily ingestion Mon–Fri 06:00, HIGH priority, 3 attempts fixed 5 min.
+    daily_cron: str = "0 6 * * 1-5"
+    daily_priority: str = "HIGH"
+    daily_retry: RetryPolicySpec = field(
+        default_factory=lambda: RetryPolicySpec(max_attempts=3, delay_seconds=300)
+    )
+    daily_max_runtime_seconds: int = 2 * 60 * 60
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'folio.db').resolve()}"
+
+    @property
+    def resolved_source_url(self) -> str:
+        return self.source_url or str((self.data_dir / "source").resolve())
+
+    @property
+    def landing_dir(self) -> Path:
+        return (self.data_dir / "landing").resolve()
+
+
+def _coerce(value: str, typ: Any) -> Any:
+    if typ is int:
+        return int(value)
+    if typ is float:
+        return float(value)
+    if typ is Path:
+        return Path(value)
+    if typ is date:
+        return date.fromisoformat(value)
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Settings with `FOLIO_*` environment overrides applied (simple fields only)."""
+    env = dict(os.environ if env is None else env)
+    hints = get_type_hints(Settings)
+    overrides: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        raw = env.get(f"FOLIO_{f.name.upper()}")
+        if raw is None or hints[f.name] is RetryPolicySpec:
+            continue
+        try:
+            overrides[f.name] = _coerce(raw, hints[f.name])
+        except ValueError as exc:
+            raise ValueError(f"FOLIO_{f.name.upper()}={raw!r} is not a valid {hints[f.name].__name__}") from exc
+    return Settings(**overrides)
+
+
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,179 @@
+"""The product schema as SQLAlchemy Core tables (migrated by Alembic, see migrations/).
+
+Staged tables are built from the *default* file layouts so the two cannot drift;
+a swapped-in layout must name columns these tables have (checked at load time).
+Staged rows and quarantine rows carry no surrogate id and no wall-clock column,
+so re-running a partition rewrites them byte for byte.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pipelines.records.layouts import DEFAULT_LAYOUTS_FILE, FileLayout, load_layouts
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_SQL_TYPES = {
+    "text": Text,
+    "int": BigInteger,
+    "money": Numeric(14, 2),
+    "folio": String(13),
+    "date_ymd": Date,
+    "date_mdy": Date,
+}
+
+# Columns computed at parse time, per file type (not in the county file).
+DERIVED_COLUMNS = {"official_records": [Column("cfn", String(20), nullable=False)]}
+STAGED_INDEXES = {
+    "official_records": [("folio", "rec_date"), ("doc_type", "folio"), ("cfn",)],
+    "cases": [("case_number",)],
+}
+
+
+def _staged_table(layout: FileLayout) -> Table:
+    cols = [
+        Column("partition_key", String(10), nullable=False),
+        Column("source_file", String(255), nullable=False),
+        Column("line_no", Integer, nullable=False),
+        Column("source_sha256", String(64), nullable=False),
+    ]
+    cols += [Column(c.name, _SQL_TYPES[c.type]) for c in layout.kept]
+    cols += [c.copy() for c in DERIVED_COLUMNS.get(layout.file_type, [])]
+    table = Table(
+        layout.table,
+        metadata,
+        *cols,
+        PrimaryKeyConstraint("partition_key", "source_file", "line_no"),
+    )
+    for idx in STAGED_INDEXES.get(layout.file_type, []):
+        Index(None, *(table.c[n] for n in idx))
+    return table
+
+
+STAGED_TABLES: dict[str, Table] = {
+    ft: _staged_table(layout) for ft, layout in load_layouts(str(DEFAULT_LAYOUTS_FILE)).items()
+}
+
+raw_files = Table(
+    "raw_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cadence", String(10), nullable=False),
+    Column("partition_key", String(10), nullable=False),
+    Column("file_type", String(40), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("landing_path", Text, nullable=False),
+    Column("source_uri", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("cadence", "partition_key", "file_type", "sha256"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("partition_key", String(10), nullable=False),
+    Column("file_type", String(40), nullable=False),
+    Column("source_file", String(255), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("raw_line", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    PrimaryKeyConstraint("partition_key", "source_file", "line_no"),
+)
+
+properties = Table(
+    "properties",
+    metadata,
+    Column("folio", String(13), primary_key=True),
+    Column("address", Text),
+    Column("city", Text),
+    Column("zip", String(10)),
+    Column("owner_name", Text),
+    Column("last_sale_date", Date),
+    Column("last_sale_price", Numeric(14, 2)),
+    Column("last_sale_cfn", String(20)),
+    Column("last_transaction_type", String(10)),
+    Column("last_transaction_date", Date),
+    Column("last_transaction_cfn", String(20)),
+    # Ranks "rec_date|cfn|partition" of the document that set each group of fields:
+    # a document replaces a group only when it ranks higher, so the merge result
+    # does not depend on file order or on how partitions are batched.
+    Column("transaction_rank", String(48)),
+    Column("sale_rank", String(48)),
+    Column("address_rank", String(48)),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+LEAD_STATUSES = ("new", "sent", "contacted", "dismissed", "expired")
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("folio", String(13), nullable=False),
+    Column("lead_type", String(20), nullable=False),
+    Column("product", String(1), nullable=False),
+    Column("base_score", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("priority", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("status_reason", Text),
+    Column("lead_date", Date, nullable=False),
+    Column("case_number", Text),
+    Column("contact_name", Text),
+    Column("contact_address", Text),
+    Column("source_asset", String(64), nullable=False),
+    Column("source_file", String(255), nullable=False),
+    Column("source_line", Integer, nullable=False),
+    Column("source_key", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("scored_at", DateTime(timezone=True)),
+    UniqueConstraint("lead_type", "folio", "source_key"),
+    Index(None, "status", "lead_type"),
+)
+
+data_ingestion_logs = Table(
+    "data_ingestion_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64)),
+    Column("cadence", String(10), nullable=False),
+    Column("partition_key", String(10), nullable=False),
+    Column("file_type", String(40), nullable=False),
+    Column("status", String(10), nullable=False),  # success | failed
+    Column("source_sha256", String(64)),
+    Column("rows_read", Integer),
+    Column("rows_staged", Integer),
+    Column("rows_quarantined", Integer),
+    Column("duplicates_collapsed", Integer),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("error", Text),
+    Index(None, "partition_key", "file_type"),
+)
