@@ -190,6 +190,7 @@ def generate_day(state: SampleState, day: date, docs: int = 300, bad_rows: bool 
     if state.previous_rows:  # re-sent rows from yesterday's file
         rows += rng.sample(state.previous_rows, k=min(len(state.previous_rows), max(1, docs // 50)))
     state.previous_rows = rows[: len(rows) // 2]
+    rows += rng.sample(rows, k=2)  # the same line twice in one file (collapsed, not quarantined)
     if bad_rows:
         for _ in range(max(1, docs // 400)):
             i = rng.randrange(len(rows))

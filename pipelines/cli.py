@@ -1,0 +1,236 @@
+"""`folio`: the operator's command line (demo, samples, run, backfill, db, status)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console()
+
+
+def _date(_ctx, _param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Folio: county records and listings → scored real-estate leads."""
+    # Dagster's beta/preview notices are for developers, not for the operator's terminal.
+    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
+
+
+# --- database -------------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """The product database (FOLIO_DATABASE_URL; SQLite under ./data by default)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations."""
+    from pipelines.settings import get_settings
+    from pipelines.store.db import redact
+    from pipelines.store.migrate import current, upgrade
+
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    console.print(f"database {redact(url)} at revision {current(url)}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the applied migration revision."""
+    from pipelines.settings import get_settings
+    from pipelines.store.migrate import current
+
+    console.print(current(get_settings().resolved_database_url) or "(none: run `folio db upgrade`)")
+
+
+# --- samples --------------------------------------------------------------------------------
+
+def last_business_day(today: date | None = None) -> date:
+    d = (today or date.today()) - timedelta(days=1)
+    while d.weekday() >= 5:
+        d -= timedelta(days=1)
+    return d
+
+
+@main.command()
+@click.option("--days", default=15, show_default=True, help="Business days of files to write.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--end", callback=_date, help="Last business day (default: the last complete one).")
+@click.option("--docs-per-day", default=300, show_default=True, help="Recorded documents per day.")
+@click.option("--seed", default=7, show_default=True)
+def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed: int) -> None:
+    """Write synthetic daily county files (daily/YYYY-MM-DD/*.exp) without running anything."""
+    from pipelines.records.samples import write_daily
+
+    written = _write_samples(out_dir, days, end, docs_per_day, seed, write_daily)
+    console.print(f"wrote {len(written)} business days ({written[0]}..{written[-1]}) under {out_dir}/daily")
+
+
+def _write_samples(out_dir, days, end, docs_per_day, seed, write_daily) -> list[date]:
+    if days < 1:
+        _fail("--days must be at least 1")
+    end = end or last_business_day()
+    start = end
+    for _ in range(days - 1):
+        start -= timedelta(days=1)
+        while start.weekday() >= 5:
+            start -= timedelta(days=1)
+    return write_daily(out_dir, start, end, docs=docs_per_day, seed=seed)
+
+
+# --- run / backfill -------------------------------------------------------------------------
+
+def _prepare(source: str | None) -> None:
+    if source:
+        if not Path(source).is_dir():
+            _fail(f"--source {source}: no such folder")
+        os.environ["FOLIO_SOURCE_URL"] = str(Path(source).resolve())
+    from pipelines.settings import get_settings
+    from pipelines.store.migrate import upgrade
+
+    upgrade(get_settings().resolved_database_url)
+
+
+def _launch(cadence: str, keys: list[str]) -> None:
+    from pipelines.instance import get_instance
+    from pipelines.runner import missing_files, run_partitions
+    from resources.file_source import FileSourceResource
+
+    source = FileSourceResource().client()
+    missing = missing_files(source, cadence, keys)
+    if missing:
+        _fail(f"{source.describe()} is missing files:\n  " + "\n  ".join(missing[:20]))
+    with console.status(f"running {cadence} ingestion for {keys[0]}..{keys[-1]}"):
+        outcome = run_partitions(get_instance(), cadence, keys)
+    if not outcome.success:
+        _fail(f"run {outcome.run_id} failed: {outcome.error}")
+    console.print(f"run {outcome.run_id} succeeded: {len(keys)} partition(s)")
+    _print_summary()
+
+
+def _cadence_keys(cadence: str, start: date, end: date) -> list[str]:
+    from pipelines.runner import PartitionError, partition_keys
+
+    try:
+        return partition_keys(cadence, start, end)
+    except PartitionError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("cadence", type=click.Choice(["daily"]))
+@click.option("--date", "day", required=True, callback=_date, help="The partition (a business day).")
+@click.option("--source", help="Folder holding daily/YYYY-MM-DD/ (default: FOLIO_SOURCE_URL or data/source).")
+def run(cadence: str, day: date, source: str | None) -> None:
+    """Materialise one partition: raw files → staged → properties → leads."""
+    _prepare(source)
+    keys = _cadence_keys(cadence, day, day)
+    if keys != [day.isoformat()]:
+        _fail(f"{day} is not a {cadence} partition (weekends are not business days)")
+    _launch(cadence, keys)
+
+
+@main.command()
+@click.argument("cadence", type=click.Choice(["daily"]))
+@click.option("--from", "start", required=True, callback=_date)
+@click.option("--to", "end", required=True, callback=_date)
+@click.option("--source", help="Folder holding daily/YYYY-MM-DD/.")
+def backfill(cadence: str, start: date, end: date, source: str | None) -> None:
+    """Materialise a range of partitions in one run (single-run backfill)."""
+    if end < start:
+        _fail("--to is before --from")
+    _prepare(source)
+    _launch(cadence, _cadence_keys(cadence, start, end))
+
+
+# --- status / demo --------------------------------------------------------------------------
+
+def _print_summary() -> None:
+    from pipelines.settings import get_settings
+    from pipelines.store.db import get_engine
+    from pipelines.summary import summarize
+
+    s = summarize(get_engine(get_settings().resolved_database_url))
+    t = Table(title="Folio", show_header=False)
+    t.add_row("partitions ingested", str(s["partitions"]))
+    t.add_row("rows read / staged", f"{s['rows_read']:,} / {s['rows_staged']:,}")
+    t.add_row("rows quarantined", f"{s['rows_quarantined']:,}")
+    t.add_row("exact duplicate rows collapsed", f"{s['duplicates_collapsed']:,}")
+    t.add_row("properties (with owner)", f"{s['properties']:,} ({s['properties_with_owner']:,})")
+    for lead_type, n in sorted(s["leads_by_type"].items()):
+        t.add_row(f"leads: {lead_type}", f"{n:,}")
+    for status, n in sorted(s["leads_by_status"].items()):
+        t.add_row(f"leads {status}", f"{n:,}")
+    for reason, n in s["top_quarantine_reasons"]:
+        t.add_row("quarantined because", f"{n} × {reason[:70]}")
+    console.print(t)
+
+
+@main.command()
+def status() -> None:
+    """Summarise what has been ingested (partitions, rows, properties, leads)."""
+    from pipelines.settings import get_settings
+    from pipelines.store.migrate import upgrade
+
+    upgrade(get_settings().resolved_database_url)
+    _print_summary()
+
+
+@main.command()
+@click.option("--days", default=15, show_default=True, help="Business days of sample files.")
+@click.option("--docs-per-day", default=300, show_default=True)
+def demo(days: int, docs_per_day: int) -> None:
+    """Generate sample county files and ingest them, day by day, on the embedded defaults."""
+    from pipelines.instance import get_instance
+    from pipelines.records.samples import write_daily
+    from pipelines.runner import run_partitions
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    source = Path(settings.resolved_source_url)
+    written = _write_samples(source, days, None, docs_per_day, 7, write_daily)
+    console.print(f"sample files: {len(written)} business days under {source}/daily")
+    _prepare(None)
+    instance = get_instance()
+    keys = _cadence_keys("daily", written[0], written[-1])
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("ingesting", total=len(keys))
+        for key in keys:
+            progress.update(task, description=f"ingesting {key}")
+            outcome = run_partitions(instance, "daily", [key])
+            if not outcome.success:
+                _fail(f"run {outcome.run_id} for {key} failed: {outcome.error}")
+            progress.advance(task)
+    _print_summary()
+    console.print(
+        f"\ndatabase: {settings.resolved_database_url}\n"
+        f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"
+    )
+    console.print(f"finished {datetime.now():%H:%M:%S}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Launching the ingestion job for a partition or a range, in-process, recorded in the instance.
+
+Used by the CLI. A range is one run (single-run backfill: the range tags), exactly
+as a backfill launched from the UI with the assets' single-run policy would be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from dagster import DagsterInstance
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from pipelines.partitions import PARTITIONS_BY_CADENCE
+from pipelines.records.layouts import layouts_for
+from pipelines.sources import FileSource, find
+
+JOBS_BY_CADENCE = {"daily": "daily_ingestion"}
+
+
+class PartitionError(ValueError):
+    """A partition the user asked for that does not exist or cannot run; says which and why."""
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    partition_keys: list[str]
+    error: str | None = None
+
+
+def partition_keys(cadence: str, start: date, end: date) -> list[str]:
+    pdef = PARTITIONS_BY_CADENCE[cadence]
+    now = datetime.now(timezone.utc)
+    keys = [k for k in pdef.get_partition_keys(current_time=now) if start.isoformat() <= k <= end.isoformat()]
+    if not keys:
+        first = pdef.get_first_partition_key()
+        last = pdef.get_last_partition_key(current_time=now)
+        raise PartitionError(
+            f"no complete {cadence} partition between {start} and {end}: partitions are business days "
+            f"from {first} to {last} (a day is complete once it has ended in the county's time zone)"
+        )
+    return keys
+
+
+def missing_files(source: FileSource, cadence: str, keys: list[str]) -> list[str]:
+    """`partition: file` for every expected file the source does not have (a pre-flight check,
+    so the CLI can say what is missing instead of waiting out the job's retries)."""
+    out = []
+    for key in keys:
+        files = source.list_files(cadence, key)
+        out += [f"{key}: {lay.file_name}" for lay in layouts_for(cadence) if find(files, lay.file_name) is None]
+    return out
+
+
+def _failure_messages(result) -> list[str]:
+    out = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            out.append(f"{event.step_key}: {event.step_failure_data.error.message.strip()}")
+        elif event.is_run_failure and not out:
+            out.append(event.message or "run failed")
+    return out
+
+
+def run_partitions(
+    instance: DagsterInstance, cadence: str, keys: list[str], log_level: str = "WARNING"
+) -> RunOutcome:
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def(JOBS_BY_CADENCE[cadence])
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if len(keys) == 1:
+        result = job.execute_in_process(
+            run_config=quiet, instance=instance, partition_key=keys[0], raise_on_error=False
+        )
+    else:
+        tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+        result = job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False)
+    error = None
+    if not result.success:
+        error = "; ".join(_failure_messages(result)) or "run failed"
+    return RunOutcome(result.run_id, result.success, keys, error)
