@@ -34,7 +34,10 @@ def _fail(message: str) -> None:
 def main() -> None:
     """Folio: county records and listings → scored real-estate leads."""
     # Dagster's beta/preview notices are for developers, not for the operator's terminal.
-    warnings.filterwarnings("ignore", category=UserWarning, module="dagster")
+    from dagster import BetaWarning, PreviewWarning, SupersessionWarning
+
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
 
 
 # --- database -------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Shared fixtures: isolated settings per test, SQLite and (when reachable) PostgreSQL databases.
+
+PostgreSQL tests skip with a reason on a machine without the server, and fail instead
+when FOLIO_REQUIRE_SERVICES=1 (as in CI), so a missing service can never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pipelines.store.db import get_engine
+from pipelines.store.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("FOLIO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+REQUIRE_SERVICES = os.environ.get("FOLIO_REQUIRE_SERVICES") == "1"
+
+for _name in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
+    import dagster
+
+    warnings.filterwarnings("ignore", category=getattr(dagster, _name))
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Every test gets its own data folder; no FOLIO_* from the developer's shell leaks in."""
+    for key in list(os.environ):
+        if key.startswith("FOLIO_") and key not in ("FOLIO_REQUIRE_SERVICES", "FOLIO_TEST_PG_URL"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("FOLIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    return tmp_path
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    reason = _pg_available()
+    if reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"FOLIO_REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    name = f"folio_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'folio.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request):
+    """The same test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
