@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, partition_loading_context
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipelines.partitions import PARTITIONS_BY_CADENCE
@@ -33,11 +33,10 @@ class RunOutcome:
 
 def partition_keys(cadence: str, start: date, end: date) -> list[str]:
     pdef = PARTITIONS_BY_CADENCE[cadence]
-    now = datetime.now(timezone.utc)
-    keys = [k for k in pdef.get_partition_keys(current_time=now) if start.isoformat() <= k <= end.isoformat()]
+    with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
+        keys = [k for k in pdef.get_partition_keys() if start.isoformat() <= k <= end.isoformat()]
+        first, last = pdef.get_first_partition_key(), pdef.get_last_partition_key()
     if not keys:
-        first = pdef.get_first_partition_key()
-        last = pdef.get_last_partition_key(current_time=now)
         raise PartitionError(
             f"no complete {cadence} partition between {start} and {end}: partitions are business days "
             f"from {first} to {last} (a day is complete once it has ended in the county's time zone)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, partition_loading_context, schedule
 
 from pipelines.jobs import daily_ingestion_job
 from pipelines.partitions import daily_partitions
@@ -18,7 +18,8 @@ _s = get_settings()
     description="Mon–Fri 06:00: ingest the last complete business day (Monday's tick takes Friday).",
 )
 def daily_ingestion_schedule(context: ScheduleEvaluationContext):
-    window = daily_partitions.get_last_partition_window(current_time=context.scheduled_execution_time)
+    with partition_loading_context(effective_dt=context.scheduled_execution_time):
+        window = daily_partitions.get_last_partition_window()
     if window is None:
         return SkipReason("no complete business-day partition yet (before the start date)")
     key = window.start.strftime("%Y-%m-%d")

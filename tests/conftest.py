@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import uuid
-import warnings
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,11 +17,6 @@ from pipelines.store.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("FOLIO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("FOLIO_REQUIRE_SERVICES") == "1"
-
-for _name in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
-    import dagster
-
-    warnings.filterwarnings("ignore", category=getattr(dagster, _name))
 
 
 @pytest.fixture(autouse=True)

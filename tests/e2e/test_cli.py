@@ -1,0 +1,82 @@
+"""The `folio` command line, as an operator runs it (subprocesses, embedded defaults)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, RunsFilter
+from sqlalchemy import func, select
+
+from pipelines.store.db import get_engine
+from pipelines.store.tables import STAGED_TABLES, leads, properties
+
+FOLIO = [sys.executable, "-m", "pipelines.cli"]
+
+
+def folio(*args, cwd: Path, timeout=300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([*FOLIO, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def samples(tmp_path):
+    out = tmp_path / "samples"
+    proc = folio("samples", "--days", "3", "--out", str(out), "--end", "2026-01-09", "--docs-per-day", "80",
+                 cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 3 business days (2026-01-07..2026-01-09)" in proc.stdout
+    return out
+
+
+def test_samples_writes_every_daily_file(samples):
+    for day in ("2026-01-07", "2026-01-08", "2026-01-09"):
+        names = sorted(p.name for p in (samples / "daily" / day).iterdir())
+        assert names == ["Cases.exp", "Dockets.exp", "Docktext.exp", "OfficialRecords.exp", "Parties.exp"]
+    assert not (samples / "daily" / "2026-01-10").exists()  # a Saturday
+
+
+def test_run_one_partition_then_backfill_a_range_in_one_run(samples, tmp_path):
+    proc = folio("run", "daily", "--date", "2026-01-08", "--source", str(samples), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "succeeded: 1 partition(s)" in proc.stdout and "partitions ingested" in proc.stdout
+    proc = folio("backfill", "daily", "--from", "2026-01-07", "--to", "2026-01-09", "--source", str(samples),
+                 cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "succeeded: 3 partition(s)" in proc.stdout
+    engine = get_engine(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
+    with engine.connect() as conn:
+        staged = STAGED_TABLES["official_records"]
+        parts = conn.execute(select(func.count(func.distinct(staged.c.partition_key)))).scalar_one()
+        assert parts == 3
+        assert conn.execute(select(func.count()).select_from(properties)).scalar_one() > 100
+        assert conn.execute(select(func.count()).select_from(leads)).scalar_one() > 10
+    instance = DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
+    runs = instance.get_runs(RunsFilter(job_name="daily_ingestion"))
+    assert len(runs) == 2  # the range was one run
+    assert runs[0].tags["dagster/asset_partition_range_start"] == "2026-01-07"
+    assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-01-09"
+    assert runs[1].tags["dagster/partition"] == "2026-01-08"
+
+
+def test_clear_errors_for_bad_requests(samples, tmp_path):
+    saturday = folio("run", "daily", "--date", "2026-01-10", "--source", str(samples), cwd=tmp_path)
+    assert saturday.returncode == 1 and "no complete daily partition between 2026-01-10" in saturday.stdout
+    bad = folio("run", "daily", "--date", "01/08/2026", cwd=tmp_path)
+    assert bad.returncode == 2 and "use YYYY-MM-DD" in bad.stderr
+    missing = folio("run", "daily", "--date", "2026-01-06", "--source", str(samples), cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "2026-01-06: OfficialRecords.exp" in missing.stdout and "Traceback" not in missing.stdout + missing.stderr
+    nosrc = folio("run", "daily", "--date", "2026-01-08", "--source", str(tmp_path / "nope"), cwd=tmp_path)
+    assert nosrc.returncode == 1 and "no such folder" in nosrc.stdout
+
+
+def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
+    proc = folio("demo", "--days", "3", "--docs-per-day", "60", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "partitions ingested" in out and "│ 3 " in out
+    assert "leads: new_homeowner" in out and "leads: foreclosure" in out
+    assert "rows quarantined" in out
+    assert (tmp_path / "data" / "folio.db").exists()
