@@ -43,7 +43,7 @@ def decode(data: bytes) -> tuple[str, int]:
 def _lines(text: str) -> pl.DataFrame:
     if text.endswith("\n"):  # the final newline ends the last line; it does not start a blank one
         text = text[:-1]
-    lines = pl.Series("raw_line", [text]).str.split("\n").explode()
+    lines = pl.Series("raw_line", text.split("\n"), dtype=pl.String)  # faster than polars' explode here
     df = lines.to_frame().with_row_index("line_no", offset=1)
     return df.with_columns(
         pl.col("line_no").cast(pl.Int64), pl.col("raw_line").str.strip_suffix("\r")
@@ -69,37 +69,36 @@ def parse_bytes(data: bytes, layout: FileLayout, source_file: str) -> ParseResul
             f"{source_file}: line {line}: NUL byte — this is a binary file, not a {layout.file_name} export"
         )
     text, replaced = decode(data)
-    df = _lines(text)
-    blank = df.filter(pl.col("raw_line").str.strip_chars() == "")
-    df = df.filter(pl.col("raw_line").str.strip_chars() != "")
-
     width = layout.width
-    fields = pl.col("raw_line").str.split("^")
-    df = df.with_columns(fields.alias("_f"), fields.list.len().alias("_n"))
-    trailing = (pl.col("_n") == width + 1) & (pl.col("_f").list.last() == "")
-    too_long = (pl.col("_n") > width) & ~trailing
-    df = df.with_columns(
+    carets = pl.col("raw_line").str.count_matches("^", literal=True)
+    trailing = (carets == width) & pl.col("raw_line").str.ends_with("^")
+    too_long = (carets >= width) & ~trailing
+    lf = _lines(text).lazy().filter(pl.col("raw_line").str.strip_chars() != "")
+    lf = lf.with_columns(
         pl.when(too_long)
-        .then(pl.format("{} fields, layout {} has {}", pl.col("_n"), pl.lit(layout.file_type), pl.lit(width)))
-        .alias("_long")
+        .then(pl.format("{} fields, layout {} has {}", carets + 1, pl.lit(layout.file_type), pl.lit(width)))
+        .alias("_long"),
+        # split_exact drops whatever lies past the layout's width (a trailing caret, or the
+        # extra fields of a long row, which is quarantined above).
+        pl.col("raw_line").str.split_exact("^", width - 1).alias("_f"),
     )
-
     raw: dict[str, pl.Expr] = {}
     for i, col in enumerate(layout.columns):
-        if col.skip:
-            continue
-        v = pl.col("_f").list.get(i, null_on_oob=True).str.strip_chars(" ")
-        raw[col.name] = pl.when(v != "").then(v)
-    df = df.with_columns([e.alias(f"_raw_{n}") for n, e in raw.items()])
+        if not col.skip:
+            v = pl.col("_f").struct.field(f"field_{i}").str.strip_chars(" ")
+            raw[col.name] = pl.when(v != "").then(v)
+    lf = lf.with_columns([e.alias(f"_raw_{n}") for n, e in raw.items()]).drop("_f")
     raw = {n: pl.col(f"_raw_{n}") for n in raw}
-    parsed = {c.name: PARSERS[c.type](raw[c.name]).cast(POLARS_TYPES[c.type]) for c in layout.kept}
-    df = df.with_columns([e.alias(n) for n, e in parsed.items()])
-    df = df.with_columns(
-        pl.coalesce(pl.col("_long"), _reasons(layout, raw, {n: pl.col(n) for n in parsed})).alias("_reason")
-    ).with_columns(pl.when(pl.col("_reason") != "").then(pl.col("_reason")).alias("_reason"))
+    lf = lf.with_columns(
+        [PARSERS[c.type](raw[c.name]).cast(POLARS_TYPES[c.type]).alias(c.name) for c in layout.kept]
+    )
+    reason = pl.coalesce(pl.col("_long"), _reasons(layout, raw, {c.name: pl.col(c.name) for c in layout.kept}))
+    df = lf.with_columns(pl.when(reason != "").then(reason).alias("_reason")).collect()
+    blank_lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1) - df.height
 
-    bad = df.filter(pl.col("_reason").is_not_null())
-    good = df.filter(pl.col("_reason").is_null())
+    is_bad = pl.col("_reason").is_not_null()
+    bad = df.filter(is_bad).select("line_no", "raw_line", "_reason", "_long")
+    good = df.filter(~is_bad)
     if df.height and bad.height == df.height and bad["_long"].null_count() == 0:
         first = bad.row(0, named=True)
         raise FileUnreadableError(
@@ -134,7 +133,7 @@ def parse_bytes(data: bytes, layout: FileLayout, source_file: str) -> ParseResul
         rows=good,
         quarantine=quarantine,
         lines_read=df.height,
-        blank_lines=blank.height,
+        blank_lines=blank_lines,
         duplicates_collapsed=collapsed,
         replaced_bytes=replaced,
     )

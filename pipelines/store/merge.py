@@ -38,28 +38,43 @@ def _set_clause() -> str:
     return ",\n    ".join(sets) + ",\n    updated_at = excluded.updated_at\nWHERE " + changed
 
 
+def _latest(expr: str, window: str, when: str) -> str:
+    """`expr` of the highest-ranked document matching `when` (NULL when none does)."""
+    return f"FIRST_VALUE(CASE WHEN {when} THEN {expr} END) OVER {window}"
+
+
+_DEED = "doc_type IN :deed_types"
+_ADDR = "address IS NOT NULL"
+
 MERGE_SQL = f"""
 WITH {DOCUMENTS_CTE},
-ranked AS (
-    SELECT documents.*,
-           ROW_NUMBER() OVER (PARTITION BY folio ORDER BY rnk DESC) AS any_r,
-           CASE WHEN doc_type IN :deed_types
-                THEN ROW_NUMBER() OVER (PARTITION BY folio, doc_type IN :deed_types ORDER BY rnk DESC) END AS deed_r,
-           CASE WHEN address IS NOT NULL
-                THEN ROW_NUMBER() OVER (PARTITION BY folio, address IS NOT NULL ORDER BY rnk DESC) END AS addr_r
+latest AS (
+    SELECT folio,
+           ROW_NUMBER() OVER any_w AS any_r,
+           doc_type, rec_date, cfn, rnk,
+           {_latest("grantee", "deed_w", _DEED)} AS owner_name,
+           {_latest("rec_date", "deed_w", _DEED)} AS last_sale_date,
+           {_latest("price", "deed_w", _DEED)} AS last_sale_price,
+           {_latest("cfn", "deed_w", _DEED)} AS last_sale_cfn,
+           {_latest("rnk", "deed_w", _DEED)} AS sale_rank,
+           {_latest("address", "addr_w", _ADDR)} AS address,
+           {_latest("city", "addr_w", _ADDR)} AS city,
+           {_latest("zip", "addr_w", _ADDR)} AS zip,
+           {_latest("rnk", "addr_w", _ADDR)} AS address_rank
     FROM documents
+    WINDOW any_w AS (PARTITION BY folio ORDER BY rnk DESC),
+           deed_w AS (PARTITION BY folio ORDER BY CASE WHEN {_DEED} THEN rnk END DESC NULLS LAST),
+           addr_w AS (PARTITION BY folio ORDER BY CASE WHEN {_ADDR} THEN rnk END DESC NULLS LAST)
 )
 INSERT INTO properties (
     folio, last_transaction_type, last_transaction_date, last_transaction_cfn, transaction_rank,
     owner_name, last_sale_date, last_sale_price, last_sale_cfn, sale_rank,
     address, city, zip, address_rank, first_seen_at, updated_at)
-SELECT a.folio, a.doc_type, a.rec_date, a.cfn, a.rnk,
-       d.grantee, d.rec_date, d.price, d.cfn, d.rnk,
-       ad.address, ad.city, ad.zip, ad.rnk, :now, :now
-FROM ranked a
-LEFT JOIN ranked d ON d.folio = a.folio AND d.deed_r = 1
-LEFT JOIN ranked ad ON ad.folio = a.folio AND ad.addr_r = 1
-WHERE a.any_r = 1
+SELECT folio, doc_type, rec_date, cfn, rnk,
+       owner_name, last_sale_date, last_sale_price, last_sale_cfn, sale_rank,
+       address, city, zip, address_rank, :now, :now
+FROM latest
+WHERE any_r = 1
 ON CONFLICT (folio) DO UPDATE SET
     {_set_clause()}
 """

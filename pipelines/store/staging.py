@@ -26,13 +26,35 @@ class StageCounts:
 
 
 def derive_columns(layout: FileLayout, rows: pl.DataFrame) -> pl.DataFrame:
-    """Columns we compute from the file's own, e.g. the document key `cfn`."""
+    """Columns we compute from the file's own (see DERIVED_COLUMNS in tables.py)."""
     if layout.file_type == "official_records":
-        # Zero-padded so that text order is numeric order (used to rank documents).
-        return rows.with_columns(
-            pl.format("{}-{}", pl.col("cfn_year"), pl.col("cfn_seq").cast(pl.String).str.zfill(7)).alias("cfn")
-        )
+        return _document_columns(rows)
     return rows
+
+
+def _document_columns(rows: pl.DataFrame) -> pl.DataFrame:
+    """`cfn` (zero-padded so text order is numeric order), and per (cfn, folio) in the file:
+    `document_head` on its lowest party_seq row, which carries the document, and `grantee`,
+    its first party-code-R name. Computed once here so the merge and the lead rules read
+    documents with a filter instead of re-sorting every party row."""
+    doc = ["cfn", "folio"]
+    rows = rows.with_columns(
+        pl.format("{}-{}", pl.col("cfn_year"), pl.col("cfn_seq").cast(pl.String).str.zfill(7)).alias("cfn")
+    )
+    by_party = rows.sort("party_seq", "line_no")
+    heads = by_party.group_by(doc, maintain_order=True).agg(pl.col("line_no").first().alias("_head"))
+    grantees = (
+        by_party.filter((pl.col("party_code") == "R") & pl.col("first_party").is_not_null())
+        .group_by(doc, maintain_order=True)
+        .agg(pl.col("first_party").first().alias("grantee"))
+    )
+    return (
+        rows.join(heads, on=doc, how="left", nulls_equal=True)
+        .join(grantees, on=doc, how="left", nulls_equal=True)
+        .with_columns((pl.col("line_no") == pl.col("_head")).alias("document_head"))
+        .drop("_head")
+        .sort("line_no")
+    )
 
 
 def stage_partition(

@@ -148,6 +148,6 @@ def test_duplicate_key_check_detects_duplicates(sqlite_url, tmp_path):
     assert _duplicate_keys(engine, layout, [DAY]) == 0
     with engine.begin() as conn:  # the same key from a second file in the partition
         conn.execute(text("INSERT INTO staged_official_records SELECT partition_key, 'other.exp', line_no, "
-                          "source_sha256, " + ", ".join(c.name for c in layout.kept) + ", cfn "
+                          "source_sha256, " + ", ".join(c.name for c in layout.kept) + ", cfn, document_head, grantee "
                           "FROM staged_official_records WHERE line_no = 1"))
     assert _duplicate_keys(engine, layout, [DAY]) == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 07:48:49.105865
+Create Date: 2026-11-24 08:15:13.590948
 """
 
 from alembic import op
@@ -124,7 +124,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('partition_key', 'source_file', 'line_no', name=op.f('pk_staged_cases'))
     )
     with op.batch_alter_table('staged_cases', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_staged_cases_case_number'), ['case_number'], unique=False)
+        batch_op.create_index('ix_staged_cases_case_number', ['case_number'], unique=False)
 
     op.create_table('staged_dockets',
     sa.Column('partition_key', sa.String(length=10), nullable=False),
@@ -190,12 +190,12 @@ def upgrade() -> None:
     sa.Column('city', sa.Text(), nullable=True),
     sa.Column('zip', sa.Text(), nullable=True),
     sa.Column('cfn', sa.String(length=20), nullable=False),
+    sa.Column('document_head', sa.Boolean(), nullable=False),
+    sa.Column('grantee', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('partition_key', 'source_file', 'line_no', name=op.f('pk_staged_official_records'))
     )
     with op.batch_alter_table('staged_official_records', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_staged_official_records_cfn'), ['cfn'], unique=False)
-        batch_op.create_index(batch_op.f('ix_staged_official_records_doc_type_folio'), ['doc_type', 'folio'], unique=False)
-        batch_op.create_index(batch_op.f('ix_staged_official_records_folio_rec_date'), ['folio', 'rec_date'], unique=False)
+        batch_op.create_index('ix_staged_official_records_folio_partial', ['folio'], unique=False, postgresql_where=sa.text("doc_type = 'CLP'"), sqlite_where=sa.text("doc_type = 'CLP'"))
 
     op.create_table('staged_parties',
     sa.Column('partition_key', sa.String(length=10), nullable=False),
@@ -220,15 +220,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('staged_parties')
     with op.batch_alter_table('staged_official_records', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_staged_official_records_folio_rec_date'))
-        batch_op.drop_index(batch_op.f('ix_staged_official_records_doc_type_folio'))
-        batch_op.drop_index(batch_op.f('ix_staged_official_records_cfn'))
+        batch_op.drop_index('ix_staged_official_records_folio_partial', postgresql_where=sa.text("doc_type = 'CLP'"), sqlite_where=sa.text("doc_type = 'CLP'"))
 
     op.drop_table('staged_official_records')
     op.drop_table('staged_docktext')
     op.drop_table('staged_dockets')
     with op.batch_alter_table('staged_cases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_staged_cases_case_number'))
+        batch_op.drop_index('ix_staged_cases_case_number')
 
     op.drop_table('staged_cases')
     op.drop_table('raw_files')
