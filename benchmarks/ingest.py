@@ -87,7 +87,8 @@ def floor(path: Path, url: str) -> float:
         c.exec_driver_sql(FLOOR_DDL)
     t0 = time.perf_counter()
     df = pl.read_csv(path, separator="^", has_header=False, quote_char=None, encoding="utf8-lossy",
-                     infer_schema=False, truncate_ragged_lines=True, new_columns=COLS, columns=list(range(len(COLS))))
+                     infer_schema=False, truncate_ragged_lines=True)
+    df = df.select(df.columns[: len(COLS)]).rename(dict(zip(df.columns, COLS)))
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False)
     buf.seek(0)

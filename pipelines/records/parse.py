@@ -9,7 +9,7 @@ quarantined. Each quarantined row keeps file, line number, raw line and reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -31,7 +31,6 @@ class ParseResult:
     blank_lines: int = 0
     duplicates_collapsed: int = 0
     replaced_bytes: int = 0
-    stats: dict = field(default_factory=dict)
 
 
 def decode(data: bytes) -> tuple[str, int]:
@@ -93,47 +92,49 @@ def parse_bytes(data: bytes, layout: FileLayout, source_file: str) -> ParseResul
         [PARSERS[c.type](raw[c.name]).cast(POLARS_TYPES[c.type]).alias(c.name) for c in layout.kept]
     )
     reason = pl.coalesce(pl.col("_long"), _reasons(layout, raw, {c.name: pl.col(c.name) for c in layout.kept}))
-    df = lf.with_columns(pl.when(reason != "").then(reason).alias("_reason")).collect()
-    blank_lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1) - df.height
-
-    is_bad = pl.col("_reason").is_not_null()
-    bad = df.filter(is_bad).select("line_no", "raw_line", "_reason", "_long")
-    good = df.filter(~is_bad)
-    if df.height and bad.height == df.height and bad["_long"].null_count() == 0:
-        first = bad.row(0, named=True)
+    names = [c.name for c in layout.kept]
+    # One lazy plan, collected once (polars shares the common part): only the columns each
+    # output needs are carried through its filters.
+    lf = lf.with_columns(pl.when(reason != "").then(reason).alias("_reason"))
+    # Among parseable rows, the first line of each key wins. A later line with the same key
+    # is a re-sent copy when its text is the same (a trailing caret aside): collapsed; when
+    # it differs, it is a conflict: quarantined. (Comparing per key is much cheaper than
+    # hashing every line, and duplicates are rare.)
+    key = list(layout.key)
+    norm = pl.col("raw_line").str.strip_suffix("^")
+    good = lf.filter(pl.col("_reason").is_null()).with_columns(
+        pl.col("line_no").first().over(key).alias("_first"),
+        (norm == norm.first().over(key)).alias("_same"),
+    )
+    later = pl.col("line_no") != pl.col("_first")
+    rows_q = good.filter(~later).select("line_no", *names)
+    conflicts_q = good.filter(later & ~pl.col("_same")).select(
+        "line_no",
+        "raw_line",
+        pl.format("duplicate key {} with different content (first seen on line {})",
+                  pl.lit("/".join(layout.key)), pl.col("_first")).alias("reason"),
+    )
+    repeats_q = good.select((later & pl.col("_same")).sum().alias("repeats"))
+    bad_q = lf.filter(pl.col("_reason").is_not_null()).select("line_no", "raw_line", pl.col("_reason").alias("reason"))
+    stats_q = lf.select(
+        pl.len().alias("lines"),
+        (pl.col("_long").is_not_null()).sum().alias("long"),
+        pl.col("line_no").filter(pl.col("_long").is_not_null()).first().alias("first_long"),
+        pl.col("_long").drop_nulls().first().alias("first_long_reason"),
+    )
+    rows, conflicts, bad, stats, repeats = pl.collect_all([rows_q, conflicts_q, bad_q, stats_q, repeats_q])
+    st = stats.row(0, named=True)
+    if st["lines"] and st["long"] == st["lines"]:
         raise FileUnreadableError(
-            f"{source_file}: line {first['line_no']}: {first['_long']} — every line has the wrong "
+            f"{source_file}: line {st['first_long']}: {st['first_long_reason']} — every line has the wrong "
             f"number of fields; is this the right file or layout?"
         )
-
-    names = [c.name for c in layout.kept]
-    good = good.select("line_no", *names)
-    before = good.height
-    good = good.unique(subset=names, keep="first", maintain_order=True)
-    collapsed = before - good.height
-    first_line = pl.col("line_no").min().over(list(layout.key))
-    conflicts = good.filter(pl.col("line_no") != first_line)
-    good = good.filter(pl.col("line_no") == first_line)
-    if conflicts.height:
-        firsts = good.select(*layout.key, pl.col("line_no").alias("_first"))
-        conflicts = conflicts.join(firsts, on=list(layout.key), how="left", nulls_equal=True)
-        conflict_rows = df.join(conflicts.select("line_no", "_first"), on="line_no").select(
-            "line_no",
-            "raw_line",
-            pl.format("duplicate key {} with different content (first seen on line {})",
-                      pl.lit("/".join(layout.key)), pl.col("_first")).alias("reason"),
-        )
-    else:
-        conflict_rows = pl.DataFrame(schema=QUARANTINE_SCHEMA)
-
-    quarantine = pl.concat(
-        [bad.select("line_no", "raw_line", pl.col("_reason").alias("reason")), conflict_rows]
-    ).sort("line_no")
+    blank_lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1) - st["lines"]
     return ParseResult(
-        rows=good,
-        quarantine=quarantine,
-        lines_read=df.height,
+        rows=rows.sort("line_no"),
+        quarantine=pl.concat([bad, conflicts]).sort("line_no"),
+        lines_read=st["lines"],
         blank_lines=blank_lines,
-        duplicates_collapsed=collapsed,
+        duplicates_collapsed=repeats.item(),
         replaced_bytes=replaced,
     )
