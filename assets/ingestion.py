@@ -16,7 +16,6 @@ from dagster import (
     BackfillPolicy,
     Failure,
     MaterializeResult,
-    MetadataValue,
     asset,
 )
 from sqlalchemy import func, select
@@ -27,10 +26,14 @@ from pipelines.partitions import PARTITIONS_BY_CADENCE
 from pipelines.records.layouts import FileLayout, layouts_for
 from pipelines.records.parse import FileUnreadableError
 from pipelines.settings import get_settings
+from pipelines.sources import SourceError, TransientSourceError
 from pipelines.store.staging import LayoutTableMismatch
 from pipelines.store.tables import STAGED_TABLES
 from resources.database import FolioDatabase
-from resources.file_source import FileSourceResource
+from resources.file_source import ArchiveResource, FileSourceResource
+
+# Run tag that makes staging rewrite partitions whose file is unchanged (e.g. after a layout fix).
+FORCE_RESTAGE_TAG = "folio/force_restage"
 
 
 def _raw_asset(layout: FileLayout) -> AssetsDefinition:
@@ -47,22 +50,32 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
         description=f"`{layout.file_name}` fetched from the file source, hashed (sha256) and landed; "
                     f"recorded in `raw_files`.",
     )
-    def _raw(context: AssetExecutionContext, database: FolioDatabase, file_source: FileSourceResource):
-        engine, source = database.engine(), file_source.client()
+    def _raw(context: AssetExecutionContext, database: FolioDatabase, file_source: FileSourceResource,
+             archive: ArchiveResource):
+        engine, source, store = database.engine(), file_source.client(), archive.store()
         rows, missing = [], []
         for pk in context.partition_keys:
-            landed = fetch_file(engine, source, layout, pk, file_source.landing_path())
+            try:
+                landed = fetch_file(engine, source, layout, pk, file_source.landing_path(), store)
+            except TransientSourceError:
+                raise  # the job's retry policy gets another go
+            except SourceError as exc:
+                # Refused host key or login, a bad zip: retrying will not help.
+                raise Failure(description=str(exc), allow_retries=False) from exc
             if landed is None or landed.size_bytes == 0:
                 missing.append(pk)
                 rows.append({"partition": pk, "file": None if landed is None else landed.file_name,
-                             "bytes": 0, "sha256": None, "resent": None})
+                             "bytes": 0, "sha256": None, "resent": None, "seconds": None})
                 continue
             rows.append({"partition": pk, "file": landed.file_name, "bytes": landed.size_bytes,
-                         "sha256": landed.sha256, "resent": landed.already_known})
+                         "sha256": landed.sha256, "resent": landed.already_known,
+                         "seconds": round(landed.download_seconds, 3)})
         table = pl.DataFrame(rows)
         metadata = {
             "partitions": partition_label(context.partition_keys),
             "source": source.describe(),
+            "archive": store.describe(),
+            "download_seconds": float(table["seconds"].fill_null(0).sum()),
             "files_landed": len(rows) - len(missing),
             "bytes": int(table["bytes"].sum()),
             "resent_identical": int(table["resent"].fill_null(False).sum()),
@@ -112,12 +125,13 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         description=f"`{layout.file_name}` parsed into `{layout.table}` (partition-scoped delete+insert in one "
                     f"transaction); bad rows go to `quarantine` with file, line and reason.",
     )
-    def _staged(context: AssetExecutionContext, database: FolioDatabase):
-        engine = database.engine()
+    def _staged(context: AssetExecutionContext, database: FolioDatabase, archive: ArchiveResource):
+        engine, store = database.engine(), archive.store()
+        force = context.run.tags.get(FORCE_RESTAGE_TAG) == "true"
         reports = []
         for pk in context.partition_keys:
             try:
-                reports.append(stage_file(engine, layout, pk, run_id=context.run_id))
+                reports.append(stage_file(engine, layout, pk, store, run_id=context.run_id, force=force))
             except (FileUnreadableError, LayoutTableMismatch, MissingRawFileError) as exc:
                 # Retrying cannot fix the file or the layout: fail once, with the reason.
                 raise Failure(description=str(exc), allow_retries=False) from exc
@@ -126,18 +140,19 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         ratio = quarantined / (staged + quarantined) if staged + quarantined else 0.0
         over = [r.partition_key for r in reports if r.quarantine_ratio > max_ratio]
         dups = _duplicate_keys(engine, layout, context.partition_keys)
-        reasons = pl.concat([r.parsed.quarantine.head(5) for r in reports]) if reports else pl.DataFrame()
+        reasons = pl.concat([r.quarantine_head for r in reports], how="diagonal_relaxed")
         return MaterializeResult(
             metadata={
                 "partitions": partition_label(context.partition_keys),
-                "rows_read": sum(r.parsed.lines_read for r in reports),
+                "rows_read": sum(r.lines_read for r in reports),
+                "partitions_unchanged": sum(not r.restaged for r in reports),
                 "rows_staged": staged,
                 "rows_quarantined": quarantined,
-                "duplicates_collapsed": sum(r.parsed.duplicates_collapsed for r in reports),
-                "undecodable_bytes": sum(r.parsed.replaced_bytes for r in reports),
+                "duplicates_collapsed": sum(r.duplicates_collapsed for r in reports),
+                "undecodable_bytes": sum(r.replaced_bytes for r in reports),
                 "quarantine_ratio": round(ratio, 5),
                 "seconds": round(sum(r.seconds for r in reports), 3),
-                "preview": markdown_table(reports[-1].preview) if reports else MetadataValue.md("_none_"),
+                "preview": markdown_table(reports[-1].preview),
                 "quarantined_rows": markdown_table(reasons, max_rows=10),
             },
             check_results=[

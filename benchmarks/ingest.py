@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pipelines.archive import LocalArchive  # noqa: E402
 from pipelines.ingest import fetch_file, stage_file  # noqa: E402
 from pipelines.leads.rules import generate_leads  # noqa: E402
 from pipelines.records.layouts import get_layout  # noqa: E402
@@ -106,9 +107,10 @@ def folio(path: Path, url: str, source_root: Path) -> tuple[float, dict]:
     engine = get_engine(url)
     with tempfile.TemporaryDirectory() as landing:
         t0 = time.perf_counter()
-        fetch_file(engine, LocalFolderSource(source_root), LAYOUT, DAY.isoformat(), Path(landing))
+        archive = LocalArchive(Path(landing) / "archive")
+        fetch_file(engine, LocalFolderSource(source_root), LAYOUT, DAY.isoformat(), Path(landing), archive)
         t1 = time.perf_counter()
-        report = stage_file(engine, LAYOUT, DAY.isoformat())
+        report = stage_file(engine, LAYOUT, DAY.isoformat(), archive)
         t2 = time.perf_counter()
         with engine.begin() as conn:
             merged = merge_properties(conn, [DAY.isoformat()])

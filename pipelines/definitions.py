@@ -8,11 +8,11 @@ from assets.properties import properties
 from pipelines.jobs import daily_ingestion_job
 from pipelines.schedules import daily_ingestion_schedule
 from resources.database import FolioDatabase
-from resources.file_source import FileSourceResource
+from resources.file_source import ArchiveResource, FileSourceResource
 
 defs = Definitions(
     assets=[*daily_ingestion_assets, properties, leads],
     jobs=[daily_ingestion_job],
     schedules=[daily_ingestion_schedule],
-    resources={"database": FolioDatabase(), "file_source": FileSourceResource()},
+    resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource()},
 )

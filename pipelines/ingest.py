@@ -1,23 +1,27 @@
-"""One partition's ingestion steps as plain functions: fetch+land, parse+stage, merge, leads.
+"""One partition's ingestion steps as plain functions: fetch+land+archive, parse+stage.
 
 The Dagster assets are thin wrappers over these; the CLI, tests and benchmarks call
-them too. Every stage writes a `data_ingestion_logs` row, failures included.
+them too. Every staging writes a `data_ingestion_logs` row, failures included.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from pipelines.archive import ArchiveStore, archive_key
 from pipelines.landing import LandedFile, land, latest_raw_file, record_raw_file, sha256_file
 from pipelines.records.layouts import FileLayout
-from pipelines.records.parse import ParseResult, parse_bytes
-from pipelines.sources import FileSource, find
+from pipelines.records.parse import parse_bytes
+from pipelines.sources import FileSource, SourceFile, SourceFileMissing, find
+from pipelines.sources.zips import extract_member, find_member, safe_members
 from pipelines.store.staging import StageCounts, stage_partition
 from pipelines.store.tables import data_ingestion_logs
 
@@ -33,9 +37,13 @@ class StageReport:
     source_file: str
     sha256: str
     counts: StageCounts
-    parsed: ParseResult
     seconds: float
-    preview: pl.DataFrame = field(repr=False, default=None)
+    restaged: bool = True  # False: the same file was already staged, nothing rewritten
+    lines_read: int = 0
+    duplicates_collapsed: int = 0
+    replaced_bytes: int = 0
+    preview: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+    quarantine_head: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
 
     @property
     def quarantine_ratio(self) -> float:
@@ -43,25 +51,54 @@ class StageReport:
         return self.counts.quarantined / total if total else 0.0
 
 
-def fetch_file(
-    engine: Engine, source: FileSource, layout: FileLayout, partition_key: str, landing_dir: Path
-) -> LandedFile | None:
-    """Land the partition's file of this type; None when the source does not have it."""
-    found = find(source.list_files(layout.cadence, partition_key), layout.file_name)
-    if found is None:
-        return None
-    path, digest, size = land(lambda tmp: source.fetch(found, tmp), landing_dir, found.name)
-    return record_raw_file(
-        engine,
-        cadence=layout.cadence,
-        partition_key=partition_key,
-        file_type=layout.file_type,
-        file_name=found.relative_path,
-        landing_path=path,
-        sha256=digest,
-        size_bytes=size,
-        source_uri=found.uri,
-    )
+@dataclass(frozen=True)
+class Located:
+    relative_path: str
+    uri: str
+    fetch: Callable[[Path], object]
+
+
+def _locate(source: FileSource, files: list[SourceFile], file_name: str, scratch: Path) -> Located | None:
+    """The file itself, else a member of a zip in the same folder (checked before use)."""
+    found = find(files, file_name)
+    if found is not None:
+        return Located(found.relative_path, found.uri, lambda tmp: source.fetch(found, tmp))
+    for z in (f for f in files if f.name.lower().endswith(".zip")):
+        local = source.fetch(z, scratch / z.name)
+        member = find_member(safe_members(local, z.relative_path), file_name)
+        if member is not None:
+            return Located(f"{z.relative_path}!{member}", f"{z.uri}!{member}",
+                           lambda tmp, local=local, member=member: extract_member(local, member, tmp))
+    return None
+
+
+def fetch_file(engine: Engine, source: FileSource, layout: FileLayout, partition_key: str, landing_dir: Path,
+               archive: ArchiveStore) -> LandedFile | None:
+    """Land and archive the partition's file of this type; None when the source lacks it."""
+    files = source.list_files(layout.cadence, partition_key)
+    with tempfile.TemporaryDirectory(dir=_mkdir(landing_dir), prefix=".zips-") as scratch:
+        located = _locate(source, files, layout.file_name, Path(scratch))
+        if located is None:
+            return None
+        t0 = time.perf_counter()
+        try:
+            path, digest, size = land(located.fetch, landing_dir, Path(located.relative_path).name)
+        except SourceFileMissing:  # listed, then gone before we could fetch it
+            return None
+        seconds = time.perf_counter() - t0
+    key = archive_key(layout.cadence, partition_key, digest, path.name)
+    archive_uri = archive.put(path, key)
+    path.unlink(missing_ok=True)  # landing is a waiting room: the archive keeps the file
+    landed = record_raw_file(engine, cadence=layout.cadence, partition_key=partition_key,
+                             file_type=layout.file_type, file_name=located.relative_path, landing_path=path,
+                             sha256=digest, size_bytes=size, source_uri=located.uri, archive_uri=archive_uri)
+    landed.download_seconds = seconds
+    return landed
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 
 def _log(engine: Engine, **row) -> None:
@@ -69,31 +106,58 @@ def _log(engine: Engine, **row) -> None:
         conn.execute(data_ingestion_logs.insert().values(**row))
 
 
-def stage_file(engine: Engine, layout: FileLayout, partition_key: str, run_id: str | None = None) -> StageReport:
-    """Parse the partition's latest landed file and replace its staged rows (one transaction)."""
+def _last_staged_sha(engine: Engine, layout: FileLayout, partition_key: str) -> str | None:
+    log = data_ingestion_logs.c
+    q = (select(log.source_sha256)
+         .where(log.cadence == layout.cadence, log.partition_key == partition_key,
+                log.file_type == layout.file_type, log.status.in_(("success", "unchanged")))
+         .order_by(log.id.desc()).limit(1))
+    with engine.connect() as conn:
+        return conn.execute(q).scalar()
+
+
+def _read_raw(raw: dict, archive: ArchiveStore, scratch: Path) -> bytes:
+    """The landed bytes, from the archive, checked against their recorded sha256."""
+    name = Path(raw["landing_path"]).name
+    path = archive.get(archive_key(raw["cadence"], raw["partition_key"], raw["sha256"], name), scratch / name)
+    digest, _ = sha256_file(path)
+    if digest != raw["sha256"]:
+        raise RuntimeError(f"archived {raw['file_name']} no longer matches its sha256 {raw['sha256']}")
+    return path.read_bytes()
+
+
+def stage_file(engine: Engine, layout: FileLayout, partition_key: str, archive: ArchiveStore,
+               run_id: str | None = None, force: bool = False) -> StageReport:
+    """Parse the partition's latest landed file and replace its staged rows (one transaction).
+    A file already staged for this partition (same sha256) is not re-staged unless `force`."""
     started, t0 = datetime.now(timezone.utc), time.perf_counter()
     log = dict(run_id=run_id, cadence=layout.cadence, partition_key=partition_key, file_type=layout.file_type)
     raw = latest_raw_file(engine, layout.cadence, partition_key, layout.file_type)
+
+    def finish(status: str, **extra) -> None:
+        _log(engine, **log, status=status, source_sha256=raw and raw["sha256"], started_at=started,
+             finished_at=datetime.now(timezone.utc), duration_ms=int((time.perf_counter() - t0) * 1000), **extra)
+
     try:
         if raw is None:
             raise MissingRawFileError(
                 f"no {layout.file_name} has been landed for {layout.cadence} partition {partition_key}; "
                 f"materialise raw_{layout.file_type} first"
             )
-        digest, _ = sha256_file(Path(raw["landing_path"]))
-        if digest != raw["sha256"]:
-            raise RuntimeError(f"landed file {raw['landing_path']} no longer matches its sha256 {raw['sha256']}")
-        parsed = parse_bytes(Path(raw["landing_path"]).read_bytes(), layout, raw["file_name"])
+        if not force and _last_staged_sha(engine, layout, partition_key) == raw["sha256"]:
+            finish("unchanged")
+            return StageReport(layout.file_type, partition_key, raw["file_name"], raw["sha256"],
+                               StageCounts(0, 0), time.perf_counter() - t0, restaged=False)
+        with tempfile.TemporaryDirectory() as scratch:
+            data = _read_raw(raw, archive, Path(scratch))
+        parsed = parse_bytes(data, layout, raw["file_name"])
         counts = stage_partition(engine, layout, partition_key, raw["file_name"], raw["sha256"], parsed)
     except Exception as exc:
-        _log(engine, **log, status="failed", source_sha256=raw and raw["sha256"], started_at=started,
-             finished_at=datetime.now(timezone.utc), duration_ms=int((time.perf_counter() - t0) * 1000),
-             error=f"{type(exc).__name__}: {exc}")
+        finish("failed", error=f"{type(exc).__name__}: {exc}")
         raise
-    seconds = time.perf_counter() - t0
-    _log(engine, **log, status="success", source_sha256=raw["sha256"], rows_read=parsed.lines_read,
-         rows_staged=counts.staged, rows_quarantined=counts.quarantined,
-         duplicates_collapsed=parsed.duplicates_collapsed, started_at=started,
-         finished_at=datetime.now(timezone.utc), duration_ms=int(seconds * 1000))
-    return StageReport(layout.file_type, partition_key, raw["file_name"], raw["sha256"], counts, parsed, seconds,
-                       preview=parsed.rows.head(5))
+    finish("success", rows_read=parsed.lines_read, rows_staged=counts.staged, rows_quarantined=counts.quarantined,
+           duplicates_collapsed=parsed.duplicates_collapsed)
+    return StageReport(layout.file_type, partition_key, raw["file_name"], raw["sha256"], counts,
+                       time.perf_counter() - t0, lines_read=parsed.lines_read,
+                       duplicates_collapsed=parsed.duplicates_collapsed, replaced_bytes=parsed.replaced_bytes,
+                       preview=parsed.rows.head(5), quarantine_head=parsed.quarantine.head(5))

@@ -1,7 +1,9 @@
-"""The landing area: every fetched file stored under its content hash, recorded in raw_files.
+"""The landing area: every fetched file hashed on arrival and recorded in raw_files.
 
-`landing/<sha256[:2]>/<sha256>/<name>`: the same bytes land once however often the
-county re-sends them; a different file for the same partition gets its own hash.
+Downloads go to a temporary name and are renamed to `landing/<sha256[:2]>/<sha256>/<name>`
+only once complete, so a fetch that dies half-way leaves nothing landed. The same bytes
+re-sent are recognised by their hash; a different file for the same partition becomes
+the partition's latest file (and the old one stays archived).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from pipelines.store.tables import raw_files
-from pipelines.store.upsert import insert_ignore
+from pipelines.store.upsert import upsert
 
 CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
+@dataclass
 class LandedFile:
     file_type: str
     file_name: str  # relative path in the source tree, e.g. daily/2026-01-05/OfficialRecords.exp
@@ -31,6 +33,7 @@ class LandedFile:
     landing_path: Path
     source_uri: str
     already_known: bool  # the same bytes were landed for this partition before
+    download_seconds: float = 0.0
 
 
 def sha256_file(path: Path) -> tuple[str, int]:
@@ -71,7 +74,11 @@ def record_raw_file(
     sha256: str,
     size_bytes: int,
     source_uri: str,
+    archive_uri: str | None = None,
 ) -> LandedFile:
+    latest = latest_raw_file(engine, cadence, partition_key, file_type)
+    if latest is not None and latest["sha256"] == sha256:  # the same file again: nothing changes
+        return LandedFile(file_type, file_name, sha256, size_bytes, landing_path, source_uri, True)
     row = {
         "cadence": cadence,
         "partition_key": partition_key,
@@ -81,11 +88,14 @@ def record_raw_file(
         "size_bytes": size_bytes,
         "landing_path": str(landing_path),
         "source_uri": source_uri,
+        "archive_uri": archive_uri,
         "fetched_at": datetime.now(timezone.utc),
     }
+    # An older file coming back (A, then B, then A again) becomes the latest once more.
     with engine.begin() as conn:
-        inserted = insert_ignore(conn, raw_files, [row], ["cadence", "partition_key", "file_type", "sha256"])
-    return LandedFile(file_type, file_name, sha256, size_bytes, landing_path, source_uri, not inserted)
+        upsert(conn, raw_files, [row], ["cadence", "partition_key", "file_type", "sha256"],
+               update=["fetched_at", "file_name", "source_uri"])
+    return LandedFile(file_type, file_name, sha256, size_bytes, landing_path, source_uri, False)
 
 
 def latest_raw_file(engine: Engine, cadence: str, partition_key: str, file_type: str) -> dict | None:
@@ -98,7 +108,7 @@ def latest_raw_file(engine: Engine, cadence: str, partition_key: str, file_type:
             raw_files.c.partition_key == partition_key,
             raw_files.c.file_type == file_type,
         )
-        .order_by(raw_files.c.id.desc())
+        .order_by(raw_files.c.fetched_at.desc(), raw_files.c.id.desc())
         .limit(1)
     )
     with engine.connect() as conn:

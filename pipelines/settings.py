@@ -36,6 +36,7 @@ class Settings:
     data_dir: Path = Path("data")
     database_url: str = ""  # empty: sqlite file under data_dir
     source_url: str = ""  # empty: data_dir/source (local folder source)
+    archive_url: str = ""  # empty: data_dir/archive (local folder); or s3://bucket/prefix
     timezone: str = "America/New_York"
     daily_start_date: date = date(2026, 1, 1)
 
@@ -68,6 +69,10 @@ class Settings:
     @property
     def resolved_source_url(self) -> str:
         return self.source_url or str((self.data_dir / "source").resolve())
+
+    @property
+    def resolved_archive_url(self) -> str:
+        return self.archive_url or str((self.data_dir / "archive").resolve())
 
     @property
     def landing_dir(self) -> Path:

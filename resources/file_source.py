@@ -6,22 +6,31 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from pipelines.archive import ArchiveStore, open_archive
 from pipelines.settings import get_settings
-from pipelines.sources import FileSource, LocalFolderSource
+from pipelines.sources import FileSource, open_source
 
 
 class FileSourceResource(ConfigurableResource):
     """`url`: a folder path (the embedded default; empty means FOLIO_SOURCE_URL or
-    data/source). Remote schemes plug in here behind the same FileSource interface."""
+    data/source), `sftp://user@host:port/root` or an https URL template. Credentials are
+    read from the environment by the source itself, never from this config."""
 
     url: str = ""
     landing_dir: str = ""
 
     def client(self) -> FileSource:
-        url = self.url or get_settings().resolved_source_url
-        if "://" in url and not url.startswith("file://"):
-            raise ValueError(f"file source scheme of {url.split('://')[0]!r} is not supported yet; use a folder path")
-        return LocalFolderSource(url.removeprefix("file://"))
+        return open_source(self.url or get_settings().resolved_source_url)
 
     def landing_path(self) -> Path:
         return Path(self.landing_dir) if self.landing_dir else get_settings().landing_dir
+
+
+class ArchiveResource(ConfigurableResource):
+    """Where every landed file is kept: a folder (default data/archive) or `s3://bucket/prefix`
+    (endpoint FOLIO_S3_ENDPOINT_URL, credentials from the AWS_* environment variables)."""
+
+    url: str = ""
+
+    def store(self) -> ArchiveStore:
+        return open_archive(self.url or get_settings().resolved_archive_url)

@@ -80,3 +80,19 @@ def sqlite_url(tmp_path):
 def db_url(request):
     """The same test on SQLite and on PostgreSQL."""
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    """A real OpenSSH server on a free loopback port (skips, or fails under
+    FOLIO_REQUIRE_SERVICES=1, when sshd is not installed)."""
+    from tests.servers import SSHD, Sshd
+
+    if SSHD is None:
+        reason = "OpenSSH sshd is not installed (apt-get install openssh-server)"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"FOLIO_REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+    server = Sshd(tmp_path / "sshd").start()
+    yield server
+    server.stop()

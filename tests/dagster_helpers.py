@@ -12,18 +12,20 @@ from pipelines.definitions import defs
 from pipelines.store.db import get_engine
 from pipelines.store.tables import metadata
 from resources.database import FolioDatabase
-from resources.file_source import FileSourceResource
+from resources.file_source import ArchiveResource, FileSourceResource
 
 DAILY_ASSETS = list(defs.assets)  # the whole daily graph: raw → staged → properties → leads
 
 
-def run_daily(db_url: str, source: Path, keys: list[str], landing: Path, instance=None, raise_on_error=True):
+def run_daily(db_url: str, source, keys: list[str], landing: Path, instance=None, raise_on_error=True,
+              tags: dict | None = None):
     resources = {
         "database": FolioDatabase(url=db_url),
         "file_source": FileSourceResource(url=str(source), landing_dir=str(landing)),
+        "archive": ArchiveResource(url=str(landing.parent / "archive")),
     }
-    kwargs = {"partition_key": keys[0]} if len(keys) == 1 else {
-        "tags": {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}}
+    kwargs = {"partition_key": keys[0], "tags": dict(tags or {})} if len(keys) == 1 else {
+        "tags": {**(tags or {}), ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}}
     return materialize(DAILY_ASSETS, resources=resources, instance=instance or DagsterInstance.ephemeral(),
                        raise_on_error=raise_on_error, **kwargs)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from pipelines.archive import LocalArchive
 from pipelines.ingest import fetch_file, stage_file
 from pipelines.leads.rules import generate_leads
 from pipelines.records.layouts import layouts_for
@@ -20,10 +21,11 @@ LEAD_COLUMNS = [c for c in leads.c.keys() if c not in ("id", "created_at", "scor
 
 def stage(url: str, root: Path, keys: list[str], landing: Path) -> None:
     engine, source = get_engine(url), LocalFolderSource(root)
+    archive = LocalArchive(landing.parent / "archive")
     for key in keys:
         for layout in layouts_for("daily"):
-            fetch_file(engine, source, layout, key, landing)
-            stage_file(engine, layout, key)
+            fetch_file(engine, source, layout, key, landing, archive)
+            stage_file(engine, layout, key, archive)
 
 
 def merge_and_lead(url: str, batches: list[list[str]]) -> None:

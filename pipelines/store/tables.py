@@ -99,6 +99,7 @@ raw_files = Table(
     Column("size_bytes", BigInteger, nullable=False),
     Column("landing_path", Text, nullable=False),
     Column("source_uri", Text, nullable=False),
+    Column("archive_uri", Text),  # where the archived copy lives (added in 0002)
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("cadence", "partition_key", "file_type", "sha256"),
 )

@@ -10,9 +10,10 @@ def _insert(conn: Connection, table: Table):
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
-def insert_ignore(conn: Connection, table: Table, rows: list[dict], conflict_cols: list[str]) -> int:
-    """Insert rows, skipping those whose conflict key exists; returns rows inserted."""
+def upsert(conn: Connection, table: Table, rows: list[dict], conflict_cols: list[str], update: list[str]) -> None:
+    """Insert rows; where the conflict key exists, overwrite the `update` columns."""
     if not rows:
-        return 0
-    stmt = _insert(conn, table).on_conflict_do_nothing(index_elements=conflict_cols)
-    return conn.execute(stmt, rows).rowcount
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(index_elements=conflict_cols, set_={c: stmt.excluded[c] for c in update})
+    conn.execute(stmt, rows)

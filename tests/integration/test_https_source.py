@@ -1,0 +1,92 @@
+"""HTTPS source against a real local HTTP server: 200, 404, 500 then 200, a body cut
+mid-stream, and the auth key kept out of every log, URI and metadata."""
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from pipelines.archive import LocalArchive
+from pipelines.ingest import fetch_file, stage_file
+from pipelines.records.layouts import get_layout
+from pipelines.sources import SourceFileMissing, TransientSourceError
+from pipelines.sources.https import HttpsSource
+from pipelines.store.db import get_engine
+from pipelines.store.tables import STAGED_TABLES, raw_files
+from tests.builders import doc
+from tests.dagster_helpers import materializations, run_daily
+from tests.servers import FileServer
+
+OR = get_layout("official_records")
+DAY = "2026-01-05"
+BODY = ("\n".join(doc(1, "20260105", "DEE", "3040120010010", consideration_1="1")) + "\n").encode()
+SECRET = "s3cr3t-key-123"
+
+
+@pytest.fixture
+def server():
+    with FileServer() as srv:
+        srv.files[f"/bulk/daily/{DAY}/OfficialRecords.exp"] = BODY
+        yield srv
+
+
+def source(server) -> HttpsSource:
+    return HttpsSource(server.url + "/bulk/{cadence}/{partition}/{name}", retry_delay=0.01)
+
+
+def test_200_lands_the_file_and_sends_the_key_as_a_parameter(server, sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLIO_SOURCE_AUTH_KEY", SECRET)
+    landed = fetch_file(get_engine(sqlite_url), source(server), OR, DAY, tmp_path / "landing",
+                        LocalArchive(tmp_path / "archive"))
+    assert landed.size_bytes == len(BODY) and landed.file_name == f"daily/{DAY}/OfficialRecords.exp"
+    assert server.requests[-1][1] == {"authKey": [SECRET]}
+    assert SECRET not in landed.source_uri
+
+
+def test_404_is_missing_with_the_url_in_the_message(server, tmp_path):
+    src = source(server)
+    missing = next(f for f in src.list_files("daily", DAY) if f.name == "Cases.exp")
+    with pytest.raises(SourceFileMissing, match=r"daily/2026-01-05/Cases.exp: not found at http://127.0.0.1:\d+/bulk"):
+        src.fetch(missing, tmp_path / "x")
+
+
+def test_500_then_200_is_retried(server, tmp_path):
+    server.script[f"/bulk/daily/{DAY}/OfficialRecords.exp"] = ["500", "500"]
+    src = source(server)
+    f = next(f for f in src.list_files("daily", DAY) if f.name == "OfficialRecords.exp")
+    assert src.fetch(f, tmp_path / "x").read_bytes() == BODY
+    assert len(server.requests) == 3
+
+
+def test_truncated_body_lands_nothing_then_the_retry_succeeds(server, sqlite_url, tmp_path):
+    path = f"/bulk/daily/{DAY}/OfficialRecords.exp"
+    engine, archive, landing = get_engine(sqlite_url), LocalArchive(tmp_path / "archive"), tmp_path / "landing"
+    server.script[path] = ["truncate"] * 3  # every in-step attempt is cut mid-body
+    with pytest.raises(TransientSourceError, match="RemoteProtocolError|truncated"):
+        fetch_file(engine, source(server), OR, DAY, landing, archive)
+    assert [p for p in landing.rglob("*") if p.is_file()] == []  # no half file landed
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(raw_files)).scalar_one() == 0
+    server.script[path] = ["truncate"]  # the next run: cut once, then whole
+    landed = fetch_file(engine, source(server), OR, DAY, landing, archive)
+    assert landed.size_bytes == len(BODY)
+    report = stage_file(engine, OR, DAY, archive)
+    assert report.counts.staged == 2
+
+
+def test_auth_key_never_in_logs_or_metadata(server, sqlite_url, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("FOLIO_SOURCE_AUTH_KEY", SECRET)
+    for name, body in (("Cases.exp", b"C1^2026-1\n"), ("Parties.exp", b"C1^1\n"), ("Dockets.exp", b"C1^1\n"),
+                       ("Docktext.exp", b"C1^1^1^x\n")):
+        server.files[f"/bulk/daily/{DAY}/{name}"] = body
+    server.script[f"/bulk/daily/{DAY}/Cases.exp"] = ["500"]
+    caplog.set_level(logging.DEBUG)
+    result = run_daily(sqlite_url, server.url + "/bulk/{cadence}/{partition}/{name}", [DAY], tmp_path / "landing")
+    assert result.success
+    everything = repr([materializations(result, a) for a in ("raw_official_records", "raw_cases", "staged_cases")])
+    everything += caplog.text + repr([e.message for e in result.all_events])
+    with get_engine(sqlite_url).connect() as conn:
+        everything += repr(conn.execute(select(raw_files)).all())
+        assert conn.execute(select(func.count()).select_from(STAGED_TABLES["cases"])).scalar_one() == 1
+    assert SECRET not in everything
+    assert "http://127.0.0.1" in everything  # the URIs are there, without the key
