@@ -107,9 +107,12 @@ def _write_samples(out_dir, days, end, docs_per_day, seed, write_daily) -> list[
 
 def _prepare(source: str | None) -> None:
     if source:
-        if not Path(source).is_dir():
+        if "://" in source:  # sftp://user@host/root or an https URL template
+            os.environ["FOLIO_SOURCE_URL"] = source
+        elif not Path(source).is_dir():
             _fail(f"--source {source}: no such folder")
-        os.environ["FOLIO_SOURCE_URL"] = str(Path(source).resolve())
+        else:
+            os.environ["FOLIO_SOURCE_URL"] = str(Path(source).resolve())
     from pipelines.settings import get_settings
     from pipelines.store.migrate import upgrade
 
@@ -145,7 +148,8 @@ def _cadence_keys(cadence: str, start: date, end: date) -> list[str]:
 @main.command()
 @click.argument("cadence", type=click.Choice(["daily"]))
 @click.option("--date", "day", required=True, callback=_date, help="The partition (a business day).")
-@click.option("--source", help="Folder holding daily/YYYY-MM-DD/ (default: FOLIO_SOURCE_URL or data/source).")
+@click.option("--source", help="Folder holding daily/YYYY-MM-DD/, sftp://user@host:port/root or an https URL "
+                               "template (default: FOLIO_SOURCE_URL or data/source).")
 def run(cadence: str, day: date, source: str | None) -> None:
     """Materialise one partition: raw files → staged → properties → leads."""
     _prepare(source)

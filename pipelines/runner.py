@@ -50,6 +50,8 @@ def missing_files(source: FileSource, cadence: str, keys: list[str]) -> list[str
     out = []
     for key in keys:
         files = source.list_files(cadence, key)
+        if any(f.name.lower().endswith(".zip") for f in files):
+            continue  # members of a zip are only known once it is fetched: let the run look
         out += [f"{key}: {lay.file_name}" for lay in layouts_for(cadence) if find(files, lay.file_name) is None]
     return out
 

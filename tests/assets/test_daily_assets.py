@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from assets.ingestion import FORCE_RESTAGE_TAG
 from pipelines.records.samples import write_daily
 from pipelines.store.db import get_engine
 from pipelines.store.tables import STAGED_TABLES, data_ingestion_logs, quarantine
@@ -65,10 +66,16 @@ def test_rerunning_a_partition_leaves_every_table_identical(db_url, tmp_path):
     _partition(tmp_path / "src")
     run_daily(db_url, tmp_path / "src", [DAY], tmp_path / "landing")
     before = dump_tables(db_url)
-    run_daily(db_url, tmp_path / "src", [DAY], tmp_path / "landing")
+    plain = run_daily(db_url, tmp_path / "src", [DAY], tmp_path / "landing")  # same files: not re-staged
+    assert materializations(plain, "staged_official_records")["partitions_unchanged"] == 1
+    assert dump_tables(db_url) == before
+    # Forced: every partition deleted and inserted again, with the same result.
+    forced = run_daily(db_url, tmp_path / "src", [DAY], tmp_path / "landing", tags={FORCE_RESTAGE_TAG: "true"})
+    assert materializations(forced, "staged_official_records")["partitions_unchanged"] == 0
     assert dump_tables(db_url) == before
     with get_engine(db_url).connect() as conn:
-        assert conn.execute(select(func.count()).select_from(data_ingestion_logs)).scalar_one() == 10
+        statuses = conn.execute(select(data_ingestion_logs.c.status)).scalars().all()
+    assert sorted(statuses) == ["success"] * 10 + ["unchanged"] * 5
 
 
 def test_order_and_batching_give_the_same_properties_and_leads(sqlite_url, tmp_path):
