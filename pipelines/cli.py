@@ -122,10 +122,14 @@ def _prepare(source: str | None) -> None:
 def _launch(cadence: str, keys: list[str]) -> None:
     from pipelines.instance import get_instance
     from pipelines.runner import missing_files, run_partitions
+    from pipelines.sources import SourceError
     from resources.file_source import FileSourceResource
 
-    source = FileSourceResource().client()
-    missing = missing_files(source, cadence, keys)
+    try:
+        source = FileSourceResource().client()
+        missing = missing_files(source, cadence, keys)
+    except (SourceError, ValueError) as exc:  # refused host key, bad URL...: say so, no traceback
+        _fail(str(exc))
     if missing:
         _fail(f"{source.describe()} is missing files:\n  " + "\n  ".join(missing[:20]))
     with console.status(f"running {cadence} ingestion for {keys[0]}..{keys[-1]}"):
