@@ -97,11 +97,12 @@ def parse_bytes(data: bytes, layout: FileLayout, source_file: str) -> ParseResul
     # output needs are carried through its filters.
     lf = lf.with_columns(pl.when(reason != "").then(reason).alias("_reason"))
     # Among parseable rows, the first line of each key wins. A later line with the same key
-    # is a re-sent copy when its text is the same (a trailing caret aside): collapsed; when
+    # is a re-sent copy when its text is the same (trailing carets aside): collapsed; when
     # it differs, it is a conflict: quarantined. (Comparing per key is much cheaper than
-    # hashing every line, and duplicates are rare.)
+    # hashing every line, and duplicates are rare.) Trailing carets are all stripped: empty
+    # trailing fields, a trailing caret and a short row all mean the same NULLs.
     key = list(layout.key)
-    norm = pl.col("raw_line").str.strip_suffix("^")
+    norm = pl.col("raw_line").str.strip_chars_end("^")
     good = lf.filter(pl.col("_reason").is_null()).with_columns(
         pl.col("line_no").first().over(key).alias("_first"),
         (norm == norm.first().over(key)).alias("_same"),

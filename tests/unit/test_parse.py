@@ -141,6 +141,13 @@ def test_exact_duplicates_collapse_and_conflicting_keys_are_quarantined():
     }]
 
 
+def test_copies_differing_only_in_trailing_carets_collapse():
+    row = or_line(cfn_seq=1, first_party="A")  # its last fields are empty: it already ends in "^"
+    assert row.endswith("^")
+    r = parse(f"{row}\n{row}^\n{row.rstrip('^')}\n".encode())
+    assert (r.rows["line_no"].to_list(), r.duplicates_collapsed, r.quarantine.height) == ([1], 2, 0)
+
+
 def test_wrong_column_count_everywhere_fails_naming_file_and_line():
     data = ("^".join(["x"] * 40) + "\n").encode() * 3
     with pytest.raises(FileUnreadableError, match=r"OfficialRecords.exp: line 1: 40 fields"):
