@@ -48,6 +48,28 @@ class Settings:
     new_homeowner_window_days: int = 30
     base_score_new_homeowner: int = 85
     base_score_foreclosure: int = 90
+    base_score_probate: int = 88
+    base_score_eviction: int = 75
+    base_score_lien: int = 70
+    base_score_judgment: int = 65
+    lead_expiry_days: int = 180
+
+    # Nightly lead scoring (SPEC §2)
+    freshness_grace_days: int = 7
+    freshness_days_per_point: int = 3
+    freshness_max_decay: int = 30
+    equity_high_ratio: float = 0.50  # +10
+    equity_mid_ratio: float = 0.30  # +5
+    engagement_open_points: int = 2
+    engagement_open_max: int = 6
+    engagement_click_points: int = 5
+    engagement_click_max: int = 10
+    absentee_bonus: int = 10
+    home_state: str = "FL"
+
+    # Cleanup (SPEC §5)
+    retention_days: int = 90
+    cleanup_batch_rows: int = 5_000
 
     # Bulk paths
     sqlite_batch_rows: int = 5_000
@@ -59,6 +81,18 @@ class Settings:
         default_factory=lambda: RetryPolicySpec(max_attempts=3, delay_seconds=300)
     )
     daily_max_runtime_seconds: int = 2 * 60 * 60
+    weekly_start_date: date = date(2026, 1, 5)  # a Monday
+    monthly_start_date: date = date(2026, 1, 1)
+    weekly_cron: str = "0 7 * * 1"
+    monthly_cron: str = "0 8 1 * *"
+    weekly_retry: RetryPolicySpec = field(
+        default_factory=lambda: RetryPolicySpec(max_attempts=3, delay_seconds=600)
+    )
+    monthly_retry: RetryPolicySpec = field(
+        default_factory=lambda: RetryPolicySpec(max_attempts=3, delay_seconds=900)
+    )
+    scoring_cron: str = "0 2 * * *"
+    cleanup_cron: str = "0 3 * * *"
 
     @property
     def resolved_database_url(self) -> str:

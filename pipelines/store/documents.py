@@ -16,7 +16,7 @@ from sqlalchemy import bindparam
 DOCUMENTS_CTE = """
 documents AS (
     SELECT partition_key, cfn, folio, rec_date, doc_type, case_num, address, city, zip, source_file, line_no,
-           grantee,
+           grantee, grantee_key, address_key, unit_key,
            COALESCE(consideration_1, ROUND(deed_doc_tax * 100 / :doc_tax_per_100, 2)) AS price,
            CAST(rec_date AS TEXT) || '|' || cfn || '|' || partition_key AS rnk
     FROM staged_official_records

@@ -23,8 +23,8 @@ from pipelines.store.tables import properties
 
 _GROUPS = {
     "transaction_rank": ("last_transaction_type", "last_transaction_date", "last_transaction_cfn"),
-    "sale_rank": ("owner_name", "last_sale_date", "last_sale_price", "last_sale_cfn"),
-    "address_rank": ("address", "city", "zip"),
+    "sale_rank": ("owner_name", "owner_key", "last_sale_date", "last_sale_price", "last_sale_cfn"),
+    "address_rank": ("address", "city", "zip", "address_key", "unit_key"),
 }
 
 
@@ -53,6 +53,7 @@ latest AS (
            ROW_NUMBER() OVER any_w AS any_r,
            doc_type, rec_date, cfn, rnk,
            {_latest("grantee", "deed_w", _DEED)} AS owner_name,
+           {_latest("grantee_key", "deed_w", _DEED)} AS owner_key,
            {_latest("rec_date", "deed_w", _DEED)} AS last_sale_date,
            {_latest("price", "deed_w", _DEED)} AS last_sale_price,
            {_latest("cfn", "deed_w", _DEED)} AS last_sale_cfn,
@@ -60,6 +61,8 @@ latest AS (
            {_latest("address", "addr_w", _ADDR)} AS address,
            {_latest("city", "addr_w", _ADDR)} AS city,
            {_latest("zip", "addr_w", _ADDR)} AS zip,
+           {_latest("address_key", "addr_w", _ADDR)} AS address_key,
+           {_latest("unit_key", "addr_w", _ADDR)} AS unit_key,
            {_latest("rnk", "addr_w", _ADDR)} AS address_rank
     FROM documents
     WINDOW any_w AS (PARTITION BY folio ORDER BY rnk DESC),
@@ -68,11 +71,11 @@ latest AS (
 )
 INSERT INTO properties (
     folio, last_transaction_type, last_transaction_date, last_transaction_cfn, transaction_rank,
-    owner_name, last_sale_date, last_sale_price, last_sale_cfn, sale_rank,
-    address, city, zip, address_rank, first_seen_at, updated_at)
+    owner_name, owner_key, last_sale_date, last_sale_price, last_sale_cfn, sale_rank,
+    address, city, zip, address_key, unit_key, address_rank, first_seen_at, updated_at)
 SELECT folio, doc_type, rec_date, cfn, rnk,
-       owner_name, last_sale_date, last_sale_price, last_sale_cfn, sale_rank,
-       address, city, zip, address_rank, :now, :now
+       owner_name, owner_key, last_sale_date, last_sale_price, last_sale_cfn, sale_rank,
+       address, city, zip, address_key, unit_key, address_rank, :now, :now
 FROM latest
 WHERE any_r = 1
 ON CONFLICT (folio) DO UPDATE SET

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine, delete
 
+from pipelines.leads.matching import MATCH_SPECS
+from pipelines.leads.normalize import owner_key, street_parts, unit_key
 from pipelines.records.layouts import FileLayout
 from pipelines.records.parse import ParseResult
 from pipelines.store.bulk import bulk_insert
@@ -28,7 +30,17 @@ class StageCounts:
 def derive_columns(layout: FileLayout, rows: pl.DataFrame) -> pl.DataFrame:
     """Columns we compute from the file's own (see DERIVED_COLUMNS in tables.py)."""
     if layout.file_type == "official_records":
-        return _document_columns(rows)
+        rows = _document_columns(rows)
+        street, unit = street_parts(pl.col("address"))
+        return rows.with_columns(street.alias("address_key"), unit.alias("unit_key"),
+                                 owner_key(pl.col("grantee")).alias("grantee_key"))
+    spec = MATCH_SPECS.get(layout.file_type)
+    if spec is not None:
+        street, unit = street_parts(pl.col(spec.address_col))
+        if spec.unit_col:  # a unit column, when filled, beats one parsed from the street line
+            unit = pl.coalesce(unit_key(pl.col(spec.unit_col)), unit)
+        name = owner_key(pl.col(spec.name_col)) if spec.name_col else pl.lit(None, dtype=pl.String)
+        return rows.with_columns(street.alias("address_key"), unit.alias("unit_key"), name.alias("owner_key"))
     return rows
 
 

@@ -47,12 +47,21 @@ _SQL_TYPES = {
 }
 
 # Columns computed at parse time, per file type (not in the county file).
+def _match_keys() -> list[Column]:
+    # Normalised keys (pipelines/leads/normalize.py) that matching joins on.
+    return [Column("address_key", Text), Column("unit_key", String(20)), Column("owner_key", Text)]
+
+
 DERIVED_COLUMNS = {
     "official_records": [
         Column("cfn", String(20), nullable=False),
         Column("document_head", Boolean, nullable=False),  # the row that carries its (cfn, folio)
         Column("grantee", Text),  # the document's first party-code-R name
-    ]
+        Column("address_key", Text),
+        Column("unit_key", String(20)),
+        Column("grantee_key", Text),
+    ],
+    **{ft: _match_keys() for ft in ("evictions", "indebtedness", "probate", "verdicts")},
 }
 # Each index costs load time on every partition (measured: benchmarks/ingest.py), so only
 # what a query uses: the CLP lookup that closes foreclosures reads a partial index.
@@ -137,6 +146,13 @@ properties = Table(
     Column("transaction_rank", String(48)),
     Column("sale_rank", String(48)),
     Column("address_rank", String(48)),
+    # Matching keys, set with the fields they derive from (address group / sale group).
+    Column("address_key", Text),
+    Column("unit_key", String(20)),
+    Column("owner_key", Text),
+    # Owner's mailing state when a feed provides it (none of the county files does yet):
+    # an out-of-state owner is an absentee owner (lead scoring bonus).
+    Column("owner_mailing_state", String(2)),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -188,4 +204,67 @@ data_ingestion_logs = Table(
     Column("duration_ms", Integer, nullable=False),
     Column("error", Text),
     Index(None, "partition_key", "file_type"),
+)
+
+MATCH_STATUSES = ("matched", "ambiguous", "unmatched")
+
+record_matches = Table(
+    "record_matches",
+    metadata,
+    Column("file_type", String(40), nullable=False),
+    Column("partition_key", String(10), nullable=False),
+    Column("source_file", String(255), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("record_key", String(64), nullable=False),
+    Column("folio", String(13)),
+    Column("method", String(12)),  # address | owner_name (folio-bearing files need no match)
+    Column("confidence", Float),
+    Column("status", String(10), nullable=False),
+    Column("reason", Text),
+    PrimaryKeyConstraint("file_type", "partition_key", "source_file", "line_no"),
+    Index(None, "file_type", "status"),
+)
+
+lead_scores = Table(
+    "lead_scores",
+    metadata,
+    Column("lead_id", Integer, primary_key=True),
+    Column("scored_on", Date, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("base_score", Integer, nullable=False),
+    Column("age_days", Integer, nullable=False),
+    Column("freshness_decay", Integer, nullable=False),
+    Column("equity_ratio", Float),
+    Column("equity_bonus", Integer, nullable=False),
+    Column("engagement_bonus", Integer, nullable=False),
+    Column("absentee_bonus", Integer, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
+# Engagement with alerts about a lead (filled by notification delivery: opens and clicks).
+lead_events = Table(
+    "lead_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", Integer, nullable=False),
+    Column("event", String(10), nullable=False),  # opened | clicked
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Index(None, "lead_id", "event"),
+)
+
+# Every email attempt (written by email delivery); archived to Parquet then deleted by cleanup.
+email_logs = Table(
+    "email_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer),
+    Column("notification_id", Integer),
+    Column("to_address", Text, nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("provider_message_id", Text),
+    Column("attempt", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "created_at"),
 )
