@@ -176,4 +176,4 @@ def build_ingestion_assets(cadence: str) -> list[AssetsDefinition]:
     return out
 
 
-daily_ingestion_assets = build_ingestion_assets("daily")
+

@@ -2,17 +2,24 @@
 
 from dagster import Definitions
 
-from assets.ingestion import daily_ingestion_assets
+from assets.county_leads import eviction_and_lien_leads, probate_and_judgment_leads
+from assets.ingestion import build_ingestion_assets
 from assets.leads import leads
 from assets.properties import properties
-from pipelines.jobs import daily_ingestion_job
-from pipelines.schedules import daily_ingestion_schedule
+from assets.scoring import lead_scores
+from pipelines.jobs import ALL_JOBS
+from pipelines.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
 from resources.file_source import ArchiveResource, FileSourceResource
 
 defs = Definitions(
-    assets=[*daily_ingestion_assets, properties, leads],
-    jobs=[daily_ingestion_job],
-    schedules=[daily_ingestion_schedule],
+    assets=[
+        *build_ingestion_assets("daily"), properties, leads,
+        *build_ingestion_assets("weekly"), eviction_and_lien_leads,
+        *build_ingestion_assets("monthly"), probate_and_judgment_leads,
+        lead_scores,
+    ],
+    jobs=ALL_JOBS,
+    schedules=ALL_SCHEDULES,
     resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource()},
 )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dagster import AssetSelection, RetryPolicy, define_asset_job
 
-from pipelines.partitions import daily_partitions
+from assets.ops import build_cleanup_job
+from pipelines.partitions import PARTITIONS_BY_CADENCE
 from pipelines.settings import PRIORITY, RetryPolicySpec, get_settings
 
 _s = get_settings()
@@ -30,11 +31,33 @@ def job_tags(family: str, priority: str, max_runtime_seconds: int, **extra: str)
     }
 
 
-daily_ingestion_job = define_asset_job(
-    "daily_ingestion",
-    selection=AssetSelection.groups("daily_ingestion") | AssetSelection.assets("properties", "leads"),
-    partitions_def=daily_partitions,
-    description="The business day's county files: raw → staged → properties → leads.",
-    tags=job_tags("ingestion", _s.daily_priority, _s.daily_max_runtime_seconds, **{"folio/cadence": "daily"}),
-    op_retry_policy=retry_policy(_s.daily_retry),
+def _ingestion_job(cadence: str, leads_asset: str, priority: str, retry: RetryPolicySpec, description: str):
+    return define_asset_job(
+        f"{cadence}_ingestion",
+        selection=AssetSelection.groups(f"{cadence}_ingestion") | AssetSelection.assets(*leads_asset.split(",")),
+        partitions_def=PARTITIONS_BY_CADENCE[cadence],
+        description=description,
+        tags=job_tags("ingestion", priority, _s.daily_max_runtime_seconds, **{"folio/cadence": cadence}),
+        op_retry_policy=retry_policy(retry),
+    )
+
+
+daily_ingestion_job = _ingestion_job(
+    "daily", "properties,leads", _s.daily_priority, _s.daily_retry,
+    "The business day's county files: raw → staged → properties → leads.")
+weekly_ingestion_job = _ingestion_job(
+    "weekly", "eviction_and_lien_leads", "MEDIUM", _s.weekly_retry,
+    "The week's Evictions and Indebtedness: raw → staged → matched → eviction and lien leads.")
+monthly_ingestion_job = _ingestion_job(
+    "monthly", "probate_and_judgment_leads", "MEDIUM", _s.monthly_retry,
+    "The month's Probate and Verdicts: raw → staged → matched → probate and judgment leads.")
+
+# Scoring has no retry (SPEC §2): a re-run recomputes everything.
+lead_scoring_job = define_asset_job(
+    "lead_scoring", selection=AssetSelection.assets("lead_scores"),
+    description="Nightly re-score of every open lead (02:00).",
+    tags=job_tags("scoring", "NORMAL", 60 * 60),
 )
+cleanup_job = build_cleanup_job(job_tags("maintenance", "LOW", 2 * 60 * 60))
+
+ALL_JOBS = [daily_ingestion_job, weekly_ingestion_job, monthly_ingestion_job, lead_scoring_job, cleanup_job]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import TimeWindowPartitionsDefinition
+from dagster import MonthlyPartitionsDefinition, TimeWindowPartitionsDefinition, WeeklyPartitionsDefinition
 
 from pipelines.settings import get_settings
 
@@ -17,4 +17,12 @@ daily_partitions = TimeWindowPartitionsDefinition(
     timezone=_s.timezone,
 )
 
-PARTITIONS_BY_CADENCE = {"daily": daily_partitions}
+# Weeks start on Monday (the partition key is the Monday); months are keyed YYYY-MM.
+weekly_partitions = WeeklyPartitionsDefinition(
+    start_date=_s.weekly_start_date.isoformat(), day_offset=1, timezone=_s.timezone
+)
+monthly_partitions = MonthlyPartitionsDefinition(
+    start_date=_s.monthly_start_date.strftime("%Y-%m"), fmt="%Y-%m", timezone=_s.timezone
+)
+
+PARTITIONS_BY_CADENCE = {"daily": daily_partitions, "weekly": weekly_partitions, "monthly": monthly_partitions}

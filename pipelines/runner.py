@@ -16,7 +16,7 @@ from pipelines.partitions import PARTITIONS_BY_CADENCE
 from pipelines.records.layouts import layouts_for
 from pipelines.sources import FileSource, find
 
-JOBS_BY_CADENCE = {"daily": "daily_ingestion"}
+JOBS_BY_CADENCE = {"daily": "daily_ingestion", "weekly": "weekly_ingestion", "monthly": "monthly_ingestion"}
 
 
 class PartitionError(ValueError):

@@ -20,6 +20,8 @@ PRIORITY = {"URGENT": 10, "HIGH": 5, "NORMAL": 0, "MEDIUM": -5, "LOW": -10}
 DEED_DOC_TYPES = ("DEE", "WD", "QCD", "CTI")
 # Deeds that make a new homeowner lead (QCD and CTI move title without a sale).
 SALE_DEED_DOC_TYPES = ("DEE", "WD")
+# Recorded documents that make a lien lead on their folio.
+LIEN_DOC_TYPES = ("JUD", "LIE", "FTL", "NTL")
 
 
 @dataclass(frozen=True)

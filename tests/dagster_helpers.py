@@ -14,11 +14,18 @@ from pipelines.store.tables import metadata
 from resources.database import FolioDatabase
 from resources.file_source import ArchiveResource, FileSourceResource
 
-DAILY_ASSETS = list(defs.assets)  # the whole daily graph: raw → staged → properties → leads
+LEAD_ASSETS = {"daily": {"properties", "leads"}, "weekly": {"eviction_and_lien_leads"},
+               "monthly": {"probate_and_judgment_leads"}}
+
+
+def cadence_assets(cadence: str) -> list:
+    """The assets of one cadence's ingestion job: raw → staged → (properties →) leads."""
+    return [a for a in defs.assets
+            if set(a.group_names_by_key.values()) == {f"{cadence}_ingestion"} or a.key.path[0] in LEAD_ASSETS[cadence]]
 
 
 def run_daily(db_url: str, source, keys: list[str], landing: Path, instance=None, raise_on_error=True,
-              tags: dict | None = None):
+              tags: dict | None = None, cadence: str = "daily"):
     resources = {
         "database": FolioDatabase(url=db_url),
         "file_source": FileSourceResource(url=str(source), landing_dir=str(landing)),
@@ -26,7 +33,7 @@ def run_daily(db_url: str, source, keys: list[str], landing: Path, instance=None
     }
     kwargs = {"partition_key": keys[0], "tags": dict(tags or {})} if len(keys) == 1 else {
         "tags": {**(tags or {}), ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}}
-    return materialize(DAILY_ASSETS, resources=resources, instance=instance or DagsterInstance.ephemeral(),
+    return materialize(cadence_assets(cadence), resources=resources, instance=instance or DagsterInstance.ephemeral(),
                        raise_on_error=raise_on_error, **kwargs)
 
 

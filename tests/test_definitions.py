@@ -12,22 +12,26 @@ from pipelines.schedules import daily_ingestion_schedule
 
 NY = ZoneInfo("America/New_York")
 DAILY_FILES = ["official_records", "cases", "parties", "dockets", "docktext"]
+ALL_FILES = DAILY_FILES + ["evictions", "indebtedness", "probate", "verdicts"]
 
 
 def test_asset_graph():
     keys = {a.key for a in defs.resolve_all_asset_specs()}
-    expected = {AssetKey(f"{stage}_{f}") for f in DAILY_FILES for stage in ("raw", "staged")}
-    assert keys == expected | {AssetKey("properties"), AssetKey("leads")}
+    expected = {AssetKey(f"{stage}_{f}") for f in ALL_FILES for stage in ("raw", "staged")}
+    assert keys == expected | {AssetKey(k) for k in ("properties", "leads", "eviction_and_lien_leads",
+                                                      "probate_and_judgment_leads", "lead_scores")}
     graph = defs.resolve_asset_graph()
     assert graph.get(AssetKey("staged_official_records")).parent_keys == {AssetKey("raw_official_records")}
     assert graph.get(AssetKey("properties")).parent_keys == {AssetKey("staged_official_records")}
     assert graph.get(AssetKey("leads")).parent_keys == {
         AssetKey("properties"), AssetKey("staged_official_records"), AssetKey("staged_cases")}
+    assert graph.get(AssetKey("probate_and_judgment_leads")).parent_keys == {
+        AssetKey("staged_probate"), AssetKey("staged_verdicts"), AssetKey("properties")}
 
 
 def test_asset_checks():
     checks = {(c.asset_key.path[0], c.name) for c in defs.resolve_asset_graph().asset_check_keys}
-    for f in DAILY_FILES:
+    for f in ALL_FILES:
         assert {(f"raw_{f}", "file_present"), (f"staged_{f}", "quarantine_ratio"),
                 (f"staged_{f}", "no_duplicate_keys")} <= checks
     assert ("leads", "every_lead_has_property") in checks
@@ -42,10 +46,35 @@ def test_daily_job_tags_and_retry_policy():
     assert (policy.max_retries + 1, policy.delay, policy.backoff) == (3, 300, None)  # 3 attempts, fixed 5 min
 
 
-def _tick(year, month, day, hour=6):
+def test_weekly_monthly_scoring_and_cleanup_jobs():
+    expected = {  # job: (priority, attempts, delay seconds)
+        "weekly_ingestion": ("-5", 3, 600), "monthly_ingestion": ("-5", 3, 900),
+    }
+    for name, (priority, attempts, delay) in expected.items():
+        job = defs.resolve_job_def(name)
+        assert job.tags["dagster/priority"] == priority  # MEDIUM
+        assert (job.op_retry_policy.max_retries + 1, job.op_retry_policy.delay) == (attempts, delay)
+    scoring = defs.resolve_job_def("lead_scoring")
+    assert scoring.op_retry_policy is None and scoring.tags["dagster/priority"] == "0"  # no retry
+    assert defs.resolve_job_def("cleanup").tags["dagster/priority"] == "-10"  # LOW
+    crons = {s.name: (s.cron_schedule, s.execution_timezone) for s in defs.schedules}
+    assert crons["weekly_ingestion_schedule"] == ("0 7 * * 1", "America/New_York")
+    assert crons["monthly_ingestion_schedule"] == ("0 8 1 * *", "America/New_York")
+    assert crons["lead_scoring_schedule"] == ("0 2 * * *", "America/New_York")
+    assert crons["cleanup_schedule"] == ("0 3 * * *", "America/New_York")
+
+
+def _tick(year, month, day, hour=6, schedule=None):
     ctx = build_schedule_context(scheduled_execution_time=datetime(year, month, day, hour, tzinfo=NY),
                                  repository_def=defs.get_repository_def())
-    return daily_ingestion_schedule.evaluate_tick(ctx).run_requests
+    return (schedule or daily_ingestion_schedule).evaluate_tick(ctx).run_requests
+
+
+def test_weekly_and_monthly_ticks_take_the_period_that_ended():
+    from pipelines.schedules import monthly_ingestion_schedule, weekly_ingestion_schedule
+
+    assert [r.partition_key for r in _tick(2026, 3, 16, 7, weekly_ingestion_schedule)] == ["2026-03-09"]
+    assert [r.partition_key for r in _tick(2026, 3, 1, 8, monthly_ingestion_schedule)] == ["2026-02"]
 
 
 def test_schedule_cron_and_timezone():

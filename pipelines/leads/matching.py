@@ -32,7 +32,9 @@ class MatchSpec:
 
 MATCH_SPECS = {
     "evictions": MatchSpec("evictions", "property_address", "unit", None, "case_number", "eviction",
-                           "base_score_eviction", "normal", "filing_date", "s.plaintiff", "NULL"),
+                           "base_score_eviction", "normal", "filing_date", "s.plaintiff",
+                           "s.property_address || COALESCE(' #' || s.unit, '') || COALESCE(', ' || s.city, '') "
+                           "|| COALESCE(' ' || s.zip, '')"),
     "indebtedness": MatchSpec("indebtedness", "debtor_address", None, "debtor_name", "cfn", "lien",
                               "base_score_lien", "normal", "recorded_date", "s.debtor_name", "s.debtor_address"),
     "probate": MatchSpec("probate", "decedent_address", None, "decedent_name", "case_number", "probate",
