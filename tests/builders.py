@@ -37,6 +37,8 @@ def write_partition(root: Path, day: str, files: dict[str, list[str]], cadence: 
         "Dockets.exp": [line("dockets", case_id=f"C{day}", docket_seq=1, docket_date="01/05/2026")],
         "Docktext.exp": [line("docktext", case_id=f"C{day}", docket_seq=1, text_line_no=1, text="filed")],
     }
+    if cadence != "daily":
+        defaults = {}
     for name, lines in {**defaults, **files}.items():
         (folder / name).write_bytes((eol.join(lines) + eol).encode("cp1252"))
     return folder
