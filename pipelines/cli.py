@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -84,14 +84,17 @@ def last_business_day(today: date | None = None) -> date:
 @click.option("--docs-per-day", default=300, show_default=True, help="Recorded documents per day.")
 @click.option("--seed", default=7, show_default=True)
 def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed: int) -> None:
-    """Write synthetic daily county files (daily/YYYY-MM-DD/*.exp) without running anything."""
-    from pipelines.records.samples import write_daily
+    """Write synthetic county files without running anything: daily/YYYY-MM-DD/ for each business
+    day, weekly/<Monday>/ for each complete week in the range, monthly/YYYY-MM/ for the month before."""
+    written = _write_samples(out_dir, days, end, docs_per_day, seed)
+    daily = written["daily"]
+    console.print(f"wrote {len(daily)} business days ({daily[0]}..{daily[-1]}) under {out_dir}/daily, "
+                  f"weeks {', '.join(written['weekly']) or 'none'}, months {', '.join(written['monthly'])}")
 
-    written = _write_samples(out_dir, days, end, docs_per_day, seed, write_daily)
-    console.print(f"wrote {len(written)} business days ({written[0]}..{written[-1]}) under {out_dir}/daily")
 
+def _write_samples(out_dir: Path, days: int, end: date | None, docs_per_day: int, seed: int) -> dict:
+    from pipelines.records.samples import write_samples
 
-def _write_samples(out_dir, days, end, docs_per_day, seed, write_daily) -> list[date]:
     if days < 1:
         _fail("--days must be at least 1")
     end = end or last_business_day()
@@ -100,7 +103,11 @@ def _write_samples(out_dir, days, end, docs_per_day, seed, write_daily) -> list[
         start -= timedelta(days=1)
         while start.weekday() >= 5:
             start -= timedelta(days=1)
-    return write_daily(out_dir, start, end, docs=docs_per_day, seed=seed)
+    # Whole weeks inside the range; the month before the range ends.
+    weeks = [(start + timedelta(days=(7 - start.weekday()) % 7 + 7 * i)) for i in range(days // 5 + 1)]
+    weeks = [w.isoformat() for w in weeks if w + timedelta(days=6) <= end + timedelta(days=1)]
+    month = (end.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return write_samples(out_dir, start, end, weeks, [month], docs=docs_per_day, seed=seed)
 
 
 # --- run / backfill -------------------------------------------------------------------------
@@ -149,22 +156,29 @@ def _cadence_keys(cadence: str, start: date, end: date) -> list[str]:
         _fail(str(exc))
 
 
+CADENCES = click.Choice(["daily", "weekly", "monthly"])
+
+
 @main.command()
-@click.argument("cadence", type=click.Choice(["daily"]))
-@click.option("--date", "day", required=True, callback=_date, help="The partition (a business day).")
+@click.argument("cadence", type=CADENCES)
+@click.option("--date", "day", required=True, callback=_date,
+              help="The partition: a business day (daily), any day of the week (weekly) or month (monthly).")
 @click.option("--source", help="Folder holding daily/YYYY-MM-DD/, sftp://user@host:port/root or an https URL "
                                "template (default: FOLIO_SOURCE_URL or data/source).")
 def run(cadence: str, day: date, source: str | None) -> None:
-    """Materialise one partition: raw files → staged → properties → leads."""
+    """Materialise one partition: raw files → staged → matched/merged → leads."""
+    from pipelines.runner import partition_key_for
+
     _prepare(source)
-    keys = _cadence_keys(cadence, day, day)
-    if keys != [day.isoformat()]:
-        _fail(f"{day} is not a {cadence} partition (weekends are not business days)")
+    key = partition_key_for(cadence, day)
+    keys = [k for k in _cadence_keys(cadence, day, day if cadence == "daily" else date.today()) if k == key]
+    if not keys:
+        _fail(f"{day} is not in a complete {cadence} partition (weekends are not business days)")
     _launch(cadence, keys)
 
 
 @main.command()
-@click.argument("cadence", type=click.Choice(["daily"]))
+@click.argument("cadence", type=CADENCES)
 @click.option("--from", "start", required=True, callback=_date)
 @click.option("--to", "end", required=True, callback=_date)
 @click.option("--source", help="Folder holding daily/YYYY-MM-DD/.")
@@ -194,6 +208,10 @@ def _print_summary() -> None:
         t.add_row(f"leads: {lead_type}", f"{n:,}")
     for status, n in sorted(s["leads_by_status"].items()):
         t.add_row(f"leads {status}", f"{n:,}")
+    for file_type, status, method, n in s["matches"]:
+        t.add_row(f"{file_type} {status}" + (f" by {method}" if method else ""), f"{n:,}")
+    if s["leads_scored"]:
+        t.add_row("leads scored (mean score)", f"{s['leads_scored']:,} ({s['mean_score']:.1f})")
     for reason, n in s["top_quarantine_reasons"]:
         t.add_row("quarantined because", f"{n} × {reason[:70]}")
     console.print(t)
@@ -213,34 +231,40 @@ def status() -> None:
 @click.option("--days", default=15, show_default=True, help="Business days of sample files.")
 @click.option("--docs-per-day", default=300, show_default=True)
 def demo(days: int, docs_per_day: int) -> None:
-    """Generate sample county files and ingest them, day by day, on the embedded defaults."""
+    """Generate sample county files and ingest them on the embedded defaults: the daily partitions
+    one run at a time, then a week and a month of civil files, then the nightly lead scoring."""
     from pipelines.instance import get_instance
-    from pipelines.records.samples import write_daily
-    from pipelines.runner import run_partitions
+    from pipelines.runner import run_job, run_partitions
     from pipelines.settings import get_settings
 
     settings = get_settings()
     source = Path(settings.resolved_source_url)
-    written = _write_samples(source, days, None, docs_per_day, 7, write_daily)
-    console.print(f"sample files: {len(written)} business days under {source}/daily")
+    written = _write_samples(source, days, None, docs_per_day, 7)
+    console.print(f"sample files: {len(written['daily'])} business days, weeks {written['weekly']}, "
+                  f"months {written['monthly']} under {source}")
     _prepare(None)
     instance = get_instance()
-    keys = _cadence_keys("daily", written[0], written[-1])
+    runs = [("daily", [k]) for k in written["daily"]]
+    runs += [("weekly", [k]) for k in written["weekly"]] + [("monthly", [k]) for k in written["monthly"]]
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("ingesting", total=len(keys))
-        for key in keys:
-            progress.update(task, description=f"ingesting {key}")
-            outcome = run_partitions(instance, "daily", [key])
+        task = progress.add_task("ingesting", total=len(runs) + 1)
+        for cadence, keys in runs:
+            progress.update(task, description=f"ingesting {cadence} {keys[0]}")
+            outcome = run_partitions(instance, cadence, keys)
             if not outcome.success:
-                _fail(f"run {outcome.run_id} for {key} failed: {outcome.error}")
+                _fail(f"run {outcome.run_id} for {cadence} {keys[0]} failed: {outcome.error}")
             progress.advance(task)
+        progress.update(task, description="scoring leads")
+        outcome = run_job(instance, "lead_scoring")
+        if not outcome.success:
+            _fail(f"lead scoring run {outcome.run_id} failed: {outcome.error}")
+        progress.advance(task)
     _print_summary()
     console.print(
         f"\ndatabase: {settings.resolved_database_url}\n"
         f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"
     )
-    console.print(f"finished {datetime.now():%H:%M:%S}")
 
 
 if __name__ == "__main__":

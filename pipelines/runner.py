@@ -7,7 +7,7 @@ as a backfill launched from the UI with the assets' single-run policy would be.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from dagster import DagsterInstance, partition_loading_context
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -17,6 +17,17 @@ from pipelines.records.layouts import layouts_for
 from pipelines.sources import FileSource, find
 
 JOBS_BY_CADENCE = {"daily": "daily_ingestion", "weekly": "weekly_ingestion", "monthly": "monthly_ingestion"}
+PARTITION_WORDS = {"daily": "partitions are business days", "weekly": "partitions are weeks keyed by their Monday",
+                   "monthly": "partitions are months (YYYY-MM)"}
+
+
+def partition_key_for(cadence: str, day: date) -> str:
+    """The partition a date names: itself (daily), its week's Monday, its month."""
+    if cadence == "weekly":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    if cadence == "monthly":
+        return day.strftime("%Y-%m")
+    return day.isoformat()
 
 
 class PartitionError(ValueError):
@@ -33,13 +44,15 @@ class RunOutcome:
 
 def partition_keys(cadence: str, start: date, end: date) -> list[str]:
     pdef = PARTITIONS_BY_CADENCE[cadence]
+    lo, hi = start.isoformat(), end.isoformat()
     with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
-        keys = [k for k in pdef.get_partition_keys() if start.isoformat() <= k <= end.isoformat()]
+        # Monthly keys (YYYY-MM) compare with the dates' first 7 characters.
+        keys = [k for k in pdef.get_partition_keys() if lo[: len(k)] <= k <= hi[: len(k)]]
         first, last = pdef.get_first_partition_key(), pdef.get_last_partition_key()
     if not keys:
         raise PartitionError(
-            f"no complete {cadence} partition between {start} and {end}: partitions are business days "
-            f"from {first} to {last} (a day is complete once it has ended in the county's time zone)"
+            f"no complete {cadence} partition between {start} and {end}: {PARTITION_WORDS[cadence]} "
+            f"from {first} to {last} (a partition is complete once it has ended in the county's time zone)"
         )
     return keys
 
@@ -64,6 +77,17 @@ def _failure_messages(result) -> list[str]:
         elif event.is_run_failure and not out:
             out.append(event.message or "run failed")
     return out
+
+
+def run_job(instance: DagsterInstance, job_name: str, log_level: str = "WARNING") -> RunOutcome:
+    """An unpartitioned job (lead scoring, cleanup), in-process."""
+    from pipelines.definitions import defs
+
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    result = defs.resolve_job_def(job_name).execute_in_process(run_config=quiet, instance=instance,
+                                                               raise_on_error=False)
+    return RunOutcome(result.run_id, result.success, [], None if result.success else
+                      "; ".join(_failure_messages(result)) or "run failed")
 
 
 def run_partitions(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from pipelines.store.tables import data_ingestion_logs, leads, properties, quarantine
+from pipelines.store.tables import data_ingestion_logs, lead_scores, leads, properties, quarantine, record_matches
 
 
 def summarize(engine: Engine) -> dict:
@@ -19,7 +19,7 @@ def summarize(engine: Engine) -> dict:
     with engine.connect() as conn:
         rows = conn.execute(
             select(
-                func.count(func.distinct(log.partition_key)),
+                func.count(func.distinct(log.cadence + ":" + log.partition_key)),
                 func.coalesce(func.sum(log.rows_read), 0),
                 func.coalesce(func.sum(log.rows_staged), 0),
                 func.coalesce(func.sum(log.rows_quarantined), 0),
@@ -33,6 +33,10 @@ def summarize(engine: Engine) -> dict:
             select(quarantine.c.reason, func.count()).group_by(quarantine.c.reason)
             .order_by(func.count().desc()).limit(5)
         ).all()
+        m = record_matches.c
+        matches = conn.execute(select(m.file_type, m.status, m.method, func.count())
+                               .group_by(m.file_type, m.status, m.method).order_by(m.file_type, m.status)).all()
+        scored = conn.execute(select(func.count(), func.avg(lead_scores.c.score))).one()
         n_props = conn.execute(select(func.count()).select_from(properties)).scalar_one()
         owned = conn.execute(select(func.count()).where(properties.c.owner_name.is_not(None))).scalar_one()
     return {
@@ -47,4 +51,7 @@ def summarize(engine: Engine) -> dict:
         "leads_by_type": by_type,
         "leads_by_status": by_status,
         "top_quarantine_reasons": [(r, n) for r, n in reasons],
+        "matches": [(f, s, meth, n) for f, s, meth, n in matches],
+        "leads_scored": scored[0],
+        "mean_score": float(scored[1]) if scored[1] is not None else None,
     }

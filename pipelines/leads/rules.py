@@ -9,8 +9,9 @@ plus one UPDATE that closes foreclosures.
 - eviction / lien / probate / judgment from the weekly and monthly files: records that
   `matching` tied to exactly one property (`generate_matched_leads`).
 Leads are unique on (lead_type, folio, source_key = cfn): re-running never duplicates.
-When the same document arrives in two partitions (a re-sent file), the lead's lineage
-points at the earliest partition's copy, whatever the processing order.
+When the same document arrives in two partitions (a re-sent file, sometimes only some of
+its party rows), the lead's lineage and contact come from the earliest partition's copy,
+whatever the processing order.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ WHERE c.copy_r = 1
   AND (c.lead_type <> 'new_homeowner'
        OR (c.rec_date >= {window_start} AND c.rec_date <= {partition_date} AND c.price > 0))
 ON CONFLICT (lead_type, folio, source_key) DO UPDATE SET
-    source_file = excluded.source_file, source_line = excluded.source_line
+    source_file = excluded.source_file, source_line = excluded.source_line,
+    case_number = excluded.case_number, contact_name = excluded.contact_name,
+    contact_address = excluded.contact_address
 WHERE excluded.source_file < leads.source_file
 """
 
@@ -164,7 +167,9 @@ JOIN {table} s ON s.partition_key = m.partition_key AND s.source_file = m.source
 JOIN properties p ON p.folio = m.folio
 WHERE m.copy_r = 1
 ON CONFLICT (lead_type, folio, source_key) DO UPDATE SET
-    source_file = excluded.source_file, source_line = excluded.source_line
+    source_file = excluded.source_file, source_line = excluded.source_line,
+    case_number = excluded.case_number, contact_name = excluded.contact_name,
+    contact_address = excluded.contact_address
 WHERE excluded.source_file < leads.source_file
 """
 

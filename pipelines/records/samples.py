@@ -58,7 +58,9 @@ def business_days(start: date, end: date) -> list[date]:
 
 
 def _name(rng: random.Random) -> str:
-    return f"{rng.choice(LAST)} {rng.choice(FIRST)}"
+    # A middle initial most of the time: without it a small name pool collides everywhere.
+    middle = f" {rng.choice('ABCDEFGHJKLMNPRSTVW')}" if rng.random() < 0.8 else ""
+    return f"{rng.choice(LAST)} {rng.choice(FIRST)}{middle}"
 
 
 def new_state(seed: int = 7, parcels: int = 2_000) -> SampleState:
@@ -213,11 +215,93 @@ def generate_day(state: SampleState, day: date, docs: int = 300, bad_rows: bool 
 def write_daily(out_dir: Path, start: date, end: date, docs: int = 300, seed: int = 7,
                 parcels: int = 2_000) -> list[date]:
     """Write `daily/YYYY-MM-DD/*.exp` for every business day in [start, end]."""
+    write_samples(out_dir, start, end, [], [], docs, seed, parcels)
+    return business_days(start, end)
+
+
+# --- weekly and monthly files --------------------------------------------------------------
+# Addresses and names are written the way clerks type them (spelled-out suffixes and
+# directionals, dots, units, "LAST, FIRST"), so that matching has real work to do; about a
+# third point at no known property.
+
+_SPELLED = {" ST": " Street", " AVE": " Avenue", " BLVD": " Boulevard", " DR": " Drive", " RD": " Road",
+            "NW ": "N.W. ", "SW ": "S.W. ", "NE ": "Northeast ", "N ": "North ", "W ": "W. "}
+
+
+def _messy_address(rng: random.Random, address: str) -> str:
+    out = address
+    for short, long in _SPELLED.items():
+        if short in out and rng.random() < 0.6:
+            out = out.replace(short, long, 1)
+    return out.title() if rng.random() < 0.5 else out
+
+
+def _last_first(name: str) -> str:
+    """`GARCIA MARIA L` → `MARIA L GARCIA`: the other order clerks use."""
+    last, first = name.split(" ", 1)
+    return f"{first} {last}"
+
+
+def _unknown_address(rng: random.Random) -> str:
+    return f"{rng.randint(30000, 39999)} {rng.choice(STREETS)}"
+
+
+def weekly_files(state: SampleState, monday: date, records: int = 40) -> dict[str, bytes]:
+    rng, mdy = state.rng, monday.strftime("%m/%d/%Y")
+    evictions, liens = [], []
+    for i in range(records):
+        parcel = rng.choice(state.parcels)
+        known = rng.random() < 0.65
+        address = _messy_address(rng, parcel.address) if known else _unknown_address(rng)
+        evictions.append("^".join([
+            f"{monday.year}-{i + 1:06d}-CC-05", mdy, f"{_name(rng)} PROPERTIES LLC", _name(rng), address, "",
+            parcel.city, parcel.zip if known else "", "FILED", "", ""]))
+        debtor = parcel.owner if known else _name(rng)
+        liens.append("^".join([
+            f"{monday.year}-9{i:06d}", mdy, "LIE", _last_first(debtor),
+            _messy_address(rng, parcel.address) if known and rng.random() < 0.5 else "",
+            parcel.city, parcel.zip, rng.choice(BANKS), _money(rng, round(rng.uniform(2_000, 80_000), 2))]))
+    return {"Evictions.exp": ("\n".join(evictions) + "\n").encode("cp1252", errors="replace"),
+            "Indebtedness.exp": ("\n".join(liens) + "\n").encode("cp1252", errors="replace")}
+
+
+def monthly_files(state: SampleState, month: date, records: int = 30) -> dict[str, bytes]:
+    rng = state.rng
+    probate, verdicts = [], []
+    for i in range(records):
+        parcel = rng.choice(state.parcels)
+        known = rng.random() < 0.7
+        filed = month.replace(day=rng.randint(1, 28)).strftime("%m/%d/%Y")
+        decedent = parcel.owner if known else _name(rng)
+        address = _messy_address(rng, parcel.address) if known and rng.random() < 0.7 else (
+            "" if known else _unknown_address(rng))
+        probate.append("^".join([
+            f"{month.year}-{i + 1:06d}-CP-02", filed, decedent, filed, address, parcel.city,
+            parcel.zip if address else "", _name(rng), f"{rng.randint(100, 999)} {rng.choice(STREETS)}"]))
+        verdicts.append("^".join([
+            f"{month.year}-{i + 1:06d}-CA-01", filed, rng.choice(BANKS), decedent if known else _name(rng),
+            _messy_address(rng, parcel.address) if known else _unknown_address(rng), parcel.city,
+            parcel.zip if known else "", _money(rng, round(rng.uniform(5_000, 250_000), 2))]))
+    return {"Probate.exp": ("\n".join(probate) + "\n").encode("cp1252", errors="replace"),
+            "Verdicts.exp": ("\n".join(verdicts) + "\n").encode("cp1252", errors="replace")}
+
+
+def write_samples(out_dir: Path, start: date, end: date, weekly_keys: list[str], monthly_keys: list[str],
+                  docs: int = 300, seed: int = 7, parcels: int = 2_000) -> dict[str, list[str]]:
+    """Daily files for every business day in [start, end], then the weekly and monthly files
+    for the given partitions, all drawn from the same parcels (so they can match)."""
     state = new_state(seed, parcels)
     days = business_days(start, end)
     for day in days:
-        folder = out_dir / "daily" / day.isoformat()
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in generate_day(state, day, docs).items():
-            (folder / name).write_bytes(data)
-    return days
+        _write(out_dir / "daily" / day.isoformat(), generate_day(state, day, docs))
+    for key in weekly_keys:
+        _write(out_dir / "weekly" / key, weekly_files(state, date.fromisoformat(key)))
+    for key in monthly_keys:
+        _write(out_dir / "monthly" / key, monthly_files(state, date.fromisoformat(key + "-01")))
+    return {"daily": [d.isoformat() for d in days], "weekly": list(weekly_keys), "monthly": list(monthly_keys)}
+
+
+def _write(folder: Path, files: dict[str, bytes]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
