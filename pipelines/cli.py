@@ -171,7 +171,8 @@ def run(cadence: str, day: date, source: str | None) -> None:
 
     _prepare(source)
     key = partition_key_for(cadence, day)
-    keys = [k for k in _cadence_keys(cadence, day, day if cadence == "daily" else date.today()) if k == key]
+    first_day = date.fromisoformat(key if len(key) == 10 else key + "-01")
+    keys = [k for k in _cadence_keys(cadence, first_day, first_day) if k == key]
     if not keys:
         _fail(f"{day} is not in a complete {cadence} partition (weekends are not business days)")
     _launch(cadence, keys)

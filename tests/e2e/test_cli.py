@@ -80,3 +80,19 @@ def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
     assert "leads: new_homeowner" in out and "leads: foreclosure" in out
     assert "rows quarantined" in out
     assert (tmp_path / "data" / "folio.db").exists()
+
+
+def test_weekly_and_monthly_runs_by_any_date_in_the_period(tmp_path):
+    out = tmp_path / "samples"
+    proc = folio("samples", "--days", "10", "--out", str(out), "--end", "2026-02-13", "--docs-per-day", "40",
+                 cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "weeks 2026-02-02" in proc.stdout and "months 2026-01" in proc.stdout
+    assert folio("backfill", "daily", "--from", "2026-02-02", "--to", "2026-02-13", "--source", str(out),
+                 cwd=tmp_path).returncode == 0
+    weekly = folio("run", "weekly", "--date", "2026-02-04", "--source", str(out), cwd=tmp_path)  # a Wednesday
+    assert weekly.returncode == 0, weekly.stdout + weekly.stderr
+    assert "evictions matched by address" in weekly.stdout
+    monthly = folio("run", "monthly", "--date", "2026-01-20", "--source", str(out), cwd=tmp_path)
+    assert monthly.returncode == 0, monthly.stdout + monthly.stderr
+    assert "probate matched by" in monthly.stdout and "leads: probate" in monthly.stdout
