@@ -53,20 +53,33 @@ def pg_server():
 
 
 @pytest.fixture
-def pg_url(pg_server):
-    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
-    name = f"folio_test_{uuid.uuid4().hex[:12]}"
+def pg_database(pg_server):
+    """Makes empty PostgreSQL databases for one test (dropped afterwards); returns their URLs."""
     admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"folio_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return pg_server.rsplit("/", 1)[0] + f"/{name}"
+
+    yield make
+    get_engine.cache_clear()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
+        for name in made:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_database):
+    """A fresh, migrated PostgreSQL database for one test."""
+    url = pg_database()
     upgrade(url)
     yield url
     get_engine(url).dispose()
-    get_engine.cache_clear()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
