@@ -268,5 +268,72 @@ def demo(days: int, docs_per_day: int) -> None:
     )
 
 
+# --- dead-letter queue ------------------------------------------------------------------------
+
+@main.group()
+def dlq() -> None:
+    """Runs that failed after their last retry (failed_jobs)."""
+
+
+def _engine():
+    from pipelines.settings import get_settings
+    from pipelines.store.db import get_engine
+    from pipelines.store.migrate import upgrade
+
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    return get_engine(url)
+
+
+@dlq.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include retried and discarded entries.")
+def dlq_list(show_all: bool) -> None:
+    from pipelines.deadletter import list_failed
+
+    rows = list_failed(_engine(), None if show_all else "open")
+    if not rows:
+        console.print("dead-letter queue is empty")
+        return
+    t = Table("id", "job", "partition", "attempts", "last failure", "status", "error")
+    for r in rows:
+        t.add_row(str(r["id"]), r["job_name"], r["partition_key"] or "", str(r["attempts"]),
+                  str(r["last_failure_at"])[:19], r["status"], f"{r['error_class']}: {r['error_message']}"[:80])
+    console.print(t)
+
+
+@dlq.command("retry")
+@click.argument("dlq_id", type=int)
+def dlq_retry(dlq_id: int) -> None:
+    """Run the failed job again for the same partition, through the Dagster instance."""
+    import json
+
+    from pipelines.deadletter import get_failed, mark_retried
+    from pipelines.instance import get_instance
+    from pipelines.runner import rerun
+
+    engine = _engine()
+    row = get_failed(engine, dlq_id)
+    if row is None:
+        _fail(f"no dead-letter entry {dlq_id} (see `folio dlq list --all`)")
+    if row["status"] != "open":
+        _fail(f"entry {dlq_id} is {row['status']}" + (f" (run {row['retry_run_id']})" if row["retry_run_id"] else ""))
+    outcome = rerun(get_instance(), row["job_name"], json.loads(row["tags"]))
+    mark_retried(engine, dlq_id, outcome.run_id)
+    if not outcome.success:
+        _fail(f"retry run {outcome.run_id} failed too: {outcome.error}")
+    console.print(f"entry {dlq_id}: retry run {outcome.run_id} succeeded")
+
+
+@dlq.command("discard")
+@click.argument("dlq_id", type=int)
+@click.option("--why", required=True, help="Why this failure needs no retry (kept with the entry).")
+def dlq_discard(dlq_id: int, why: str) -> None:
+    from pipelines.deadletter import discard
+
+    if not discard(_engine(), dlq_id, why):
+        _fail(f"entry {dlq_id} is not an open dead-letter entry (see `folio dlq list --all`)")
+    console.print(f"entry {dlq_id} discarded: {why}")
+
+
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from pipelines.jobs import ALL_JOBS
 from pipelines.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
 from resources.file_source import ArchiveResource, FileSourceResource
+from sensors.run_failures import dead_letter_sensor
 
 defs = Definitions(
     assets=[
@@ -21,5 +22,6 @@ defs = Definitions(
     ],
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
+    sensors=[dead_letter_sensor],
     resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource()},
 )

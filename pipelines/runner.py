@@ -79,6 +79,22 @@ def _failure_messages(result) -> list[str]:
     return out
 
 
+PARTITION_TAGS = ("dagster/partition", ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)
+
+
+def rerun(instance: DagsterInstance, job_name: str, tags: dict[str, str], log_level: str = "WARNING") -> RunOutcome:
+    """Run a job again for the same partition (or partition range) as a failed run had."""
+    from pipelines.definitions import defs
+
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    job = defs.resolve_job_def(job_name)
+    keep = {k: v for k, v in tags.items() if k in PARTITION_TAGS[1:]}
+    result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False,
+                                    partition_key=tags.get("dagster/partition"), tags=keep or None)
+    return RunOutcome(result.run_id, result.success, [tags.get("dagster/partition", "")],
+                      None if result.success else "; ".join(_failure_messages(result)) or "run failed")
+
+
 def run_job(instance: DagsterInstance, job_name: str, log_level: str = "WARNING") -> RunOutcome:
     """An unpartitioned job (lead scoring, cleanup), in-process."""
     from pipelines.definitions import defs

@@ -268,3 +268,24 @@ email_logs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index(None, "created_at"),
 )
+
+
+# Dead-letter queue: runs that failed after their last retry (SPEC §5).
+failed_jobs = Table(
+    "failed_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False, unique=True),
+    Column("job_name", String(128), nullable=False),
+    Column("partition_key", String(64)),
+    Column("tags", Text, nullable=False),  # JSON
+    Column("error_class", String(255)),
+    Column("error_message", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("first_failure_at", DateTime(timezone=True), nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # open | retried | discarded
+    Column("retry_run_id", String(64)),
+    Column("discard_reason", Text),
+    Column("alerted", Boolean, nullable=False),
+)
