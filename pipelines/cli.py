@@ -268,6 +268,88 @@ def demo(days: int, docs_per_day: int) -> None:
     )
 
 
+# --- runs ----------------------------------------------------------------------------------
+
+@main.group()
+def runs() -> None:
+    """Runs in the Dagster instance: list, show, cancel, retry."""
+
+
+def _max_attempts(job_name: str) -> int | None:
+    from pipelines.definitions import defs
+
+    try:
+        policy = defs.resolve_job_def(job_name).op_retry_policy
+    except Exception:  # noqa: BLE001 - a run of a job this code no longer has
+        return None
+    return policy.max_retries + 1 if policy else 1
+
+
+@runs.command("list")
+@click.option("--job", help="Only this job.")
+@click.option("--status", type=click.Choice(["queued", "not_started", "started", "success", "failure", "canceled",
+                                             "canceling", "starting"], case_sensitive=False))
+@click.option("--limit", default=50, show_default=True)
+def runs_list(job: str | None, status: str | None, limit: int) -> None:
+    from pipelines.instance import get_instance
+    from pipelines.runs import list_runs
+
+    views = list_runs(get_instance(), job, status, limit)
+    t = Table("run id", "job", "status", "partition", "seconds")
+    for v in views:
+        t.add_row(v.run_id, v.job_name, v.status, v.partition, "" if v.seconds is None else str(v.seconds))
+    console.print(t if views else "no runs")
+
+
+@runs.command("show")
+@click.argument("run_id")
+def runs_show(run_id: str) -> None:
+    from pipelines.instance import get_instance
+    from pipelines.runs import show_run
+
+    instance = get_instance()
+    record = instance.get_run_by_id(run_id)
+    info = show_run(instance, run_id, _max_attempts(record.job_name) if record else None)
+    if info is None:
+        _fail(f"no run {run_id} (see `folio runs list`)")
+    console.print(f"run {info['run_id']}  job {info['job']}  status {info['status']}  "
+                  f"partition {info['partition'] or '-'}  {info['seconds'] or '-'} s")
+    t = Table("step", "status", "attempts", "seconds")
+    for step in info["steps"]:
+        t.add_row(step["step"], step["status"], step["attempts"], str(step["seconds"] or ""))
+    console.print(t)
+
+
+@runs.command("cancel")
+@click.argument("run_id")
+def runs_cancel(run_id: str) -> None:
+    from pipelines.instance import get_instance
+    from pipelines.runs import cancel_run
+
+    try:
+        state = cancel_run(get_instance(), run_id)
+    except (LookupError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"run {run_id}: {state}")
+
+
+@runs.command("retry")
+@click.argument("run_id")
+def runs_retry(run_id: str) -> None:
+    """Run the same job for the same partition again (a new run)."""
+    from pipelines.instance import get_instance
+    from pipelines.runner import rerun
+
+    instance = get_instance()
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        _fail(f"no run {run_id} (see `folio runs list`)")
+    outcome = rerun(instance, run.job_name, dict(run.tags))
+    if not outcome.success:
+        _fail(f"retry run {outcome.run_id} failed: {outcome.error}")
+    console.print(f"run {run_id} retried as {outcome.run_id}: succeeded")
+
+
 # --- dead-letter queue ------------------------------------------------------------------------
 
 @main.group()
