@@ -350,6 +350,55 @@ def runs_retry(run_id: str) -> None:
     console.print(f"run {run_id} retried as {outcome.run_id}: succeeded")
 
 
+# --- health / metrics ------------------------------------------------------------------------
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def health(as_json: bool) -> None:
+    """Exit 0 when healthy; 1 when the database or Dagster storage is unreachable, a daemon is
+    silent, a schedule missed its tick, or too many runs failed in the last hour."""
+    import json
+
+    from pipelines.health import as_dicts, check_health
+    from pipelines.instance import get_instance
+    from pipelines.settings import get_settings
+
+    s = get_settings()
+    checks = check_health(get_instance, s.resolved_database_url, s)
+    healthy = all(c.ok for c in checks)
+    if as_json:
+        click.echo(json.dumps({"healthy": healthy, "checks": as_dicts(checks)}, indent=2))
+    else:
+        t = Table("check", "ok", "detail", title="healthy" if healthy else "UNHEALTHY")
+        for c in checks:
+            t.add_row(c.name, "yes" if c.ok else "[bold red]NO[/]", c.detail)
+        console.print(t)
+    sys.exit(0 if healthy else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def metrics(as_json: bool) -> None:
+    """Per job: queued, in progress, succeeded, failed, failed rate, p50/p95 duration (1 h, 24 h)."""
+    import json
+
+    from pipelines.health import job_metrics
+    from pipelines.instance import get_instance
+
+    data = job_metrics(get_instance())
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    t = Table("job", "queued", "running", "ok 1h", "failed 1h", "fail% 1h", "p50/p95 1h s", "ok 24h", "failed 24h",
+              "p50/p95 24h s")
+    pct = lambda v: "" if v is None else f"{v:.0%}"  # noqa: E731
+    for job, m in data.items():
+        t.add_row(job, str(m["queued"]), str(m["in_progress"]), str(m["succeeded_1h"]), str(m["failed_1h"]),
+                  pct(m["failed_rate_1h"]), f"{m['p50_seconds_1h'] or ''}/{m['p95_seconds_1h'] or ''}",
+                  str(m["succeeded_24h"]), str(m["failed_24h"]), f"{m['p50_seconds_24h'] or ''}/{m['p95_seconds_24h'] or ''}")
+    console.print(t if data else "no runs in the last 24 hours")
+
+
 # --- dead-letter queue ------------------------------------------------------------------------
 
 @main.group()

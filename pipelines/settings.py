@@ -69,6 +69,13 @@ class Settings:
     absentee_bonus: int = 10
     home_state: str = "FL"
 
+    # Health (SPEC §5): `folio health` is unhealthy past these
+    health_heartbeat_max_age_seconds: int = 180
+    health_schedule_grace_seconds: int = 600
+    health_failure_rate_max: float = 0.25
+    health_failure_rate_min_runs: int = 4
+    queue_metrics_interval_seconds: int = 300
+
     # Cleanup (SPEC §5)
     retention_days: int = 90
     cleanup_batch_rows: int = 5_000

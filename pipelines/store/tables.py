@@ -289,3 +289,21 @@ failed_jobs = Table(
     Column("discard_reason", Text),
     Column("alerted", Boolean, nullable=False),
 )
+
+
+# A snapshot of the run queue per job, every few minutes (the queue_metrics sensor).
+queue_metrics = Table(
+    "queue_metrics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("job_name", String(128), nullable=False),
+    Column("queued", Integer, nullable=False),
+    Column("in_progress", Integer, nullable=False),
+    Column("succeeded_1h", Integer, nullable=False),
+    Column("failed_1h", Integer, nullable=False),
+    Column("failed_rate_1h", Float),
+    Column("p50_seconds_1h", Float),
+    Column("p95_seconds_1h", Float),
+    Index(None, "recorded_at"),
+)
