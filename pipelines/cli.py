@@ -399,6 +399,46 @@ def metrics(as_json: bool) -> None:
     console.print(t if data else "no runs in the last 24 hours")
 
 
+# --- delayed one-off jobs ------------------------------------------------------------------------
+
+@main.command("schedule")
+@click.argument("job_name")
+@click.option("--at", "at", required=True, help="When: ISO 8601, e.g. 2026-12-01T09:30 (county time if no offset).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Run config as YAML or JSON.")
+@click.option("--partition", help="Partition key, for partitioned jobs.")
+def schedule_cmd(job_name: str, at: str, config_file: Path | None, partition: str | None) -> None:
+    """Launch JOB once at a later time (the due-jobs sensor fires it; needs the Dagster daemon)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import yaml
+
+    from pipelines.definitions import defs
+    from pipelines.delayed import schedule_job
+    from pipelines.settings import get_settings
+
+    names = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
+    if job_name not in names:
+        _fail(f"no job {job_name!r}; jobs: {', '.join(names)}")
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        _fail(f"--at {at!r} is not ISO 8601 (e.g. 2026-12-01T09:30 or 2026-12-01T09:30-05:00)")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    config = {}
+    if config_file:
+        try:
+            config = yaml.safe_load(config_file.read_text()) or {}
+        except yaml.YAMLError as exc:
+            _fail(f"{config_file}: not YAML/JSON: {exc}")
+        if not isinstance(config, dict):
+            _fail(f"{config_file}: run config must be a mapping")
+    job_id = schedule_job(_engine(), job_name, when, config, partition)
+    console.print(f"scheduled {job_name} for {when.isoformat()} (request {job_id}; run_key scheduled-job-{job_id})")
+
+
 # --- dead-letter queue ------------------------------------------------------------------------
 
 @main.group()

@@ -11,6 +11,7 @@ from pipelines.jobs import ALL_JOBS
 from pipelines.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
 from resources.file_source import ArchiveResource, FileSourceResource
+from sensors.due_jobs import due_jobs_sensor
 from sensors.queue_metrics import queue_metrics_sensor
 from sensors.run_failures import dead_letter_sensor
 
@@ -23,6 +24,6 @@ defs = Definitions(
     ],
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
-    sensors=[dead_letter_sensor, queue_metrics_sensor],
+    sensors=[dead_letter_sensor, queue_metrics_sensor, due_jobs_sensor],
     resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource()},
 )

@@ -307,3 +307,20 @@ queue_metrics = Table(
     Column("p95_seconds_1h", Float),
     Index(None, "recorded_at"),
 )
+
+
+# One-off jobs to launch later (`folio schedule JOB --at`); the due-jobs sensor launches each once.
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_name", String(128), nullable=False),
+    Column("run_at", DateTime(timezone=True), nullable=False),
+    Column("run_config", Text, nullable=False),  # JSON
+    Column("partition_key", String(64)),
+    Column("status", String(12), nullable=False),  # pending | launched | canceled
+    Column("run_key", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("launched_at", DateTime(timezone=True)),
+    Index(None, "status", "run_at"),
+)
