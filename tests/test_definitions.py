@@ -93,3 +93,13 @@ def test_definitions_validate_cli():
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "All code locations passed validation" in proc.stderr + proc.stdout
+
+
+def test_every_job_has_a_priority_and_a_max_runtime():
+    from pipelines.settings import PRIORITY
+
+    for job in defs.resolve_all_job_defs():
+        if job.name.startswith("__"):
+            continue
+        assert int(job.tags["dagster/priority"]) in PRIORITY.values(), job.name
+        assert int(job.tags["dagster/max_runtime"]) > 0, job.name  # run monitoring notices a dead run
