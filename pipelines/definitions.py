@@ -7,6 +7,7 @@ from assets.ingestion import build_ingestion_assets
 from assets.leads import leads
 from assets.properties import properties
 from assets.scoring import lead_scores
+from pipelines.executors import default_executor
 from pipelines.jobs import ALL_JOBS
 from pipelines.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
@@ -26,4 +27,5 @@ defs = Definitions(
     schedules=ALL_SCHEDULES,
     sensors=[dead_letter_sensor, queue_metrics_sensor, due_jobs_sensor],
     resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource()},
+    executor=default_executor(),
 )

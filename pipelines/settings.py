@@ -40,6 +40,7 @@ class Settings:
     source_url: str = ""  # empty: data_dir/source (local folder source)
     archive_url: str = ""  # empty: data_dir/archive (local folder); or s3://bucket/prefix
     timezone: str = "America/New_York"
+    executor: str = "multiprocess"  # or "celery": steps run on Celery workers (FOLIO_CELERY_BROKER)
     daily_start_date: date = date(2026, 1, 1)
 
     # Ingestion guarantees (SPEC §2)
