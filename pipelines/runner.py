@@ -79,48 +79,36 @@ def _failure_messages(result) -> list[str]:
     return out
 
 
-PARTITION_TAGS = ("dagster/partition", ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)
-
-
-def rerun(instance: DagsterInstance, job_name: str, tags: dict[str, str], log_level: str = "WARNING") -> RunOutcome:
-    """Run a job again for the same partition (or partition range) as a failed run had."""
+def _execute(job_name: str, instance: DagsterInstance, keys: list[str], log_level: str,
+             partition_key: str | None = None, tags: dict[str, str] | None = None) -> RunOutcome:
+    """One in-process run of a job from the code location, recorded in `instance`."""
     from pipelines.definitions import defs
 
     quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    job = defs.resolve_job_def(job_name)
-    keep = {k: v for k, v in tags.items() if k in PARTITION_TAGS[1:]}
-    result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False,
-                                    partition_key=tags.get("dagster/partition"), tags=keep or None)
-    return RunOutcome(result.run_id, result.success, [tags.get("dagster/partition", "")],
-                      None if result.success else "; ".join(_failure_messages(result)) or "run failed")
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        run_config=quiet, instance=instance, raise_on_error=False, partition_key=partition_key, tags=tags or None)
+    error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
+    return RunOutcome(result.run_id, result.success, keys, error)
+
+
+def rerun(instance: DagsterInstance, job_name: str, tags: dict[str, str], log_level: str = "WARNING") -> RunOutcome:
+    """Run a job again for the same partition (or partition range) as an earlier run had."""
+    ranged = {k: v for k, v in tags.items() if k in (ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)}
+    partition = tags.get("dagster/partition")
+    return _execute(job_name, instance, [partition] if partition else [], log_level, partition, ranged)
 
 
 def run_job(instance: DagsterInstance, job_name: str, log_level: str = "WARNING") -> RunOutcome:
     """An unpartitioned job (lead scoring, cleanup), in-process."""
-    from pipelines.definitions import defs
-
-    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    result = defs.resolve_job_def(job_name).execute_in_process(run_config=quiet, instance=instance,
-                                                               raise_on_error=False)
-    return RunOutcome(result.run_id, result.success, [], None if result.success else
-                      "; ".join(_failure_messages(result)) or "run failed")
+    return _execute(job_name, instance, [], log_level)
 
 
 def run_partitions(
     instance: DagsterInstance, cadence: str, keys: list[str], log_level: str = "WARNING"
 ) -> RunOutcome:
-    from pipelines.definitions import defs
-
-    job = defs.resolve_job_def(JOBS_BY_CADENCE[cadence])
-    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    """One partition, or a range as one run (single-run backfill: the range tags)."""
+    job_name = JOBS_BY_CADENCE[cadence]
     if len(keys) == 1:
-        result = job.execute_in_process(
-            run_config=quiet, instance=instance, partition_key=keys[0], raise_on_error=False
-        )
-    else:
-        tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
-        result = job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False)
-    error = None
-    if not result.success:
-        error = "; ".join(_failure_messages(result)) or "run failed"
-    return RunOutcome(result.run_id, result.success, keys, error)
+        return _execute(job_name, instance, keys, log_level, partition_key=keys[0])
+    tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+    return _execute(job_name, instance, keys, log_level, tags=tags)

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from assets.ingestion import FORCE_RESTAGE_TAG
 from pipelines.records.samples import write_daily

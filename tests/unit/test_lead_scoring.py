@@ -3,7 +3,6 @@
 from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
-import pytest
 from sqlalchemy import select, update
 
 from pipelines.leads.scoring import score_frame, score_leads
