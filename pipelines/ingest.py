@@ -6,6 +6,7 @@ them too. Every staging writes a `data_ingestion_logs` row, failures included.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from pipelines.archive import ArchiveStore, archive_key
-from pipelines.landing import LandedFile, land, latest_raw_file, record_raw_file, sha256_file
+from pipelines.landing import LandedFile, land, latest_raw_file, record_raw_file
 from pipelines.records.layouts import FileLayout
 from pipelines.records.parse import parse_bytes
 from pipelines.sources import FileSource, SourceFile, SourceFileMissing, find
@@ -120,10 +121,10 @@ def _read_raw(raw: dict, archive: ArchiveStore, scratch: Path) -> bytes:
     """The landed bytes, from the archive, checked against their recorded sha256."""
     name = Path(raw["landing_path"]).name
     path = archive.get(archive_key(raw["cadence"], raw["partition_key"], raw["sha256"], name), scratch / name)
-    digest, _ = sha256_file(path)
-    if digest != raw["sha256"]:
+    data = path.read_bytes()  # read once: hashed here, parsed by the caller
+    if hashlib.sha256(data).hexdigest() != raw["sha256"]:
         raise RuntimeError(f"archived {raw['file_name']} no longer matches its sha256 {raw['sha256']}")
-    return path.read_bytes()
+    return data
 
 
 def stage_file(engine: Engine, layout: FileLayout, partition_key: str, archive: ArchiveStore,
