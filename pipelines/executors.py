@@ -4,6 +4,8 @@
 tasks on workers (`dagster-celery worker start`) reached through FOLIO_CELERY_BROKER
 (RabbitMQ `pyamqp://…` or Redis `redis://…`); workers and this process must share the
 Dagster instance (PostgreSQL storage: DAGSTER_PG_URL) and the product database.
+FOLIO_CELERY_QUEUE (default `dagster`) names the queue steps go to, so one broker can serve
+several deployments; start workers with `-q` set to the same name.
 """
 
 from __future__ import annotations
@@ -24,4 +26,9 @@ def default_executor():
     from dagster_celery import celery_executor
 
     # The broker URL stays in the environment (it may carry a password).
-    return celery_executor.configured({"broker": {"env": "FOLIO_CELERY_BROKER"}, "backend": "rpc://"})
+    queue = os.environ.get("FOLIO_CELERY_QUEUE", "dagster")
+    return celery_executor.configured({
+        "broker": {"env": "FOLIO_CELERY_BROKER"},
+        "backend": "rpc://",
+        "config_source": {"task_default_queue": queue},
+    })

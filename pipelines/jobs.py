@@ -7,57 +7,67 @@ cadence.
 
 from __future__ import annotations
 
-from dagster import AssetSelection, RetryPolicy, define_asset_job
+from dagster import AssetSelection, Backoff, RetryPolicy, define_asset_job
 
 from assets.ops import build_cleanup_job
 from pipelines.partitions import PARTITIONS_BY_CADENCE
-from pipelines.settings import PRIORITY, RetryPolicySpec, get_settings
+from pipelines.settings import PRIORITY, RETRY_BUDGETS, get_settings
 
 _s = get_settings()
 
 
-def retry_policy(spec: RetryPolicySpec) -> RetryPolicy:
-    # max_retries counts retries, the spec counts attempts; no backoff = fixed delay.
-    return RetryPolicy(max_retries=spec.max_attempts - 1, delay=spec.delay_seconds)
+def retry_policy(job_name: str) -> RetryPolicy | None:
+    spec = RETRY_BUDGETS[job_name]
+    if spec is None:
+        return None
+    # max_retries counts retries, the table counts attempts; no backoff = fixed delay.
+    backoff = Backoff.EXPONENTIAL if spec.backoff == "exponential" else None
+    return RetryPolicy(max_retries=spec.max_attempts - 1, delay=spec.delay_seconds, backoff=backoff)
 
 
-def job_tags(family: str, priority: str, max_runtime_seconds: int, **extra: str) -> dict[str, str]:
+def job_tags(family: str, priority: str, max_runtime_seconds: int, retry: str | None = None,
+             **extra: str) -> dict[str, str]:
+    """The tags every job carries: priority, max runtime, family, and its retry budget
+    (`folio/retry`, from RETRY_BUDGETS) so the UI shows it next to the run."""
+    spec = RETRY_BUDGETS.get(retry) if retry else None
     return {
         "dagster/priority": str(PRIORITY[priority]),
         "dagster/max_runtime": str(max_runtime_seconds),
         "folio/family": family,
         "folio/priority": priority,
+        "folio/retry": spec.describe() if spec else "none",
         **extra,
     }
 
 
-def _ingestion_job(cadence: str, leads_asset: str, priority: str, retry: RetryPolicySpec, description: str):
+def _ingestion_job(cadence: str, leads_asset: str, priority: str, description: str):
+    name = f"{cadence}_ingestion"
     return define_asset_job(
-        f"{cadence}_ingestion",
+        name,
         selection=AssetSelection.groups(f"{cadence}_ingestion") | AssetSelection.assets(*leads_asset.split(",")),
         partitions_def=PARTITIONS_BY_CADENCE[cadence],
         description=description,
-        tags=job_tags("ingestion", priority, _s.daily_max_runtime_seconds, **{"folio/cadence": cadence}),
-        op_retry_policy=retry_policy(retry),
+        tags=job_tags("ingestion", priority, _s.daily_max_runtime_seconds, name, **{"folio/cadence": cadence}),
+        op_retry_policy=retry_policy(name),
     )
 
 
 daily_ingestion_job = _ingestion_job(
-    "daily", "properties,leads", _s.daily_priority, _s.daily_retry,
+    "daily", "properties,leads", _s.daily_priority,
     "The business day's county files: raw → staged → properties → leads.")
 weekly_ingestion_job = _ingestion_job(
-    "weekly", "eviction_and_lien_leads", "MEDIUM", _s.weekly_retry,
+    "weekly", "eviction_and_lien_leads", "MEDIUM",
     "The week's Evictions and Indebtedness: raw → staged → matched → eviction and lien leads.")
 monthly_ingestion_job = _ingestion_job(
-    "monthly", "probate_and_judgment_leads", "MEDIUM", _s.monthly_retry,
+    "monthly", "probate_and_judgment_leads", "MEDIUM",
     "The month's Probate and Verdicts: raw → staged → matched → probate and judgment leads.")
 
 # Scoring has no retry (SPEC §2): a re-run recomputes everything.
 lead_scoring_job = define_asset_job(
     "lead_scoring", selection=AssetSelection.assets("lead_scores"),
     description="Nightly re-score of every open lead (02:00).",
-    tags=job_tags("scoring", "NORMAL", 60 * 60),
+    tags=job_tags("scoring", "NORMAL", 60 * 60, "lead_scoring"),
 )
-cleanup_job = build_cleanup_job(job_tags("maintenance", "LOW", 2 * 60 * 60))
+cleanup_job = build_cleanup_job(job_tags("maintenance", "LOW", 2 * 60 * 60, "cleanup"))
 
 ALL_JOBS = [daily_ingestion_job, weekly_ingestion_job, monthly_ingestion_job, lead_scoring_job, cleanup_job]

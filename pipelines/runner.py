@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
-from dagster import DagsterInstance, partition_loading_context
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster import DagsterInstance, execute_job, partition_loading_context
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
 from pipelines.partitions import PARTITIONS_BY_CADENCE
 from pipelines.records.layouts import layouts_for
+from pipelines.settings import get_settings
 from pipelines.sources import FileSource, find
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 JOBS_BY_CADENCE = {"daily": "daily_ingestion", "weekly": "weekly_ingestion", "monthly": "monthly_ingestion"}
 PARTITION_WORDS = {"daily": "partitions are business days", "weekly": "partitions are weeks keyed by their Monday",
@@ -81,12 +90,22 @@ def _failure_messages(result) -> list[str]:
 
 def _execute(job_name: str, instance: DagsterInstance, keys: list[str], log_level: str,
              partition_key: str | None = None, tags: dict[str, str] | None = None) -> RunOutcome:
-    """One in-process run of a job from the code location, recorded in `instance`."""
+    """One run of a job from the code location, recorded in `instance`.
+
+    In-process by default (fast, one process). With a configured executor (FOLIO_EXECUTOR=
+    celery) the job is executed through its own executor, so steps run on the workers."""
     from pipelines.definitions import defs
 
     quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    result = defs.resolve_job_def(job_name).execute_in_process(
-        run_config=quiet, instance=instance, raise_on_error=False, partition_key=partition_key, tags=tags or None)
+    if get_settings().executor == "multiprocess":
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config=quiet, instance=instance, raise_on_error=False, partition_key=partition_key,
+            tags=tags or None)
+    else:
+        recon = ReconstructableRepository.for_module("pipelines.definitions", "defs", str(PROJECT_ROOT))
+        all_tags = {**(tags or {}), **({PARTITION_NAME_TAG: partition_key} if partition_key else {})}
+        result = execute_job(recon.get_reconstructable_job(job_name), instance, run_config=quiet,
+                             tags=all_tags or None)
     error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
     return RunOutcome(result.run_id, result.success, keys, error)
 

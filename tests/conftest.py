@@ -42,14 +42,32 @@ def _pg_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
 
 
+def skip_or_fail(reason: str):
+    """Skip on a machine without the service; fail where services are required (CI)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"FOLIO_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     reason = _pg_available()
     if reason:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"FOLIO_REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def rabbitmq():
+    """The local RabbitMQ broker URL (skips, or fails under FOLIO_REQUIRE_SERVICES=1)."""
+    import socket
+
+    host, port = "127.0.0.1", 5672
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as exc:
+        skip_or_fail(f"RabbitMQ not reachable at {host}:{port}: {exc}")
+    return f"pyamqp://guest:guest@{host}:{port}//"
 
 
 @pytest.fixture
@@ -102,10 +120,7 @@ def sshd(tmp_path):
     from tests.servers import SSHD, Sshd
 
     if SSHD is None:
-        reason = "OpenSSH sshd is not installed (apt-get install openssh-server)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"FOLIO_REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
+        skip_or_fail("OpenSSH sshd is not installed (apt-get install openssh-server)")
     server = Sshd(tmp_path / "sshd").start()
     yield server
     server.stop()

@@ -103,3 +103,26 @@ def test_every_job_has_a_priority_and_a_max_runtime():
             continue
         assert int(job.tags["dagster/priority"]) in PRIORITY.values(), job.name
         assert int(job.tags["dagster/max_runtime"]) > 0, job.name  # run monitoring notices a dead run
+
+
+def test_every_job_retries_as_the_budget_table_says():
+    """One table (RETRY_BUDGETS) decides every job's retries; the UI shows it as `folio/retry`."""
+    from pipelines.settings import RETRY_BUDGETS
+
+    expected_attempts = {"daily_ingestion": (3, 300), "weekly_ingestion": (3, 600), "monthly_ingestion": (3, 900)}
+    for job in defs.resolve_all_job_defs():
+        if job.name.startswith("__"):
+            continue
+        spec = RETRY_BUDGETS[job.name] if job.name in RETRY_BUDGETS else None
+        policy = job.op_retry_policy
+        if job.name in expected_attempts:
+            assert (policy.max_retries + 1, policy.delay) == expected_attempts[job.name]
+            assert job.tags["folio/retry"] == spec.describe()
+        elif spec is None:
+            assert policy is None, job.name
+        assert int(job.tags["dagster/max_runtime"]) > 0, job.name
+        assert "dagster/priority" in job.tags, job.name
+    assert RETRY_BUDGETS["email"].describe() == "6 attempts, exponential from 1 s"
+    assert [RETRY_BUDGETS["email"].delay_before(n) for n in range(2, 7)] == [1, 2, 4, 8, 16]
+    assert [RETRY_BUDGETS["sms"].delay_before(n) for n in (2, 3)] == [5, 5]
+    assert [RETRY_BUDGETS["voice"].delay_before(n) for n in (2, 3)] == [30, 30]

@@ -16,6 +16,7 @@ from pipelines.instance import get_instance
 from pipelines.runner import run_partitions
 from pipelines.store.migrate import upgrade
 from tests.builders import doc, write_partition
+from tests.conftest import skip_or_fail
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,10 +28,7 @@ OUT = ROOT / "test-output" / "ui"
 @pytest.fixture
 def chromium():
     if CHROMIUM is None:
-        reason = "Debian chromium is not installed (apt-get install chromium)"
-        if os.environ.get("FOLIO_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"FOLIO_REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
+        skip_or_fail("Debian chromium is not installed (apt-get install chromium)")
     return CHROMIUM
 
 
