@@ -10,7 +10,7 @@ def markdown_table(df: pl.DataFrame, max_rows: int = 5, max_cols: int = 8) -> Me
     df = df.head(max_rows).select(df.columns[:max_cols])
     if df.height == 0:
         return MetadataValue.md("_no rows_")
-    esc = lambda v: "" if v is None else str(v).replace("|", "\\|")  # noqa: E731
+    esc = lambda v: "" if v is None else str(v).replace("|", "\\|")
     lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in df.iter_rows()]
     return MetadataValue.md("\n".join(lines))

@@ -280,7 +280,7 @@ def _max_attempts(job_name: str) -> int | None:
 
     try:
         policy = defs.resolve_job_def(job_name).op_retry_policy
-    except Exception:  # noqa: BLE001 - a run of a job this code no longer has
+    except Exception:
         return None
     return policy.max_retries + 1 if policy else 1
 
@@ -391,7 +391,7 @@ def metrics(as_json: bool) -> None:
         return
     t = Table("job", "queued", "running", "ok 1h", "failed 1h", "fail% 1h", "p50/p95 1h s", "ok 24h", "failed 24h",
               "p50/p95 24h s")
-    pct = lambda v: "" if v is None else f"{v:.0%}"  # noqa: E731
+    pct = lambda v: "" if v is None else f"{v:.0%}"
     for job, m in data.items():
         t.add_row(job, str(m["queued"]), str(m["in_progress"]), str(m["succeeded_1h"]), str(m["failed_1h"]),
                   pct(m["failed_rate_1h"]), f"{m['p50_seconds_1h'] or ''}/{m['p95_seconds_1h'] or ''}",

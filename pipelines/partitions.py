@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dagster import MonthlyPartitionsDefinition, TimeWindowPartitionsDefinition, WeeklyPartitionsDefinition
+from dagster import (
+    MonthlyPartitionsDefinition,
+    TimeWindowPartitionsDefinition,
+    WeeklyPartitionsDefinition,
+)
 
 from pipelines.settings import get_settings
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from pipelines.store.tables import data_ingestion_logs, lead_scores, leads, properties, quarantine, record_matches
+from pipelines.store.tables import (
+    data_ingestion_logs,
+    lead_scores,
+    leads,
+    properties,
+    quarantine,
+    record_matches,
+)
 
 
 def summarize(engine: Engine) -> dict:

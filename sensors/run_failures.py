@@ -3,7 +3,12 @@
 import time
 from datetime import datetime, timezone
 
-from dagster import DagsterEventType, DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
+from dagster import (
+    DagsterEventType,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    run_failure_sensor,
+)
 
 from pipelines.alerts import send_admin_alert
 from pipelines.deadletter import FailedRun, mark_alerted, record_failure

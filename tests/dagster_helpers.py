@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from dagster import DagsterInstance, materialize
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from sqlalchemy import inspect, select
 
 from pipelines.definitions import defs

@@ -105,7 +105,7 @@ class Sshd:
         self.proc: subprocess.Popen | None = None
         self.user = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
 
-    def start(self) -> "Sshd":
+    def start(self) -> Sshd:
         Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(self.config)], stderr=subprocess.PIPE)
         deadline = time.time() + 10

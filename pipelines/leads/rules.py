@@ -23,9 +23,8 @@ from sqlalchemy import Connection, DateTime, bindparam, func, select, text
 
 from pipelines.leads.matching import MatchSpec
 from pipelines.settings import LIEN_DOC_TYPES, SALE_DEED_DOC_TYPES, get_settings
-from pipelines.store.tables import STAGED_TABLES
 from pipelines.store.documents import DOCUMENTS_CTE, documents_params
-from pipelines.store.tables import leads
+from pipelines.store.tables import STAGED_TABLES, leads
 
 # Date arithmetic is the one thing the two dialects spell differently.
 _WINDOW_START = {

@@ -27,7 +27,6 @@ from pipelines.sources.base import (
     with_retries,
 )
 
-
 # httpx logs every request URL at INFO, query string (and so the auth key) included.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 

@@ -69,7 +69,7 @@ class SftpSource:
             if "not found in known_hosts" in str(exc):
                 raise SourceError(f"{self.describe()}: host key unknown (not in {self.known_hosts}) — refusing") from exc
             raise TransientSourceError(f"{self.describe()}: {exc}") from exc
-        except (socket.error, EOFError) as exc:
+        except (OSError, EOFError) as exc:
             raise TransientSourceError(f"{self.describe()}: cannot connect: {exc}") from exc
         self._client = client
         return client.open_sftp()

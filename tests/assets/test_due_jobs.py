@@ -34,7 +34,7 @@ def test_due_requests_launch_once(tmp_path):
     when = folio("schedule", "cleanup", "--at", "tomorrow", cwd=tmp_path)
     assert when.returncode == 1 and "is not ISO 8601" in when.stdout
 
-    ctx = lambda: build_sensor_context(instance=DagsterInstance.ephemeral(),  # noqa: E731
+    ctx = lambda: build_sensor_context(instance=DagsterInstance.ephemeral(),
                                        resources={"database": FolioDatabase(url=url)})
     first = due_jobs_sensor(ctx())
     assert [(r.job_name, r.run_key, r.partition_key) for r in first] == [

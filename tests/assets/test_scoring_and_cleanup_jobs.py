@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from assets.scoring import lead_scores
 from pipelines.definitions import defs
 from pipelines.store.db import get_engine
-from pipelines.store.tables import email_logs, lead_scores as lead_scores_table
+from pipelines.store.tables import email_logs
+from pipelines.store.tables import lead_scores as lead_scores_table
 from resources.database import FolioDatabase
 from resources.file_source import ArchiveResource
 from tests.builders import doc, write_partition

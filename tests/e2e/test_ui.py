@@ -2,7 +2,6 @@
 headless Chromium, screenshots saved under test-output/ui/."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys

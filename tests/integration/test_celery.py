@@ -15,8 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from pipelines.instance import get_instance
-from pipelines.runner import run_partitions
+from dagster import DagsterInstance, DagsterRunStatus
+
+from pipelines.instance import instance_yaml
 from tests.builders import doc, write_partition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,21 +58,28 @@ def test_daily_ingestion_runs_on_a_celery_worker(rabbitmq, pg_url, pg_database, 
                        "FOLIO_CELERY_BROKER": rabbitmq, "FOLIO_CELERY_QUEUE": queue,
                        "FOLIO_SOURCE_URL": str(tmp_path / "src")}.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("DAGSTER_HOME")  # CLI-managed home, seeded for PostgreSQL storage
     write_partition(tmp_path / "src", "2026-01-05", {"OfficialRecords.exp": [
         *doc(1, "20260105", "WD", "3040120010010", consideration_1="250000", grantee="NEW OWNER"),
         *doc(2, "20260105", "LIS", "3040120010020")]})
-    instance = get_instance()  # sets DAGSTER_HOME, which the worker inherits
+    home = tmp_path / "dagster_home_pg"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(instance_yaml())  # PostgreSQL storage, by env var
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     worker = _start_worker(tmp_path, queue)
     try:
-        outcome = run_partitions(instance, "daily", ["2026-01-05"])
+        # The operator's path: `folio run` in its own process, configured only by environment.
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "daily", "--date", "2026-01-05"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=240)
     finally:
         _stop_group(worker)
     log = (tmp_path / "worker.log").read_text()
-    assert outcome.success, f"{outcome.error}\n--- worker log ---\n{log[-4000:]}"
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr[-3000:]}\n--- worker log ---\n{log[-4000:]}"
+    instance = DagsterInstance.get()
+    [run] = instance.get_runs()
+    assert run.status == DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == "2026-01-05"
 
     # Every step ran as a Celery task on that worker, not in this process.
-    records = instance.all_logs(outcome.run_id)
+    records = instance.all_logs(run.run_id)
     submitted = [r for r in records if "Submitting celery task" in (r.user_message or "")]
     steps = {r.step_key for r in records if r.dagster_event and r.dagster_event.event_type_value == "STEP_SUCCESS"}
     assert len(submitted) == len(steps) >= 12
@@ -88,6 +96,6 @@ def test_daily_ingestion_runs_on_a_celery_worker(rabbitmq, pg_url, pg_database, 
     assert leads == [("foreclosure", "3040120010020"), ("new_homeowner", "3040120010010")]
     dagster = create_engine(dagster_url)
     with dagster.connect() as conn:
-        status = conn.execute(text("SELECT status FROM runs WHERE run_id = :r"), {"r": outcome.run_id}).scalar_one()
+        status = conn.execute(text("SELECT status FROM runs WHERE run_id = :r"), {"r": run.run_id}).scalar_one()
     dagster.dispose()
     assert status == "SUCCESS"

@@ -33,7 +33,7 @@ def oracle(docs):
         mine = [d for d in docs if d["folio"] == folio]
         if not mine:
             continue
-        rank = lambda d: (d["rec_date"], d["cfn"])  # noqa: E731
+        rank = lambda d: (d["rec_date"], d["cfn"])
         last = max(mine, key=rank)
         row = {"last_transaction_type": last["doc_type"], "last_transaction_cfn": last["cfn"],
                "owner_name": None, "last_sale_cfn": None, "address": None}

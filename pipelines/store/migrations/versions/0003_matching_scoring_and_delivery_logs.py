@@ -5,9 +5,8 @@ Revises: 0002
 Create Date: 2026-11-24 08:34:45.457016
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'
