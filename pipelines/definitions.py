@@ -5,14 +5,20 @@ from dagster import Definitions
 from assets.county_leads import eviction_and_lien_leads, probate_and_judgment_leads
 from assets.ingestion import build_ingestion_assets
 from assets.leads import leads
+from assets.listings import alert_matches, listing_scores, notifications
 from assets.properties import properties
 from assets.scoring import lead_scores
 from pipelines.executors import default_executor
 from pipelines.jobs import ALL_JOBS
 from pipelines.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
+from resources.email import EmailResource
+from resources.scoring import ListingScorerResource
 from resources.file_source import ArchiveResource, FileSourceResource
 from sensors.due_jobs import due_jobs_sensor
+from sensors.inbox import inbox_sensor
+from sensors.listings import hot_leads_sensor, new_listings_sensor
+from sensors.outbox import email_outbox_sensor
 from sensors.queue_metrics import queue_metrics_sensor
 from sensors.run_failures import dead_letter_sensor
 
@@ -22,10 +28,13 @@ defs = Definitions(
         *build_ingestion_assets("weekly"), eviction_and_lien_leads,
         *build_ingestion_assets("monthly"), probate_and_judgment_leads,
         lead_scores,
+        listing_scores, alert_matches, notifications,
     ],
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
-    sensors=[dead_letter_sensor, queue_metrics_sensor, due_jobs_sensor],
-    resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource()},
+    sensors=[dead_letter_sensor, queue_metrics_sensor, due_jobs_sensor, new_listings_sensor, hot_leads_sensor,
+             email_outbox_sensor, inbox_sensor],
+    resources={"database": FolioDatabase(), "file_source": FileSourceResource(), "archive": ArchiveResource(),
+               "scorer": ListingScorerResource(), "email": EmailResource()},
     executor=default_executor(),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Backoff, RetryPolicy, define_asset_job
 
+from assets.delivery import build_delivery_jobs
 from assets.ops import build_cleanup_job
 from pipelines.partitions import PARTITIONS_BY_CADENCE
 from pipelines.settings import PRIORITY, RETRY_BUDGETS, get_settings
@@ -70,4 +71,21 @@ lead_scoring_job = define_asset_job(
 )
 cleanup_job = build_cleanup_job(job_tags("maintenance", "LOW", 2 * 60 * 60, "cleanup"))
 
-ALL_JOBS = [daily_ingestion_job, weekly_ingestion_job, monthly_ingestion_job, lead_scoring_job, cleanup_job]
+# Alerting: sensors launch these in batches (HIGH: a fresh listing is worth most when new).
+listing_alerts_job = define_asset_job(
+    "listing_alerts", selection=AssetSelection.assets("listing_scores", "alert_matches", "notifications"),
+    description="A batch of new or changed listings: scored, matched to criteria, queued in the outbox.",
+    tags=job_tags("alerts", "HIGH", 30 * 60, "listing_alerts"),
+)
+hot_lead_alerts_job = define_asset_job(
+    "hot_lead_alerts", selection=AssetSelection.assets("alert_matches", "notifications"),
+    description="New probate and foreclosure leads matched to opted-in subscribers and queued at once.",
+    tags=job_tags("alerts", "HIGH", 30 * 60, "hot_lead_alerts"),
+)
+deliver_email_job, listing_intake_job = build_delivery_jobs(
+    job_tags("delivery", "NORMAL", 60 * 60, "email", **{"folio/channel": "email"}),
+    job_tags("intake", "NORMAL", 30 * 60, "listing_intake"),
+)
+
+ALL_JOBS = [daily_ingestion_job, weekly_ingestion_job, monthly_ingestion_job, lead_scoring_job, cleanup_job,
+            listing_alerts_job, hot_lead_alerts_job, deliver_email_job, listing_intake_job]

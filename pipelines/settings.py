@@ -51,6 +51,9 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "lead_scoring": None,
     "cleanup": None,  # batched and resumable: the next night finishes the work
     "listing_alerts": None,  # the sensor's next batch picks up anything left unscored
+    "hot_lead_alerts": None,  # idempotent: a re-run of the batch adds what is missing
+    "listing_intake": None,  # an unreadable file stays unreadable; fixed files come back as new files
+    "deliver_email": None,  # the job does not retry: each message retries by the "email" budget
     "email": RetryPolicySpec(6, 1, "exponential"),  # 1 + 5 retries: 1, 2, 4, 8, 16 s
     "sms": RetryPolicySpec(3, 5),
     "voice": RetryPolicySpec(3, 30),
@@ -106,6 +109,30 @@ class Settings:
     # Cleanup (SPEC §5)
     retention_days: int = 90
     cleanup_batch_rows: int = 5_000
+
+    # Listings and alerts (SPEC §1.2, §2, §3)
+    listing_batch_size: int = 5_000  # listings per scoring run (one sensor run request)
+    listings_sensor_interval_seconds: int = 5
+    outbox_sensor_interval_seconds: int = 5
+    inbox_sensor_interval_seconds: int = 15
+    default_min_score: int = 70
+    hot_lead_max_age_hours: int = 48  # older leads never trigger an immediate alert
+    rent_expense_ratio: float = 0.35  # cap rate = rent × 12 × (1 − this) / price
+    cap_rate_full_marks: float = 0.10
+    ppsf_discount_full_marks: float = 0.20  # 20% below the zip median → full marks
+    active_listing_days: int = 90  # listings this recent count toward a zip's median price/sqft
+    age_full_marks_years: int = 10  # age/condition: full marks up to this age …
+    age_zero_marks_years: int = 60  # … falling linearly to none at this age
+    ai_model: str = "claude-sonnet-4-5"
+    ai_timeout_seconds: float = 30.0
+    ai_concurrency: int = 4
+    retry_delay_scale: float = 1.0  # tests shrink every in-step backoff with this
+    email_from: str = "alerts@folio.local"
+    email_timeout_seconds: float = 10.0
+    email_provider: str = ""  # empty: SendGrid when SENDGRID_API_KEY is set, else the file outbox
+    sendgrid_base_url: str = "https://api.sendgrid.com"
+    public_base_url: str = "http://127.0.0.1:8000"  # links in emails
+    sending_stale_seconds: int = 900  # a message `sending` this long died mid-call: unknown
 
     # Bulk paths
     sqlite_batch_rows: int = 5_000

@@ -15,11 +15,18 @@ DAILY_FILES = ["official_records", "cases", "parties", "dockets", "docktext"]
 ALL_FILES = DAILY_FILES + ["evictions", "indebtedness", "probate", "verdicts"]
 
 
+def graph_parents(key: str) -> set:
+    return defs.resolve_asset_graph().get(AssetKey(key)).parent_keys
+
+
 def test_asset_graph():
     keys = {a.key for a in defs.resolve_all_asset_specs()}
     expected = {AssetKey(f"{stage}_{f}") for f in ALL_FILES for stage in ("raw", "staged")}
     assert keys == expected | {AssetKey(k) for k in ("properties", "leads", "eviction_and_lien_leads",
-                                                      "probate_and_judgment_leads", "lead_scores")}
+                                                      "probate_and_judgment_leads", "lead_scores",
+                                                      "listing_scores", "alert_matches", "notifications")}
+    assert graph_parents("notifications") == {AssetKey("alert_matches")}
+    assert AssetKey("listing_scores") in graph_parents("alert_matches")
     graph = defs.resolve_asset_graph()
     assert graph.get(AssetKey("staged_official_records")).parent_keys == {AssetKey("raw_official_records")}
     assert graph.get(AssetKey("properties")).parent_keys == {AssetKey("staged_official_records")}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -323,4 +324,162 @@ scheduled_jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("launched_at", DateTime(timezone=True)),
     Index(None, "status", "run_at"),
+)
+
+
+# ---- Tenants, subscribers and their alert criteria (SPEC §2, §5: every tenant-owned row
+# carries tenant_id).
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(40), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("api_key_sha256", String(64), nullable=False, unique=True),  # the key itself is never stored
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("name", Text),
+    Column("email", Text, nullable=False),
+    Column("phone", String(20)),
+    Column("time_zone", String(40), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "email"),
+)
+
+# One row per subscriber; list-valued criteria are JSON arrays (NULL: any).
+alert_criteria = Table(
+    "alert_criteria",
+    metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), primary_key=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("min_score", Integer, nullable=False),
+    Column("max_price", Numeric(14, 2)),
+    Column("min_roi", Float),
+    Column("cities", Text),
+    Column("zip_codes", Text),
+    Column("listing_types", Text),
+    Column("lead_types", Text),
+    Column("channels", Text, nullable=False),
+    Column("digest_only", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# ---- Listings (SPEC §1.2). change_seq comes from listing_seq, taken under a row lock in the
+# writing transaction, so sequence order is commit order: the new-listings sensor's cursor
+# can never skip a listing that commits late.
+listing_seq = Table(
+    "listing_seq",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("zip", String(5), nullable=False),
+    Column("price", Numeric(14, 2), nullable=False),
+    Column("listing_type", String(12), nullable=False),
+    Column("bedrooms", Integer),
+    Column("bathrooms", Float),
+    Column("sqft", Integer),
+    Column("year_built", Integer),
+    Column("estimated_rent", Numeric(12, 2)),
+    Column("folio", String(13)),
+    Column("listed_at", DateTime(timezone=True), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("change_seq", BigInteger, nullable=False),
+    Column("source", String(10), nullable=False),  # cli | inbox | http | demo
+    Column("source_file", Text),
+    Column("source_line", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "external_id"),
+    Index(None, "change_seq"),
+    Index(None, "tenant_id", "zip"),
+)
+
+# Listing records refused at intake: file, line and reason (nothing is dropped silently).
+listing_quarantine = Table(
+    "listing_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("line_no", Integer),
+    Column("raw", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "source_sha256", "line_no"),
+)
+
+listing_scores = Table(
+    "listing_scores",
+    metadata,
+    Column("listing_id", Integer, ForeignKey("listings.id"), primary_key=True),
+    Column("tenant_id", Integer, nullable=False),
+    Column("change_seq", BigInteger, nullable=False),  # the listing version this score is for
+    Column("score", Integer, nullable=False),
+    Column("roi", Float),
+    Column("cap_rate", Float),
+    Column("breakdown", Text, nullable=False),  # JSON
+    Column("reasoning", Text, nullable=False),
+    Column("scorer", String(80), nullable=False),  # rules | the AI model id
+    Column("prompt_sha256", String(64)),
+    Column("fallback_reason", Text),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
+# An item (listing or county lead) that met a subscriber's criteria; at most once per pair.
+alert_matches = Table(
+    "alert_matches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("item_kind", String(10), nullable=False),  # listing | lead
+    Column("item_id", Integer, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("digest_only", Boolean, nullable=False),
+    Column("matched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("subscriber_id", "item_kind", "item_id"),
+)
+
+# The outbox (SPEC §3): queued → sending → sent | failed | unknown. The unique key makes a
+# re-run or sensor replay unable to queue a second message for the same thing.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("item_kind", String(10), nullable=False),  # listing | lead | welcome
+    Column("item_id", Integer, nullable=False),
+    Column("channel", String(8), nullable=False),  # email | sms | voice | webhook
+    Column("template", String(40), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("provider_message_id", Text),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("subscriber_id", "item_kind", "item_id", "channel"),
+    Index(None, "channel", "state", "id"),
 )

@@ -1,0 +1,1 @@
+"""Matching scored items (listings, hot county leads) to subscribers' criteria. Dagster-free."""

@@ -1,0 +1,1 @@
+"""Listings: intake (validation, readers, storage), scoring. Dagster-free."""

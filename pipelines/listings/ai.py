@@ -1,0 +1,135 @@
+"""The AI scorer: Anthropic's Messages API with a tool for structured output (SPEC §2).
+
+Used when ANTHROPIC_API_KEY is set (the key is read here, from the environment only).
+Each call: timeout from settings (30 s), up to 3 attempts with exponential backoff on
+transient failures (timeouts, connection errors, 429, 5xx including 529 overloaded).
+The tool input is validated strictly (types, 0–100 range); invalid output or a final
+failure falls back to the rule scorer and the row says why. The row records the model
+id and the sha256 of the prompt (system text + tool schema) that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipelines.listings.rules import WEIGHTS, ScoreResult
+from pipelines.settings import RETRY_BUDGETS, Settings
+
+TOOL_NAME = "record_listing_score"
+SYSTEM = (
+    "You are a real-estate investment analyst. Score the listing from 0 to 100 for a buy-and-hold "
+    "investor. Weigh cap rate (40%), price per square foot against the zip median (30%), age and "
+    "condition (20%) and listing type (auction/foreclosure, 10%). A rule-based score is given as a "
+    "reference. Answer only by calling the tool."
+)
+TOOL = {
+    "name": TOOL_NAME,
+    "description": "Record the investment score of one listing.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "score": {"type": "integer", "minimum": 0, "maximum": 100},
+            "roi": {"type": "number", "description": "annual return in percent"},
+            "cap_rate": {"type": "number", "description": "fraction, e.g. 0.07"},
+            "reasoning": {"type": "string"},
+            "breakdown": {"type": "object", "properties": {k: {"type": "number"} for k in WEIGHTS},
+                          "required": list(WEIGHTS)},
+        },
+        "required": ["score", "roi", "cap_rate", "reasoning", "breakdown"],
+    },
+}
+PROMPT_SHA256 = hashlib.sha256((SYSTEM + json.dumps(TOOL, sort_keys=True)).encode()).hexdigest()
+
+
+class Breakdown(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    cap_rate: float = Field(ge=0, le=WEIGHTS["cap_rate"])
+    price_per_sqft: float = Field(ge=0, le=WEIGHTS["price_per_sqft"])
+    age_condition: float = Field(ge=0, le=WEIGHTS["age_condition"])
+    listing_type: float = Field(ge=0, le=WEIGHTS["listing_type"])
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    score: int = Field(ge=0, le=100)
+    roi: float = Field(ge=-100, le=1000)
+    cap_rate: float = Field(ge=-1, le=10)
+    reasoning: str = Field(min_length=1, max_length=4000)
+    breakdown: Breakdown
+
+
+class InvalidAnswer(ValueError):
+    pass
+
+
+def parse_answer(message) -> Answer:
+    """The tool call's input, validated; anything else is an InvalidAnswer saying why."""
+    blocks = [b for b in message.content if getattr(b, "type", None) == "tool_use" and b.name == TOOL_NAME]
+    if not blocks:
+        text = " ".join(getattr(b, "text", "") for b in message.content)[:120]
+        raise InvalidAnswer(f"no {TOOL_NAME} tool call in the answer (text: {text!r})")
+    try:
+        return Answer.model_validate(blocks[0].input)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidAnswer(f"invalid tool input: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+class AnthropicScorer:
+    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep):
+        import anthropic
+
+        key = os.environ.get("ANTHROPIC_API_KEY")
+        if not key:
+            raise ValueError("ANTHROPIC_API_KEY is not set")
+        self.settings, self.sleep = settings, sleep
+        self.model = self.name = settings.ai_model
+        # Our own retry loop (budget table), not the SDK's: max_retries=0.
+        self.client = anthropic.Anthropic(api_key=key, base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
+                                          timeout=settings.ai_timeout_seconds, max_retries=0)
+        self._errors = anthropic
+
+    def _transient(self, exc: Exception) -> bool:
+        a = self._errors
+        if isinstance(exc, a.APIConnectionError):  # includes APITimeoutError
+            return True
+        return isinstance(exc, a.APIStatusError) and (exc.status_code in (408, 409, 429) or exc.status_code >= 500)
+
+    def score(self, listing: dict, zip_median_ppsf: float | None, reference: ScoreResult) -> ScoreResult:
+        payload = {k: (str(v) if v is not None else None) for k, v in listing.items()
+                   if k in ("address", "city", "zip", "price", "listing_type", "bedrooms", "bathrooms", "sqft",
+                            "year_built", "estimated_rent", "listed_at")}
+        payload["zip_median_price_per_sqft"] = zip_median_ppsf
+        payload["rule_score"] = {"score": reference.score, "breakdown": reference.breakdown}
+        budget = RETRY_BUDGETS["ai_scorer"]
+        reason = "no answer"
+        for attempt in range(1, budget.max_attempts + 1):
+            try:
+                message = self.client.messages.create(
+                    model=self.model, max_tokens=1024, system=SYSTEM, tools=[TOOL],
+                    tool_choice={"type": "tool", "name": TOOL_NAME},
+                    messages=[{"role": "user", "content": json.dumps(payload, sort_keys=True)}])
+            except Exception as exc:  # noqa: BLE001 - classified below; never raised to the batch
+                if not self._transient(exc):
+                    reason = f"{type(exc).__name__} (status {getattr(exc, 'status_code', '?')})"
+                    break
+                reason = f"{type(exc).__name__} after {attempt} attempts"
+                if attempt < budget.max_attempts:
+                    self.sleep(budget.delay_before(attempt + 1, self.settings.retry_delay_scale))
+                continue
+            try:
+                answer = parse_answer(message)
+            except InvalidAnswer as exc:
+                reason = str(exc)
+                break
+            return ScoreResult(score=answer.score, roi=round(answer.roi, 2), cap_rate=round(answer.cap_rate, 4),
+                               breakdown=answer.breakdown.model_dump(), reasoning=answer.reasoning,
+                               scorer=self.model, prompt_sha256=PROMPT_SHA256)
+        return replace(reference, prompt_sha256=PROMPT_SHA256, fallback_reason=f"{self.model}: {reason}; rules used")

@@ -1,0 +1,116 @@
+"""One listing as a tenant submits it (SPEC §1.2), validated strictly with pydantic.
+
+Blank optional values (CSV/Excel empty cells) mean "not given". A naive `listed_at` is
+read in the county's time zone. `errors_text` turns a ValidationError into the one-line,
+per-field reason stored in quarantine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from pipelines.settings import get_settings
+
+ListingType = Literal["sale", "rent", "auction", "foreclosure"]
+PURCHASE_TYPES = ("sale", "auction", "foreclosure")  # `rent` listings are priced per month
+
+
+class ListingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    address: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    city: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    zip: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    price: Decimal = Field(gt=0, le=Decimal("1000000000"), decimal_places=2)
+    listing_type: ListingType
+    bedrooms: int | None = Field(default=None, ge=0, le=100)
+    bathrooms: float | None = Field(default=None, ge=0, le=100)
+    sqft: int | None = Field(default=None, gt=0, le=1_000_000)
+    year_built: int | None = Field(default=None, ge=1800)
+    estimated_rent: Decimal | None = Field(default=None, ge=0, le=Decimal("10000000"), decimal_places=2)
+    folio: str | None = None
+    listed_at: datetime
+    tenant_id: str | None = None  # accepted when it names the submitting tenant (checked by intake)
+
+    @field_validator("zip", "external_id", "folio", "tenant_id", mode="before")
+    @classmethod
+    def _text(cls, v):
+        # Spreadsheets hand over numbers; a zip or id is text.
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("folio")
+    @classmethod
+    def _folio(cls, v):
+        if v is None:
+            return None
+        digits = v.replace("-", "").replace(" ", "")
+        if not (digits.isdigit() and len(digits) == 13):
+            raise ValueError("a folio is 13 digits (dashes allowed)")
+        return digits
+
+    @field_validator("year_built")
+    @classmethod
+    def _not_future(cls, v):
+        if v is not None and v > date.today().year + 1:
+            raise ValueError(f"year_built {v} is in the future")
+        return v
+
+    @field_validator("listed_at", mode="before")
+    @classmethod
+    def _when(cls, v):
+        if isinstance(v, date) and not isinstance(v, datetime):
+            v = datetime.combine(v, time())
+        if isinstance(v, str) and len(v.strip()) == 10:
+            v = datetime.combine(date.fromisoformat(v.strip()), time())
+        return v
+
+    @field_validator("listed_at")
+    @classmethod
+    def _aware(cls, v: datetime):
+        return v if v.tzinfo else v.replace(tzinfo=ZoneInfo(get_settings().timezone))
+
+    def stored(self) -> dict:
+        """The columns this listing sets, plus the hash that tells an update from a repeat."""
+        row = self.model_dump(exclude={"tenant_id"})
+        row["city"] = row["city"].upper()
+        row["address"] = " ".join(row["address"].upper().split())
+        canonical = json.dumps({k: str(v) for k, v in sorted(row.items())})
+        row["content_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
+        return row
+
+
+def clean(record: dict) -> dict:
+    """Blank strings and None become absent, so optional fields read as "not given"."""
+    out = {}
+    for k, v in record.items():
+        key = str(k).strip() if k is not None else ""
+        if isinstance(v, str) and not v.strip():
+            continue
+        if v is None or not key:
+            continue
+        out[key] = v
+    return out
+
+
+def errors_text(exc: ValidationError) -> str:
+    """`price: Input should be greater than 0; zip: String should match pattern …`."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "record"
+        parts.append(f"{field}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def validate(record: dict) -> tuple[ListingIn | None, str | None]:
+    try:
+        return ListingIn.model_validate(clean(record)), None
+    except ValidationError as exc:
+        return None, errors_text(exc)

@@ -1,0 +1,1 @@
+"""Notifications: the outbox table, templates, senders and delivery. Dagster-free."""

@@ -1,0 +1,33 @@
+"""Templates (Jinja2) to subject, plain-text and HTML parts. HTML is autoescaped: listing
+fields come from tenants' feeds and must never become markup in a subscriber's mail."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).with_name("templates")
+SUBJECTS = {
+    "new_lead_alert": "{% if item.kind == 'listing' %}New {{ item.listing_type }} match: {{ item.address }}, "
+                      "{{ item.city }} (score {{ item.score }}){% else %}New {{ item.lead_type | replace('_', ' ') }}"
+                      " lead: {{ item.address or item.folio }} (score {{ item.score }}){% endif %}",
+    "welcome_email": "Welcome to Folio property alerts",
+}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+                       trim_blocks=False, keep_trailing_newline=True)
+
+
+def render(template: str, **context) -> tuple[str, str, str]:
+    """(subject, text, html) for a template name and its context."""
+    env = _env()
+    subject = env.from_string(SUBJECTS[template]).render(**context)
+    text = env.get_template(f"{template}.txt.j2").render(**context)
+    html = env.get_template(f"{template}.html.j2").render(**context)
+    return " ".join(subject.split()), text, html
