@@ -506,5 +506,12 @@ def dlq_discard(dlq_id: int, why: str) -> None:
     console.print(f"entry {dlq_id} discarded: {why}")
 
 
+# The alerting half's commands live in their own module.
+from pipelines.cli_alerts import COMMANDS as _ALERT_COMMANDS  # noqa: E402
+
+for _command in _ALERT_COMMANDS:
+    main.add_command(_command)
+
+
 if __name__ == "__main__":
     main()

@@ -131,3 +131,45 @@ def run_partitions(
         return _execute(job_name, instance, keys, log_level, partition_key=keys[0])
     tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
     return _execute(job_name, instance, keys, log_level, tags=tags)
+
+
+@dataclass
+class TickOutcome:
+    cursor: str | None
+    runs: list[RunOutcome]
+    skipped_run_keys: list[str]
+    skip_reason: str | None = None
+
+
+def tick_sensor(instance: DagsterInstance, sensor_name: str, cursor: str | None,
+                log_level: str = "WARNING") -> TickOutcome:
+    """One evaluation of a sensor, its run requests executed in-process (as the daemon would
+    launch them: a run_key already in the instance is dropped). For the demo, the listings
+    benchmark and tests; in production the daemon ticks sensors."""
+    from dagster import build_sensor_context
+    from dagster._core.storage.dagster_run import RunsFilter
+    from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
+
+    from pipelines.definitions import defs
+
+    sensor_def = defs.resolve_sensor_def(sensor_name)
+    with build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                              resources=dict(defs.resources or {})) as context:
+        data = sensor_def.evaluate_tick(context)
+    runs, skipped = [], []
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    for request in data.run_requests or []:
+        key = request.run_key
+        if key and instance.get_runs(RunsFilter(tags={RUN_KEY_TAG: key, SENSOR_NAME_TAG: sensor_name}), limit=1):
+            skipped.append(key)
+            continue
+        job_name = request.job_name or sensor_def.job_name
+        config = dict(request.run_config or {})
+        config.update(quiet)
+        tags = {**request.tags, SENSOR_NAME_TAG: sensor_name, **({RUN_KEY_TAG: key} if key else {})}
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config=config, instance=instance, raise_on_error=False, tags=tags)
+        error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
+        runs.append(RunOutcome(result.run_id, result.success, [], error))
+    return TickOutcome(data.cursor if data.cursor is not None else cursor, runs, skipped,
+                       data.skip_message)
