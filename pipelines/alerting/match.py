@@ -107,7 +107,8 @@ def match_leads(engine: Engine, lead_from: int, lead_to: int) -> dict[str, int]:
          .join(properties, properties.c.folio == leads.c.folio, isouter=True)
          .where(leads.c.id > lead_from, leads.c.id <= lead_to, is_hot(datetime.now(timezone.utc))))
     with engine.begin() as conn:
-        items = [{**dict(r), "kind": "lead", "tenant_id": None} for r in conn.execute(q).mappings()]
+        items = [{**dict(r), "score": round(r["score"]), "kind": "lead", "tenant_id": None}
+                 for r in conn.execute(q).mappings()]
         criteria = _criteria_by_tenant(conn, None)
         rows = _match_rows(items, criteria, per_tenant=False)
         made = _store(conn, rows)

@@ -1,0 +1,133 @@
+"""Local fake providers that speak the real wire formats: SendGrid v3 mail/send and
+Anthropic's Messages API. Each takes a script of behaviours, one per request, then
+answers normally; every request is recorded for the test to inspect."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _JsonServer:
+    path = "/"
+
+    def __init__(self, script: list[str] | None = None):
+        self.script = list(script or [])
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with outer.lock:
+                    action = outer.script.pop(0) if outer.script else "ok"
+                    outer.requests.append({"path": self.path, "headers": dict(self.headers),
+                                           "body": json.loads(body or b"null"), "action": action})
+                status, headers, payload = outer.answer(self.path, self.headers, json.loads(body or b"null"), action)
+                if action == "hang":
+                    time.sleep(outer.hang_seconds)
+                data = json.dumps(payload).encode() if payload is not None else b""
+                try:
+                    self.send_response(status)
+                    for k, v in {**headers, "Content-Length": str(len(data))}.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.hang_seconds = 2.0
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def answer(self, path, headers, body, action):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def check_sendgrid_payload(body: dict) -> list[str]:
+    """What a v3 mail/send request must hold; returns the problems (empty: valid)."""
+    problems = []
+    pers = body.get("personalizations") or []
+    if not pers or not pers[0].get("to") or "@" not in pers[0]["to"][0].get("email", ""):
+        problems.append("personalizations[0].to[0].email missing")
+    if "@" not in (body.get("from") or {}).get("email", ""):
+        problems.append("from.email missing")
+    if not body.get("subject"):
+        problems.append("subject missing")
+    types = [c.get("type") for c in body.get("content") or []]
+    if types[:2] != ["text/plain", "text/html"]:
+        problems.append(f"content must be text/plain then text/html, got {types}")
+    if not (body.get("custom_args") or {}).get("folio_idempotency_key"):
+        problems.append("custom_args.folio_idempotency_key missing")
+    return problems
+
+
+class FakeSendGrid(_JsonServer):
+    """POST /v3/mail/send. Actions: ok (202 + X-Message-Id), 500, 429, 400, hang (accepts the
+    message, then answers only after `hang_seconds`: the client times out, yet it was sent)."""
+
+    def __init__(self, api_key: str, script: list[str] | None = None):
+        super().__init__(script)
+        self.api_key = api_key
+        self.accepted: list[dict] = []
+
+    def answer(self, path, headers, body, action):
+        if path != "/v3/mail/send":
+            return 404, {}, {"errors": [{"message": "not found"}]}
+        if headers.get("Authorization") != f"Bearer {self.api_key}":
+            return 401, {}, {"errors": [{"message": "authorization required"}]}
+        problems = check_sendgrid_payload(body)
+        if problems or action == "400":
+            return 400, {}, {"errors": [{"message": p} for p in problems or ["bad request"]]}
+        if action in ("500", "429"):
+            return int(action), {}, {"errors": [{"message": "try later"}]}
+        with self.lock:
+            self.accepted.append(body)
+            n = len(self.accepted)
+        return 202, {"X-Message-Id": f"sg-{n}"}, None
+
+
+def tool_answer(score=82, **over) -> dict:
+    value = {"score": score, "roi": 7.8, "cap_rate": 0.078, "reasoning": "strong cap rate, priced under the zip",
+             "breakdown": {"cap_rate": 31.2, "price_per_sqft": 30.0, "age_condition": 15.0, "listing_type": 0.0}}
+    value.update(over)
+    return value
+
+
+class FakeAnthropic(_JsonServer):
+    """POST /v1/messages (key as x-api-key or, in SDK 2.x, a bearer token). Actions: ok (a tool_use answer), malformed (a text answer holding broken
+    JSON and no tool call), score140 (a tool call out of range), hang (answers too late), 529."""
+
+    def answer(self, path, headers, body, action):
+        if path != "/v1/messages":
+            return 404, {}, {"type": "error", "error": {"type": "not_found_error", "message": path}}
+        if not (headers.get("x-api-key") or (headers.get("Authorization") or "").startswith("Bearer ")):
+            return 401, {}, {"type": "error", "error": {"type": "authentication_error", "message": "no key"}}
+        if action == "529":
+            return 529, {}, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        if action == "malformed":
+            content = [{"type": "text", "text": '{"score": 80, "reasoning": "cheap'}]
+        else:
+            value = tool_answer(140) if action == "score140" else tool_answer()
+            content = [{"type": "tool_use", "id": "toolu_01", "name": body["tools"][0]["name"], "input": value}]
+        return 200, {"Content-Type": "application/json"}, {
+            "id": "msg_01", "type": "message", "role": "assistant", "model": body["model"], "content": content,
+            "stop_reason": "tool_use", "stop_sequence": None, "usage": {"input_tokens": 100, "output_tokens": 40}}
