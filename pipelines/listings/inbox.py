@@ -46,9 +46,9 @@ def scan_inbox(root: Path | None = None) -> tuple[list[InboxFile], list[Path]]:
                 continue
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
             item = InboxFile(tenant_dir.name, path, sha)
-            done = tenant_dir / "processed" / _done_name(item)
-            if done.exists():
-                target = done.with_name(done.name + ".duplicate")
+            processed = tenant_dir / "processed"
+            if processed.is_dir() and any(p.suffix != ".duplicate" for p in processed.glob(f"{sha}-*")):
+                target = processed / (_done_name(item) + ".duplicate")
                 path.replace(target)
                 duplicates.append(target)
             else:
