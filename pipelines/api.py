@@ -9,6 +9,7 @@ naming it. Re-posting the same external_id updates (200) instead of duplicating 
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Response
 from sqlalchemy import and_, select, text
@@ -32,6 +33,7 @@ def tenant(x_api_key: str | None = Header(default=None)) -> dict:
     return found
 
 
+Tenant = Annotated[dict, Depends(tenant)]
 app = FastAPI(title="Folio intake", version="1")
 
 
@@ -47,7 +49,7 @@ def health(response: Response) -> dict:
 
 
 @app.post("/listings", status_code=201)
-def post_listing(listing: ListingIn, response: Response, who: dict = Depends(tenant)) -> dict:
+def post_listing(listing: ListingIn, response: Response, who: Tenant) -> dict:
     if listing.tenant_id not in (None, who["slug"], str(who["id"])):
         raise HTTPException(status_code=422, detail=[{"loc": ["body", "tenant_id"], "type": "value_error",
                                                       "msg": f"tenant_id {listing.tenant_id!r} is not your tenant"}])
@@ -68,7 +70,7 @@ def _plain(value):
 
 
 @app.get("/listings/{listing_id}")
-def get_listing(listing_id: int, who: dict = Depends(tenant)) -> dict:
+def get_listing(listing_id: int, who: Tenant) -> dict:
     with _engine().connect() as conn:
         row = conn.execute(select(listings).where(listings.c.id == listing_id,
                                                   listings.c.tenant_id == who["id"])).mappings().first()

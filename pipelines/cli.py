@@ -233,7 +233,9 @@ def status() -> None:
 @click.option("--docs-per-day", default=300, show_default=True)
 def demo(days: int, docs_per_day: int) -> None:
     """Generate sample county files and ingest them on the embedded defaults: the daily partitions
-    one run at a time, then a week and a month of civil files, then the nightly lead scoring."""
+    one run at a time, then a week and a month of civil files, then the nightly lead scoring;
+    then a demo tenant with two subscribers submits 300 listings, which are scored, matched
+    and emailed (to the file outbox) through the sensor-driven path."""
     from pipelines.instance import get_instance
     from pipelines.runner import run_job, run_partitions
     from pipelines.settings import get_settings
@@ -262,6 +264,9 @@ def demo(days: int, docs_per_day: int) -> None:
             _fail(f"lead scoring run {outcome.run_id} failed: {outcome.error}")
         progress.advance(task)
     _print_summary()
+    from pipelines.cli_alerts import demo_alerts
+
+    demo_alerts()
     console.print(
         f"\ndatabase: {settings.resolved_database_url}\n"
         f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"

@@ -309,3 +309,68 @@ def serve(host: str, port: int) -> None:
 
 
 COMMANDS = [tenants, subscribers, criteria, listings, outbox, alerts, serve]
+
+
+DEMO_TENANT = "demo-realty"
+DEMO_SUBSCRIBERS = [
+    ("investor@demo-realty.example", "Ivy Investor",
+     {"min_score": 60, "cities": ["MIAMI", "HIALEAH"], "listing_types": ["sale", "auction", "foreclosure"]}),
+    ("agent@demo-realty.example", "Alex Agent", {"min_score": 70, "lead_types": ["probate", "foreclosure"]}),
+]
+
+
+def demo_alerts(listing_count: int = 300) -> None:
+    """The demo's second half: a tenant with two subscribers, a few hundred listings, and the
+    sensor-driven path (ticked in-process) through scoring, matching and the email outbox."""
+    from sqlalchemy import func, select
+
+    from pipelines.listings.readers import RawRecord
+    from pipelines.listings.samples import sample_listings
+    from pipelines.listings.store import ingest_records
+    from pipelines.store.tables import alert_matches, listing_scores, notifications, subscribers
+    from pipelines.tenants import (
+        Criteria,
+        SetupError,
+        add_subscriber,
+        add_tenant,
+        get_tenant,
+        set_criteria,
+    )
+    from resources.email import email_outbox_dir
+
+    engine = _engine()
+    try:
+        add_tenant(engine, DEMO_TENANT, "Demo Realty")
+    except SetupError:
+        pass  # a second demo reuses it
+    tenant = get_tenant(engine, DEMO_TENANT)
+    for email, name, values in DEMO_SUBSCRIBERS:
+        with engine.connect() as conn:
+            sub_id = conn.execute(select(subscribers.c.id).where(subscribers.c.tenant_id == tenant["id"],
+                                                                 subscribers.c.email == email)).scalar()
+        if sub_id is None:
+            sub_id = add_subscriber(engine, tenant["id"], email, name)
+        set_criteria(engine, tenant["id"], sub_id, Criteria.model_validate(values))
+    rows = sample_listings(listing_count)
+    records = [RawRecord(n, json.dumps(r), r) for n, r in enumerate(rows, start=1)]
+    result = ingest_records(engine, tenant, records, "demo", "demo listings")
+    with console.status("scoring, matching and sending alerts (sensor ticks in-process)"):
+        runs = process_alerts()
+    with engine.connect() as conn:
+        def count(table, *where):
+            return conn.execute(select(func.count()).select_from(table).where(*where)).scalar()
+
+        tid = listing_scores.c.tenant_id == tenant["id"]
+        table = Table(title=f"Alerts for tenant {DEMO_TENANT}", show_header=False)
+        table.add_row("listings submitted", f"{len(rows)} ({result.summary()})")
+        table.add_row("listings scored", str(count(listing_scores, tid)))
+        table.add_row("matches: listings / hot county leads",
+                      f"{count(alert_matches, alert_matches.c.tenant_id == tenant['id'], alert_matches.c.item_kind == 'listing')}"
+                      f" / {count(alert_matches, alert_matches.c.tenant_id == tenant['id'], alert_matches.c.item_kind == 'lead')}")
+        for state, n in conn.execute(select(notifications.c.state, func.count())
+                                     .where(notifications.c.tenant_id == tenant["id"])
+                                     .group_by(notifications.c.state)).all():
+            table.add_row(f"emails {state}", str(n))
+        table.add_row("Dagster runs", ", ".join(f"{k.replace('_sensor', '')} {v}" for k, v in runs.items()))
+    console.print(table)
+    console.print(f"email outbox (.eml files, open in any mail client): {email_outbox_dir()}")

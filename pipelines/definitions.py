@@ -13,8 +13,8 @@ from pipelines.jobs import ALL_JOBS
 from pipelines.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
 from resources.email import EmailResource
-from resources.scoring import ListingScorerResource
 from resources.file_source import ArchiveResource, FileSourceResource
+from resources.scoring import ListingScorerResource
 from sensors.due_jobs import due_jobs_sensor
 from sensors.inbox import inbox_sensor
 from sensors.listings import hot_leads_sensor, new_listings_sensor

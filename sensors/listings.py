@@ -7,7 +7,14 @@ is never scored or matched twice.
 
 from datetime import datetime, timezone
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
 from assets.listings import batch_tag
 from pipelines.leads.hot import hot_leads_after

@@ -9,7 +9,14 @@ by the time window, so they are retried at most once per window.
 
 from datetime import datetime, timedelta, timezone
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 from sqlalchemy import func, select
 
 from pipelines.settings import get_settings

@@ -120,7 +120,7 @@ def test_every_job_retries_as_the_budget_table_says():
     for job in defs.resolve_all_job_defs():
         if job.name.startswith("__"):
             continue
-        spec = RETRY_BUDGETS[job.name] if job.name in RETRY_BUDGETS else None
+        spec = RETRY_BUDGETS.get(job.name)
         policy = job.op_retry_policy
         if job.name in expected_attempts:
             assert (policy.max_retries + 1, policy.delay) == expected_attempts[job.name]

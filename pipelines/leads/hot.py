@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, and_, or_, select
 
 from pipelines.settings import get_settings
-
 from pipelines.store.tables import leads
 
 HOT_PRIORITY = "high"

@@ -14,7 +14,14 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from pipelines.settings import get_settings
 
@@ -29,13 +36,13 @@ class ListingIn(BaseModel):
     address: Annotated[str, StringConstraints(min_length=3, max_length=200)]
     city: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     zip: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
-    price: Decimal = Field(gt=0, le=Decimal("1000000000"), decimal_places=2)
+    price: Decimal = Field(gt=0, le=Decimal(1000000000), decimal_places=2)
     listing_type: ListingType
     bedrooms: int | None = Field(default=None, ge=0, le=100)
     bathrooms: float | None = Field(default=None, ge=0, le=100)
     sqft: int | None = Field(default=None, gt=0, le=1_000_000)
     year_built: int | None = Field(default=None, ge=1800)
-    estimated_rent: Decimal | None = Field(default=None, ge=0, le=Decimal("10000000"), decimal_places=2)
+    estimated_rent: Decimal | None = Field(default=None, ge=0, le=Decimal(10000000), decimal_places=2)
     folio: str | None = None
     listed_at: datetime
     tenant_id: str | None = None  # accepted when it names the submitting tenant (checked by intake)

@@ -88,7 +88,7 @@ def rule_score(listing: dict, zip_median_ppsf: float | None, year: int, s: Setti
 
     parts = {"cap_rate": cap_pts, "price_per_sqft": ppsf_pts, "age_condition": age_pts, "listing_type": type_pts}
     breakdown = {k: _round(v) for k, v in parts.items()}
-    score = int(Decimal(str(sum(parts.values()))).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    score = int(Decimal(str(sum(parts.values()))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return ScoreResult(
         score=min(max(score, 0), 100),
         roi=_round(cap * 100) if cap is not None else None,

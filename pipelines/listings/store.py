@@ -110,8 +110,8 @@ def ingest_records(engine: Engine, tenant: dict, records: list[RawRecord], sourc
         if listing.external_id in good:
             # The later record wins; the earlier one is kept in quarantine, not dropped.
             earlier, _, raw = good[listing.external_id]
-            rejects.append((earlier, raw, f"external_id {listing.external_id!r} repeats: line {rec.line_no} "
-                                          "supersedes it"))
+            reason = f"external_id {listing.external_id!r} repeats: line {rec.line_no} supersedes it"
+            rejects.append((earlier, raw, reason))
         good[listing.external_id] = (rec.line_no, listing, rec.raw)
     with engine.begin() as conn:
         result = save_listings(conn, tenant, [(n, item) for n, item, _ in good.values()], source,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import urllib.error
 from dataclasses import dataclass, field
 from email.message import EmailMessage as MimeMessage
@@ -111,7 +110,7 @@ class SendGridSender:
         except urllib.error.URLError as exc:
             # Raised while connecting or sending the request: the provider never got it.
             raise TransientSendError(f"SendGrid unreachable: {exc.reason}") from None
-        except (TimeoutError, socket.timeout, ConnectionError) as exc:
+        except (TimeoutError, ConnectionError) as exc:
             # Raised while waiting for the answer: the request had left.
             raise OutcomeUnknown(f"no answer from SendGrid after the request was sent ({type(exc).__name__})") from None
         return response.headers.get("X-Message-Id") or msg.idempotency_key

@@ -15,9 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, and_, bindparam, select, update
 
-from pipelines.notify.email import EmailMessage, OutcomeUnknown, PermanentSendError, TransientSendError
+from pipelines.notify.email import (
+    EmailMessage,
+    OutcomeUnknown,
+    PermanentSendError,
+    TransientSendError,
+)
 from pipelines.notify.render import render
 from pipelines.settings import RETRY_BUDGETS, Settings, get_settings
 from pipelines.store.tables import (
@@ -62,57 +67,78 @@ def mark_stale_sending(engine: Engine, settings: Settings) -> int:
                                     updated_at=_now())).rowcount
 
 
-def _claim(engine: Engine, notification_id: int) -> bool:
+CHUNK = 50  # messages claimed, and their outcomes recorded, per transaction
+
+
+def _claim(engine: Engine, ids: list[int]) -> list[int]:
+    """queued → sending for those of `ids` still queued; returns the ones this caller got."""
     with engine.begin() as conn:
-        return conn.execute(update(notifications)
-                            .where(notifications.c.id == notification_id, notifications.c.state == "queued")
-                            .values(state="sending", updated_at=_now())).rowcount == 1
+        got = conn.execute(update(notifications)
+                           .where(notifications.c.id.in_(ids), notifications.c.state == "queued")
+                           .values(state="sending", updated_at=_now()).returning(notifications.c.id)).scalars()
+        return sorted(got)
 
 
-def _finish(engine: Engine, notification_id: int, state: str, attempts: int, message_id: str | None,
-            error: str | None) -> None:
-    now = _now()
-    with engine.begin() as conn:
-        conn.execute(update(notifications).where(notifications.c.id == notification_id).values(
-            state=state, attempts=attempts, provider_message_id=message_id, last_error=error, updated_at=now,
-            sent_at=now if state == "sent" else None))
+@dataclass
+class Outcome:
+    """One message's end: its state and every attempt, written in the chunk's transaction."""
+
+    notification_id: int
+    state: str = "failed"
+    attempts: int = 0
+    message_id: str | None = None
+    error: str | None = None
+    log: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)  # attempt, status, id, error
 
 
-def _log(engine: Engine, msg: EmailMessage, notification_id: int, attempt: int, status: str,
-         message_id: str | None, error: str | None) -> None:
-    with engine.begin() as conn:
-        conn.execute(email_logs.insert().values(
-            tenant_id=msg.tenant_id, notification_id=notification_id, to_address=msg.to, template=msg.template,
-            status=status, provider_message_id=message_id, attempt=attempt, error=error, created_at=_now()))
-
-
-def send_one(engine: Engine, sender, msg: EmailMessage, notification_id: int, settings: Settings,
-             sleep: Callable[[float], None] = time.sleep) -> str:
-    """Send a claimed message within the email retry budget; returns its final state."""
+def send_one(sender, msg: EmailMessage, notification_id: int, settings: Settings,
+             sleep: Callable[[float], None] = time.sleep) -> Outcome:
+    """Send a claimed message within the email retry budget."""
     budget = RETRY_BUDGETS["email"]
+    out = Outcome(notification_id)
     for attempt in range(1, budget.max_attempts + 1):
+        out.attempts = attempt
         try:
             message_id = sender.send(msg)
         except TransientSendError as exc:
-            _log(engine, msg, notification_id, attempt, "retrying" if attempt < budget.max_attempts else "failed",
-                 None, str(exc))
-            if attempt == budget.max_attempts:
-                _finish(engine, notification_id, "failed", attempt, None, f"{attempt} attempts: {exc}")
-                return "failed"
+            last = attempt == budget.max_attempts
+            out.log.append((attempt, "failed" if last else "retrying", None, str(exc)))
+            if last:
+                out.state, out.error = "failed", f"{attempt} attempts: {exc}"
+                return out
             sleep(budget.delay_before(attempt + 1, settings.retry_delay_scale))
             continue
         except PermanentSendError as exc:
-            _log(engine, msg, notification_id, attempt, "failed", None, str(exc))
-            _finish(engine, notification_id, "failed", attempt, None, str(exc))
-            return "failed"
+            out.log.append((attempt, "failed", None, str(exc)))
+            out.state, out.error = "failed", str(exc)
+            return out
         except OutcomeUnknown as exc:
-            _log(engine, msg, notification_id, attempt, "unknown", None, str(exc))
-            _finish(engine, notification_id, "unknown", attempt, None, str(exc))
-            return "unknown"
-        _log(engine, msg, notification_id, attempt, "sent", message_id, None)
-        _finish(engine, notification_id, "sent", attempt, message_id, None)
-        return "sent"
+            out.log.append((attempt, "unknown", None, str(exc)))
+            out.state, out.error = "unknown", str(exc)
+            return out
+        out.log.append((attempt, "sent", message_id, None))
+        out.state, out.message_id = "sent", message_id
+        return out
     raise AssertionError("unreachable")
+
+
+def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMessage]) -> None:
+    now = _now()
+    logs = [{"tenant_id": messages[o.notification_id].tenant_id, "notification_id": o.notification_id,
+             "to_address": messages[o.notification_id].to, "template": messages[o.notification_id].template,
+             "attempt": a, "status": st, "provider_message_id": mid, "error": err, "created_at": now}
+            for o in outcomes for a, st, mid, err in o.log]
+    updates = [{"b_id": o.notification_id, "b_state": o.state, "b_attempts": o.attempts, "b_message_id": o.message_id,
+                "b_error": o.error, "b_now": now, "b_sent_at": now if o.state == "sent" else None}
+               for o in outcomes]
+    with engine.begin() as conn:
+        if logs:
+            conn.execute(email_logs.insert(), logs)
+        if updates:
+            conn.execute(update(notifications).where(notifications.c.id == bindparam("b_id")).values(
+                state=bindparam("b_state"), attempts=bindparam("b_attempts"),
+                provider_message_id=bindparam("b_message_id"), last_error=bindparam("b_error"),
+                updated_at=bindparam("b_now"), sent_at=bindparam("b_sent_at")), updates)
 
 
 def queued_email_ids(engine: Engine, up_to_id: int | None = None) -> list[int]:
@@ -125,20 +151,27 @@ def queued_email_ids(engine: Engine, up_to_id: int | None = None) -> list[int]:
 
 def deliver_email(engine: Engine, sender, up_to_id: int | None = None, settings: Settings | None = None,
                   sleep: Callable[[float], None] = time.sleep, workers: int = 8) -> DeliveryCounts:
-    """Deliver every queued email up to `up_to_id` (earlier leftovers included)."""
+    """Deliver every queued email up to `up_to_id` (earlier leftovers included). Chunks of
+    CHUNK are claimed in one statement and their outcomes recorded in one transaction; a run
+    that dies mid-chunk leaves those messages in `sending`, which becomes `unknown`."""
     settings = settings or get_settings()
     counts = DeliveryCounts(marked_unknown_stale=mark_stale_sending(engine, settings))
     ids = queued_email_ids(engine, up_to_id)
-    messages = build_messages(engine, ids, settings)
+    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
-    def one(notification_id: int) -> str:
-        if not _claim(engine, notification_id):
-            return "skipped"
-        return send_one(engine, sender, messages[notification_id], notification_id, settings, sleep)
+    def one_chunk(chunk: list[int]) -> list[str]:
+        claimed = _claim(engine, chunk)
+        if not claimed:
+            return ["skipped"] * len(chunk)
+        messages = build_messages(engine, claimed, settings)
+        outcomes = [send_one(sender, messages[nid], nid, settings, sleep) for nid in claimed]
+        _record(engine, outcomes, messages)
+        return [o.state for o in outcomes] + ["skipped"] * (len(chunk) - len(claimed))
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for state in pool.map(one, ids):
-            setattr(counts, state, getattr(counts, state) + 1)
+        for states in pool.map(one_chunk, chunks):
+            for state in states:
+                setattr(counts, state, getattr(counts, state) + 1)
     return counts
 
 

@@ -3,7 +3,7 @@ fields come from tenants' feeds and must never become markup in a subscriber's m
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -24,10 +24,15 @@ def _env() -> Environment:
                        trim_blocks=False, keep_trailing_newline=True)
 
 
+@cache
+def _subject(template: str):
+    return _env().from_string(SUBJECTS[template])  # compiled once, not per message
+
+
 def render(template: str, **context) -> tuple[str, str, str]:
     """(subject, text, html) for a template name and its context."""
     env = _env()
-    subject = env.from_string(SUBJECTS[template]).render(**context)
+    subject = _subject(template).render(**context)
     text = env.get_template(f"{template}.txt.j2").render(**context)
     html = env.get_template(f"{template}.html.j2").render(**context)
     return " ".join(subject.split()), text, html

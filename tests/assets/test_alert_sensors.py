@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 from pipelines.definitions import defs
 from pipelines.runner import tick_sensor
 from pipelines.store.db import get_engine
-from pipelines.store.tables import alert_matches, leads, listing_scores, listings, notifications, properties
+from pipelines.store.tables import (
+    alert_matches,
+    leads,
+    listing_scores,
+    listings,
+    notifications,
+    properties,
+)
 from resources.database import FolioDatabase
 from tests.listing_helpers import HEADER, add_listings, listing, tenant_with_subscribers
 
@@ -44,17 +51,17 @@ def _counts(url):
                 for t in (listing_scores, alert_matches, notifications)}
 
 
-def test_listings_flow_to_email_once(sqlite_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+def test_listings_flow_to_email_once(db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", db_url)
     tenant, (sub_all, sub_auction), _ = tenant_with_subscribers(
-        sqlite_url, "acme", [{"min_score": 50}, {"min_score": 0, "listing_types": ["auction"]}])
-    add_listings(sqlite_url, tenant, [listing("L1"), listing("L2", listing_type="auction", estimated_rent=None),
+        db_url, "acme", [{"min_score": 50}, {"min_score": 0, "listing_types": ["auction"]}])
+    add_listings(db_url, tenant, [listing("L1"), listing("L2", listing_type="auction", estimated_rent=None),
                                       listing("L3", estimated_rent=100, year_built=1950)])
     instance = DagsterInstance.get()
     scored = tick_sensor(instance, "new_listings_sensor", None)
     assert [r.success for r in scored.runs] == [True] and scored.cursor == "3"
     # L1 51 → sub_all; L2 30 (no rent, 10 years 20, auction 10) → sub_auction; L3 (1950, tiny rent) → none
-    assert _counts(sqlite_url) == {"listing_scores": 3, "alert_matches": 2, "notifications": 4}  # + 2 welcomes
+    assert _counts(db_url) == {"listing_scores": 3, "alert_matches": 2, "notifications": 4}  # + 2 welcomes
     sent = tick_sensor(instance, "email_outbox_sensor", None)
     assert [r.success for r in sent.runs] == [True] and sent.cursor == "4"
     emails = sorted(p.name for p in (tmp_path / "data" / "outbox" / "email").glob("*.eml"))
@@ -65,12 +72,12 @@ def test_listings_flow_to_email_once(sqlite_url, monkeypatch, tmp_path):
     assert tick_sensor(instance, "email_outbox_sensor", "4").runs == []
     assert tick_sensor(instance, "new_listings_sensor", None).runs == []  # everything is scored
     # A changed listing is re-scored but its subscriber is not told again.
-    add_listings(sqlite_url, tenant, [listing("L1", price=190000)])
+    add_listings(db_url, tenant, [listing("L1", price=190000)])
     rescored = tick_sensor(instance, "new_listings_sensor", "3")
     assert [r.success for r in rescored.runs] == [True]
     assert tick_sensor(instance, "email_outbox_sensor", "4").runs == []
-    assert _counts(sqlite_url) == {"listing_scores": 3, "alert_matches": 2, "notifications": 4}
-    with get_engine(sqlite_url).connect() as conn:
+    assert _counts(db_url) == {"listing_scores": 3, "alert_matches": 2, "notifications": 4}
+    with get_engine(db_url).connect() as conn:
         states = conn.execute(select(notifications.c.state, func.count()).group_by(notifications.c.state)).all()
     assert states == [("sent", 4)]
 

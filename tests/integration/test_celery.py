@@ -13,9 +13,8 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from dagster import DagsterInstance, DagsterRunStatus
+from sqlalchemy import create_engine, text
 
 from pipelines.instance import instance_yaml
 from tests.builders import doc, write_partition

@@ -51,17 +51,17 @@ def test_county_leads_are_opt_in():
     assert reasons(Criteria(lead_types=["foreclosure"]), lead) is None
 
 
-def test_tenant_isolation_and_exact_matches(sqlite_url):
+def test_tenant_isolation_and_exact_matches(db_url):
     # Tenant A: one subscriber takes everything ≥ 50, one only Hialeah; tenant B takes everything ≥ 0.
-    a, (a_all, a_hialeah), _ = tenant_with_subscribers(sqlite_url, "tenant-a", [{"min_score": 50},
+    a, (a_all, a_hialeah), _ = tenant_with_subscribers(db_url, "tenant-a", [{"min_score": 50},
                                                                                  {"min_score": 0, "cities": ["Hialeah"]}])
-    b, (b_all,), _ = tenant_with_subscribers(sqlite_url, "tenant-b", [{"min_score": 0}])
-    add_listings(sqlite_url, a, [listing("A1"), listing("A2", estimated_rent=None, year_built=1950, sqft=None)])
-    engine = get_engine(sqlite_url)
+    b, (b_all,), _ = tenant_with_subscribers(db_url, "tenant-b", [{"min_score": 0}])
+    add_listings(db_url, a, [listing("A1"), listing("A2", estimated_rent=None, year_built=1950, sqft=None)])
+    engine = get_engine(db_url)
     score_listings(engine, RuleScorer(), get_settings())
     assert match_listings(engine) == {"items": 2, "matches": 1, "new_matches": 1}
     assert match_listings(engine) == {"items": 2, "matches": 1, "new_matches": 0}  # a re-run adds nothing
-    add_listings(sqlite_url, b, [listing("B1", city="Hialeah", zip="33010")])
+    add_listings(db_url, b, [listing("B1", city="Hialeah", zip="33010")])
     score_listings(engine, RuleScorer(), get_settings())
     match_listings(engine)
     with engine.connect() as conn:
@@ -74,11 +74,11 @@ def test_tenant_isolation_and_exact_matches(sqlite_url):
     assert a_hialeah not in {r.subscriber_id for r in rows}
 
 
-def test_hot_leads_reach_opted_in_subscribers_of_every_tenant(sqlite_url):
-    a, (a1, a2), _ = tenant_with_subscribers(sqlite_url, "tenant-a", [{"lead_types": ["probate"]}, {}])
-    b, (b1,), _ = tenant_with_subscribers(sqlite_url, "tenant-b", [{"lead_types": ["probate", "foreclosure"],
+def test_hot_leads_reach_opted_in_subscribers_of_every_tenant(db_url):
+    a, (a1, a2), _ = tenant_with_subscribers(db_url, "tenant-a", [{"lead_types": ["probate"]}, {}])
+    b, (b1,), _ = tenant_with_subscribers(db_url, "tenant-b", [{"lead_types": ["probate", "foreclosure"],
                                                                      "zip_codes": ["33125"]}])
-    engine = get_engine(sqlite_url)
+    engine = get_engine(db_url)
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         conn.execute(properties.insert(), [{"folio": "3040120010010", "address": "1 MAIN ST", "city": "MIAMI",

@@ -77,14 +77,14 @@ def test_every_format_reads_with_its_line_numbers(tmp_path):
         read_records(Path("l.txt"), b"x")
 
 
-def test_bad_records_are_quarantined_and_good_ones_stored(sqlite_url, tmp_path):
-    tenant, _, _ = tenant_with_subscribers(sqlite_url, "acme", [])
+def test_bad_records_are_quarantined_and_good_ones_stored(db_url, tmp_path):
+    tenant, _, _ = tenant_with_subscribers(db_url, "acme", [])
     text = (HEADER + "\n"
             "A1,1 Main St,Miami,33125,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
             "A2,2 Main St,Miami,ABCDE,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
             "A3,3 Main St,Miami,33125,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
             "A1,1 Main St,Miami,33125,205000,sale,3,2,1500,2016,2000,,2026-11-21\n")
-    engine = get_engine(sqlite_url)
+    engine = get_engine(db_url)
     result = ingest_records(engine, tenant, read_records(tmp_path / "f.csv", text.encode()), "cli", "f.csv", "sha1")
     assert (result.created, result.quarantined) == (2, 2)
     with engine.connect() as conn:
@@ -103,17 +103,17 @@ def test_bad_records_are_quarantined_and_good_ones_stored(sqlite_url, tmp_path):
     assert (again.created, again.updated, again.unchanged, again.quarantined) == (0, 0, 2, 0)
 
 
-def test_resubmission_updates_and_only_a_change_takes_a_new_seq(sqlite_url):
-    tenant, _, _ = tenant_with_subscribers(sqlite_url, "acme", [])
-    other, _, _ = tenant_with_subscribers(sqlite_url, "other", [])
-    first = add_listings(sqlite_url, tenant, [listing("L1"), listing("L2")])
+def test_resubmission_updates_and_only_a_change_takes_a_new_seq(db_url):
+    tenant, _, _ = tenant_with_subscribers(db_url, "acme", [])
+    other, _, _ = tenant_with_subscribers(db_url, "other", [])
+    first = add_listings(db_url, tenant, [listing("L1"), listing("L2")])
     assert (first.created, first.updated) == (2, 0)
-    same = add_listings(sqlite_url, tenant, [listing("L1")])
-    changed = add_listings(sqlite_url, tenant, [listing("L2", price=190000)])
-    theirs = add_listings(sqlite_url, other, [listing("L1")])  # same external_id, other tenant
+    same = add_listings(db_url, tenant, [listing("L1")])
+    changed = add_listings(db_url, tenant, [listing("L2", price=190000)])
+    theirs = add_listings(db_url, other, [listing("L1")])  # same external_id, other tenant
     assert (same.unchanged, changed.updated, theirs.created) == (1, 1, 1)
     assert changed.ids["L2"] == first.ids["L2"]
-    with get_engine(sqlite_url).connect() as conn:
+    with get_engine(db_url).connect() as conn:
         rows = conn.execute(select(listings.c.tenant_id, listings.c.external_id, listings.c.change_seq,
                                    listings.c.price).order_by(listings.c.id)).all()
     assert rows == [(tenant["id"], "L1", 1, Decimal("200000.00")), (tenant["id"], "L2", 3, Decimal("190000.00")),
