@@ -1,6 +1,9 @@
 """The `folio` command line, as an operator runs it (subprocesses, embedded defaults)."""
 
+import email
+import email.policy
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +83,13 @@ def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
     assert "leads: new_homeowner" in out and "leads: foreclosure" in out
     assert "rows quarantined" in out
     assert (tmp_path / "data" / "folio.db").exists()
+    # The alerting half: 300 listings scored; every sent email is an .eml with both parts.
+    assert re.search(r"listings scored\s+│ 300 ", out), out
+    sent = int(re.search(r"emails sent\s+│ (\d+)", out).group(1))
+    emails = sorted((tmp_path / "data" / "outbox" / "email").glob("*.eml"))
+    assert sent == len(emails) > 2  # two welcome emails and the alerts
+    message = email.message_from_bytes(emails[0].read_bytes(), policy=email.policy.default)
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 
 
 def test_weekly_and_monthly_runs_by_any_date_in_the_period(tmp_path):
