@@ -1,7 +1,8 @@
 """Admin alerts: to the outbox folder always, and to a Slack-style webhook when configured.
 
-The email channel (SendGrid) arrives with notification delivery; until then the outbox
-file is the durable record an operator (or a mail relay) picks up. The webhook body is
+With FOLIO_ADMIN_EMAIL set, the alert also goes out as an `admin_alert` email through the
+configured email sender (file outbox or SendGrid). The outbox file is written first and
+always: it is the durable record even when email or the webhook is down. The webhook body is
 `{"text": ...}` (Slack incoming-webhook compatible), signed with HMAC-SHA256 of the body
 in `X-Folio-Signature` when FOLIO_WEBHOOK_SECRET is set. Secrets come from the
 environment only and never appear in the alert.
@@ -42,4 +43,12 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
         if secret:
             headers["X-Folio-Signature"] = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
         httpx.post(url, content=payload, headers=headers, timeout=10).raise_for_status()
+    admin = os.environ.get("FOLIO_ADMIN_EMAIL")
+    if admin:
+        from pipelines.notify.email import EmailMessage, open_email_sender
+
+        html = "<pre>" + body.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+        open_email_sender().send(EmailMessage(
+            to=admin, subject=f"[Folio admin_alert] {subject}", text=body, html=html, template="admin_alert",
+            idempotency_key=f"admin-{path.stem}", sender=get_settings().email_from))
     return path

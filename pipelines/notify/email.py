@@ -119,3 +119,23 @@ class SendGridSender:
 def _body(exc) -> str:
     body = getattr(exc, "body", b"") or b""
     return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))[:300]
+
+
+def email_outbox_dir() -> Path:
+    from pipelines.settings import get_settings
+
+    return (get_settings().data_dir / "outbox" / "email").resolve()
+
+
+def open_email_sender(provider: str = ""):
+    """The configured sender: `provider`, else FOLIO_EMAIL_PROVIDER, else SendGrid when
+    SENDGRID_API_KEY is set, else the file outbox."""
+    from pipelines.settings import get_settings
+
+    s = get_settings()
+    provider = provider or s.email_provider or ("sendgrid" if os.environ.get("SENDGRID_API_KEY") else "file")
+    if provider == "sendgrid":
+        return SendGridSender(s.sendgrid_base_url, s.email_timeout_seconds)
+    if provider == "file":
+        return FileOutbox(email_outbox_dir())
+    raise ValueError(f"email provider {provider!r}: use file or sendgrid")

@@ -14,6 +14,7 @@ from pipelines.store.db import get_engine
 from resources.database import FolioDatabase
 from sensors.run_failures import dead_letter_sensor
 from tests.builders import doc, write_partition
+from tests.fake_providers import FakeSendGrid
 
 DAY = "2026-01-05"
 
@@ -39,8 +40,17 @@ def test_failed_run_to_dead_letter_and_back(tmp_path, monkeypatch):
     instance = get_instance()
     outcome = run_partitions(instance, "daily", [DAY])
     assert not outcome.success
-    _evaluate(instance, outcome.run_id, url)
-    _evaluate(instance, outcome.run_id, url)  # the sensor sees it again (replay): nothing new
+    # The admin alert also goes out by email (through SendGrid here, a local fake).
+    monkeypatch.setenv("FOLIO_ADMIN_EMAIL", "ops@folio.example")
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.admin-test")
+    with FakeSendGrid("SG.admin-test") as sendgrid:
+        monkeypatch.setenv("FOLIO_SENDGRID_BASE_URL", sendgrid.url)
+        _evaluate(instance, outcome.run_id, url)
+        _evaluate(instance, outcome.run_id, url)  # the sensor sees it again (replay): nothing new
+    [mail] = sendgrid.accepted
+    assert mail["personalizations"][0]["to"][0]["email"] == "ops@folio.example"
+    assert mail["subject"].startswith("[Folio admin_alert] daily_ingestion partition 2026-01-05 failed")
+    monkeypatch.delenv("SENDGRID_API_KEY")
     rows = list_failed(get_engine(url))
     assert len(rows) == 1
     row = rows[0]
