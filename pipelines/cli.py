@@ -9,11 +9,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-console = Console()
+from pipelines.cli_common import console
+from pipelines.cli_common import fail as _fail
+from pipelines.cli_common import migrated_engine as _engine
 
 
 def _date(_ctx, _param, value):
@@ -23,11 +24,6 @@ def _date(_ctx, _param, value):
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
-
-
-def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    sys.exit(1)
 
 
 @click.group()
@@ -451,16 +447,6 @@ def dlq() -> None:
     """Runs that failed after their last retry (failed_jobs)."""
 
 
-def _engine():
-    from pipelines.settings import get_settings
-    from pipelines.store.db import get_engine
-    from pipelines.store.migrate import upgrade
-
-    url = get_settings().resolved_database_url
-    upgrade(url)
-    return get_engine(url)
-
-
 @dlq.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include retried and discarded entries.")
 def dlq_list(show_all: bool) -> None:
@@ -512,7 +498,7 @@ def dlq_discard(dlq_id: int, why: str) -> None:
 
 
 # The alerting half's commands live in their own module.
-from pipelines.cli_alerts import COMMANDS as _ALERT_COMMANDS  # noqa: E402
+from pipelines.cli_alerts import COMMANDS as _ALERT_COMMANDS
 
 for _command in _ALERT_COMMANDS:
     main.add_command(_command)

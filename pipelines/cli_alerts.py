@@ -4,29 +4,14 @@ outbox, processing pending alerts in-process, and the HTTP intake (`folio serve`
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
-
-
-def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    sys.exit(1)
-
-
-def _engine():
-    from pipelines.settings import get_settings
-    from pipelines.store.db import get_engine
-    from pipelines.store.migrate import upgrade
-
-    url = get_settings().resolved_database_url
-    upgrade(url)
-    return get_engine(url)
+from pipelines.cli_common import console
+from pipelines.cli_common import fail as _fail
+from pipelines.cli_common import migrated_engine as _engine
 
 
 def _tenant(engine, slug: str) -> dict:

@@ -45,12 +45,15 @@ class ScoringCounts:
     seq_range: tuple[int, int] | None = None
 
 
+def _unscored():
+    """Listings whose current version (change_seq) has no score yet."""
+    return or_(listing_scores.c.listing_id.is_(None), listing_scores.c.change_seq != listings.c.change_seq)
+
+
 def stale_listings(conn: Connection, seq_from: int, seq_to: int | None, limit: int | None = None) -> list[dict]:
     """Listings with change_seq in (seq_from, seq_to] whose current version has no score."""
     q = (select(listings).outerjoin(listing_scores, listing_scores.c.listing_id == listings.c.id)
-         .where(listings.c.change_seq > seq_from,
-                or_(listing_scores.c.listing_id.is_(None), listing_scores.c.change_seq != listings.c.change_seq))
-         .order_by(listings.c.change_seq))
+         .where(listings.c.change_seq > seq_from, _unscored()).order_by(listings.c.change_seq))
     if seq_to is not None:
         q = q.where(listings.c.change_seq <= seq_to)
     if limit:
@@ -62,8 +65,7 @@ def pending_batches(conn: Connection, after_seq: int, size: int, max_batches: in
     """Unscored listing versions after `after_seq`, cut into batches of at most `size`:
     (from exclusive, to inclusive, count). Stable for the same data, so run keys are too."""
     q = (select(listings.c.change_seq).outerjoin(listing_scores, listing_scores.c.listing_id == listings.c.id)
-         .where(listings.c.change_seq > after_seq,
-                or_(listing_scores.c.listing_id.is_(None), listing_scores.c.change_seq != listings.c.change_seq))
+         .where(listings.c.change_seq > after_seq, _unscored())
          .order_by(listings.c.change_seq).limit(size * max_batches))
     seqs = list(conn.execute(q).scalars())
     out, lo = [], after_seq
