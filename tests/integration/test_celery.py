@@ -64,6 +64,8 @@ def test_daily_ingestion_runs_on_a_celery_worker(rabbitmq, pg_url, pg_database, 
     home.mkdir()
     (home / "dagster.yaml").write_text(instance_yaml())  # PostgreSQL storage, by env var
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    # Create Dagster's tables once, before two processes (worker, run) race to create them.
+    DagsterInstance.get().dispose()
     worker = _start_worker(tmp_path, queue)
     try:
         # The operator's path: `folio run` in its own process, configured only by environment.
