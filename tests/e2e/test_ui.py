@@ -74,6 +74,10 @@ def test_asset_graph_and_run_page(chromium, tmp_path, monkeypatch):
                        OUT / "asset-graph.png")
         for asset in ("raw_official_records", "staged_official_records", "staged_cases", "properties"):
             assert asset in graph
+        alerts = render(chromium, f"{base}/locations/folio/asset-groups/alerts", tmp_path / "p3",
+                        OUT / "alerts-graph.png")
+        for asset in ("listing_scores", "alert_matches", "notifications"):
+            assert asset in alerts
         run_page = render(chromium, f"{base}/runs/{run_id}", tmp_path / "p2", OUT / "run.png")
         assert run_id in run_page and "Success" in run_page
         assert (OUT / "asset-graph.png").stat().st_size > 10_000

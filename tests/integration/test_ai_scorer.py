@@ -63,3 +63,36 @@ def test_overloaded_then_success(monkeypatch):
     assert [r["action"] for r in requests] == ["529", "ok"]
     assert sleeps == [2]
     assert (result.score, result.scorer, result.fallback_reason) == (82, "claude-test-1", None)
+
+
+def test_listing_scores_asset_uses_the_ai_scorer_when_the_key_is_set(sqlite_url, monkeypatch):
+    """The same asset, the same resource interface: with ANTHROPIC_API_KEY set, rows carry the
+    model id and prompt hash; a failing answer falls back per listing and says so."""
+    from dagster import DagsterInstance
+    from sqlalchemy import select
+
+    from pipelines.runner import tick_sensor
+    from pipelines.store.db import get_engine
+    from pipelines.store.tables import listing_scores
+    from tests.listing_helpers import add_listings, listing, tenant_with_subscribers
+
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-secret")
+    monkeypatch.setenv("FOLIO_AI_MODEL", "claude-test-1")
+    monkeypatch.setenv("FOLIO_AI_CONCURRENCY", "1")  # the script is consumed in listing order
+    monkeypatch.setenv("FOLIO_RETRY_DELAY_SCALE", "0")
+    tenant, _, _ = tenant_with_subscribers(sqlite_url, "acme", [])
+    add_listings(sqlite_url, tenant, [listing("A1"), listing("A2"), listing("A3")])
+    with FakeAnthropic(["ok", "score140", "529", "ok"]) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)
+        outcome = tick_sensor(DagsterInstance.get(), "new_listings_sensor", None)
+    assert [r.success for r in outcome.runs] == [True]
+    with get_engine(sqlite_url).connect() as conn:
+        rows = conn.execute(select(listing_scores.c.listing_id, listing_scores.c.score, listing_scores.c.scorer,
+                                   listing_scores.c.prompt_sha256, listing_scores.c.fallback_reason)
+                            .order_by(listing_scores.c.listing_id)).all()
+    assert [(r.listing_id, r.score, r.scorer) for r in rows] == [(1, 82, "claude-test-1"), (2, 51, "rules"),
+                                                                  (3, 82, "claude-test-1")]
+    assert all(r.prompt_sha256 == PROMPT_SHA256 for r in rows)
+    assert rows[1].fallback_reason.startswith("claude-test-1: invalid tool input: score")
+    assert len(api.requests) == 4
