@@ -1,5 +1,6 @@
-"""Templates (Jinja2) to subject, plain-text and HTML parts. HTML is autoescaped: listing
-fields come from tenants' feeds and must never become markup in a subscriber's mail."""
+"""Templates (Jinja2) to subject, plain-text and HTML parts. Only the HTML part is autoescaped
+(a subject is a header, not markup): listing fields come from tenants' feeds and must never
+become markup in a subscriber's mail."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ SUBJECTS = {
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False,
+                                                   default=False),
                        trim_blocks=False, keep_trailing_newline=True)
 
 
