@@ -1,6 +1,6 @@
 """Listings → alerts throughput on the embedded default (SQLite, rule scorer, file outbox).
 
-    .venv/bin/python benchmarks/listings.py [--listings 10000] [--interval 5]
+    .venv/bin/python benchmarks/listings.py [--listings 10000] [--interval 5] [--pg postgresql+psycopg2://postgres@127.0.0.1/postgres]
 
 Submits N listings in one intake call for a tenant with two subscribers (one takes every
 listing, one the default min score 70), then plays the daemon: every `--interval` seconds
@@ -32,12 +32,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--listings", type=int, default=10_000)
     parser.add_argument("--interval", type=float, default=5.0, help="sensor interval (s)")
+    parser.add_argument("--pg", help="admin URL of a PostgreSQL server: run on a fresh database there "
+                                     "instead of the embedded SQLite")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="folio-bench-listings-"))
     os.environ["FOLIO_DATA_DIR"] = str(work / "data")
     os.environ.pop("DAGSTER_HOME", None)
     os.environ.pop("FOLIO_DATABASE_URL", None)
+    if args.pg:
+        import uuid
+
+        from sqlalchemy import create_engine, text
+
+        name = f"folio_bench_{uuid.uuid4().hex[:8]}"
+        with create_engine(args.pg, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        os.environ["FOLIO_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + f"/{name}"
 
     from sqlalchemy import func, select
 
@@ -121,7 +132,8 @@ def main() -> None:
     print(f"(c) Dagster runs: {n_runs} ({runs['new_listings_sensor']} listing_alerts, "
           f"{runs['email_outbox_sensor']} deliver_email) for {args.listings:,} listings, "
           f"{matches:,} matches, {len(lat):,} listing emails → 1 run per {args.listings / max(n_runs, 1):,.0f} listings")
-    print(f"work folder: {work}")
+    print(f"database: {'PostgreSQL ' + os.environ['FOLIO_DATABASE_URL'].rsplit('/', 1)[1] if args.pg else 'SQLite'}; "
+          f"work folder: {work}")
 
 
 if __name__ == "__main__":
