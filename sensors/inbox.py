@@ -1,5 +1,6 @@
 """Take in listing files dropped in `inbox/<tenant-slug>/`: one run per new file, run_key =
-the file's sha256 (the same bytes never run twice)."""
+`<tenant-slug>:<sha256 of the file>` (the same bytes never run twice for a tenant; two
+tenants may send identical files and each gets its own run)."""
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
@@ -12,7 +13,8 @@ from resources.database import FolioDatabase
 @sensor(name="inbox_sensor", job_name="listing_intake",
         minimum_interval_seconds=get_settings().inbox_sensor_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        description="One listing_intake run per new CSV/XLSX/JSON file in inbox/<tenant>/ (run_key = sha256).")
+        description="One listing_intake run per new CSV/XLSX/JSON file in inbox/<tenant>/ "
+                    "(run_key = <tenant>:<sha256>).")
 def inbox_sensor(context: SensorEvaluationContext, database: FolioDatabase):
     found, duplicates = scan_inbox()
     for path in duplicates:
@@ -25,6 +27,6 @@ def inbox_sensor(context: SensorEvaluationContext, database: FolioDatabase):
             context.log.warning(f"inbox/{item.tenant_slug}/{item.path.name}: {exc}")
             continue
         config = {"tenant": item.tenant_slug, "path": str(item.path), "sha256": item.sha256}
-        requests.append(RunRequest(run_key=item.sha256, run_config={"ops": {"take_in_inbox_file": {"config": config}}},
+        requests.append(RunRequest(run_key=f"{item.tenant_slug}:{item.sha256}", run_config={"ops": {"take_in_inbox_file": {"config": config}}},
                                    tags={"folio/inbox_file": f"{item.tenant_slug}/{item.path.name}"}))
     return requests or SkipReason(f"no new file in {inbox_dir()}")

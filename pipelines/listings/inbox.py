@@ -1,7 +1,7 @@
 """The inbox folder: a tenant drops a listing file in `inbox/<tenant-slug>/` and it is taken in.
 
-Files are found by the inbox sensor and processed one run per file (run_key = sha256 of
-its bytes). Once processed, a file moves to `inbox/<slug>/processed/<sha256>-<name>`; a
+Files are found by the inbox sensor and processed one run per file (run_key = tenant and
+the sha256 of its bytes). Once processed, a file moves to `inbox/<slug>/processed/<sha256>-<name>`; a
 later copy of the same bytes is recognised and moved aside as `.duplicate` without a
 second run. A file that cannot be read at all moves to `failed/` with a `.reason.txt`.
 """

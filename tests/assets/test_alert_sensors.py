@@ -111,6 +111,7 @@ def test_outbox_sensor_keys_by_last_queued_id(sqlite_url):
 def test_inbox_file_runs_once_and_a_repeat_is_moved_aside(sqlite_url, monkeypatch, tmp_path):
     monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
     tenant_with_subscribers(sqlite_url, "acme", [])
+    tenant_with_subscribers(sqlite_url, "other", [])
     inbox = tmp_path / "data" / "inbox" / "acme"
     inbox.mkdir(parents=True)
     body = (HEADER + "\nI1,1 Main St,Miami,33125,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
@@ -118,14 +119,17 @@ def test_inbox_file_runs_once_and_a_repeat_is_moved_aside(sqlite_url, monkeypatc
     (inbox / "feed.csv").write_bytes(body)
     (tmp_path / "data" / "inbox" / "nobody").mkdir()
     (tmp_path / "data" / "inbox" / "nobody" / "x.csv").write_bytes(body)  # no such tenant: left alone
+    (tmp_path / "data" / "inbox" / "other").mkdir()
+    (tmp_path / "data" / "inbox" / "other" / "same.csv").write_bytes(body)  # the same bytes, another tenant
     sha = hashlib.sha256(body).hexdigest()
-    [request] = evaluate("inbox_sensor", sqlite_url).run_requests
-    assert request.run_key == sha
+    requests = evaluate("inbox_sensor", sqlite_url).run_requests
+    assert [r.run_key for r in requests] == [f"acme:{sha}", f"other:{sha}"]
     outcome = tick_sensor(DagsterInstance.get(), "inbox_sensor", None)
-    assert [r.success for r in outcome.runs] == [True]
+    assert [r.success for r in outcome.runs] == [True, True]
     assert (inbox / "processed" / f"{sha}-feed.csv").exists() and not (inbox / "feed.csv").exists()
     with get_engine(sqlite_url).connect() as conn:
-        assert conn.execute(select(listings.c.external_id, listings.c.source)).all() == [("I1", "inbox")]
+        assert conn.execute(select(listings.c.tenant_id, listings.c.external_id, listings.c.source)
+                            .order_by(listings.c.tenant_id)).all() == [(1, "I1", "inbox"), (2, "I1", "inbox")]
     (inbox / "again.csv").write_bytes(body)  # the same bytes under another name
     assert tick_sensor(DagsterInstance.get(), "inbox_sensor", None).runs == []
     assert (inbox / "processed" / f"{sha}-again.csv.duplicate").exists() and not (inbox / "again.csv").exists()
