@@ -74,14 +74,15 @@ def _store(conn: Connection, rows: list[dict]) -> int:
 
 
 def _match_rows(items: list[dict], criteria: dict[int, list[tuple[int, Criteria]]], per_tenant: bool) -> list[dict]:
+    """per_tenant: an item meets its own tenant's subscribers only (listings); otherwise
+    every tenant's (county leads), each match carrying the subscriber's tenant."""
     now = datetime.now(timezone.utc)
+    everyone = [(tid, sid, c) for tid, subs in criteria.items() for sid, c in subs]
     rows = []
     for item in items:
-        pool = criteria.get(item["tenant_id"], []) if per_tenant else [
-            (sid, c, tid) for tid, subs in criteria.items() for sid, c in subs]
-        for entry in pool:
-            sid, c = entry[0], entry[1]
-            tenant_id = item["tenant_id"] if per_tenant else entry[2]
+        pool = ([(item["tenant_id"], sid, c) for sid, c in criteria.get(item["tenant_id"], [])]
+                if per_tenant else everyone)
+        for tenant_id, sid, c in pool:
             why = reasons(c, item)
             if why:
                 rows.append({"tenant_id": tenant_id, "subscriber_id": sid, "item_kind": item["kind"],

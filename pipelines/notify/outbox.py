@@ -46,10 +46,9 @@ class DeliveryCounts:
     unknown: int = 0
     skipped: int = 0  # claimed by another run meanwhile
     marked_unknown_stale: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "errors"}
+        return dict(self.__dict__)
 
 
 def _now() -> datetime:
