@@ -176,6 +176,26 @@ def listings_add(file: Path, slug: str) -> None:
         console.print(f"  … {len(result.rejects) - 20} more in listing_quarantine")
 
 
+@listings.command("quarantine")
+@click.option("--tenant", "slug", required=True)
+@click.option("--limit", default=50, show_default=True)
+def listings_quarantine(slug: str, limit: int) -> None:
+    """Refused listing records: where they came from, the line, why, and the raw record."""
+    from sqlalchemy import select
+
+    from pipelines.store.tables import listing_quarantine as q
+
+    engine = _engine()
+    tenant = _tenant(engine, slug)
+    with engine.connect() as conn:
+        rows = conn.execute(select(q.c.source, q.c.source_file, q.c.line_no, q.c.reason, q.c.raw)
+                            .where(q.c.tenant_id == tenant["id"]).order_by(q.c.id.desc()).limit(limit)).all()
+    table = Table("source", "file", "line", "reason", "record")
+    for r in rows:
+        table.add_row(r.source, r.source_file or "", str(r.line_no or ""), r.reason, r.raw[:60])
+    console.print(table)
+
+
 @listings.command("show")
 @click.argument("listing_id", type=int)
 @click.option("--tenant", "slug", required=True)

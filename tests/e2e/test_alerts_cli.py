@@ -41,6 +41,8 @@ def test_set_up_submit_process_and_inspect(tmp_path):
     assert added.returncode == 0
     assert "feed.csv: 1 created, 0 updated, 0 unchanged, 1 quarantined" in added.stdout
     assert "line 3: price: Input should be a valid decimal" in added.stdout
+    rejects = folio("listings", "quarantine", "--tenant", "acme", cwd=tmp_path).stdout
+    assert "feed.csv" in rejects and "│ 3 " in rejects and "price: Input should be a valid decimal" in rejects
     processed = folio("alerts", "run", cwd=tmp_path)
     assert processed.returncode == 0, processed.stdout + processed.stderr
     assert "new_listings_sensor: 1 run(s)" in processed.stdout and "email_outbox_sensor: 1 run(s)" in processed.stdout
