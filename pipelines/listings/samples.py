@@ -13,7 +13,8 @@ TYPES = ["sale"] * 14 + ["rent"] * 3 + ["auction", "foreclosure", "foreclosure"]
 
 def sample_listings(n: int, seed: int = 11, prefix: str = "DEMO", now: datetime | None = None) -> list[dict]:
     rng = random.Random(seed)
-    now = now or datetime.now(timezone.utc)
+    # Midnight, not now: a second demo the same day submits identical listings (unchanged).
+    now = now or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     for i in range(1, n + 1):
         city = rng.choice(sorted(CITIES))
