@@ -192,7 +192,8 @@ def listings_quarantine(slug: str, limit: int) -> None:
                             .where(q.c.tenant_id == tenant["id"]).order_by(q.c.id.desc()).limit(limit)).all()
     table = Table("source", "file", "line", "reason", "record")
     for r in rows:
-        table.add_row(r.source, r.source_file or "", str(r.line_no or ""), r.reason, r.raw[:60])
+        name = Path(r.source_file).name if r.source_file else ""  # the name: paths are long
+        table.add_row(r.source, name, str(r.line_no or ""), r.reason, r.raw[:60])
     console.print(table)
 
 
