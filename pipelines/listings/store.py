@@ -71,13 +71,14 @@ def save_listings(conn: Connection, tenant: dict, records: Iterable[tuple[int | 
     for i in range(0, len(rows), CHUNK):
         upsert(conn, listings, rows[i:i + CHUNK], ["tenant_id", "external_id"], UPDATABLE)
     fresh = [k for k in changed if k not in existing]
+    fresh_set, changed_set = set(fresh), set(changed)
     for i in range(0, len(fresh), CHUNK):
         q = (select(listings.c.external_id, listings.c.id)
              .where(listings.c.tenant_id == tenant["id"], listings.c.external_id.in_(fresh[i:i + CHUNK])))
         existing.update({r.external_id: (r.id, "") for r in conn.execute(q)})
     for key in keys:
         result.ids[key] = existing[key][0]
-        status = "created" if key in fresh else "updated" if key in changed else "unchanged"
+        status = "created" if key in fresh_set else "updated" if key in changed_set else "unchanged"
         result.status[key] = status
         setattr(result, status, getattr(result, status) + 1)
     return result
@@ -91,7 +92,8 @@ def quarantine(conn: Connection, tenant: dict, rejects: list[tuple[int | None, s
              "line_no": line_no, "raw": raw, "reason": reason, "created_at": now} for line_no, raw, reason in rejects]
     if source_sha256:
         return insert_ignore_rows(conn, listing_quarantine, rows, ["tenant_id", "source_sha256", "line_no"])
-    conn.execute(listing_quarantine.insert(), rows) if rows else None
+    if rows:
+        conn.execute(listing_quarantine.insert(), rows)
     return len(rows)
 
 
