@@ -36,6 +36,8 @@ def main() -> None:
                                      "instead of the embedded SQLite")
     args = parser.parse_args()
 
+    from sqlalchemy import create_engine, func, select, text
+
     work = Path(tempfile.mkdtemp(prefix="folio-bench-listings-"))
     os.environ["FOLIO_DATA_DIR"] = str(work / "data")
     os.environ.pop("DAGSTER_HOME", None)
@@ -43,14 +45,11 @@ def main() -> None:
     if args.pg:
         import uuid
 
-        from sqlalchemy import create_engine, text
-
-        name = f"folio_bench_{uuid.uuid4().hex[:8]}"
+        db_name = f"folio_bench_{uuid.uuid4().hex[:8]}"
         with create_engine(args.pg, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        os.environ["FOLIO_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + f"/{name}"
+            conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+        os.environ["FOLIO_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + f"/{db_name}"
 
-    from sqlalchemy import func, select
 
     from pipelines.instance import get_instance
     from pipelines.listings.readers import RawRecord
@@ -132,8 +131,11 @@ def main() -> None:
     print(f"(c) Dagster runs: {n_runs} ({runs['new_listings_sensor']} listing_alerts, "
           f"{runs['email_outbox_sensor']} deliver_email) for {args.listings:,} listings, "
           f"{matches:,} matches, {len(lat):,} listing emails → 1 run per {args.listings / max(n_runs, 1):,.0f} listings")
-    print(f"database: {'PostgreSQL ' + os.environ['FOLIO_DATABASE_URL'].rsplit('/', 1)[1] if args.pg else 'SQLite'}; "
-          f"work folder: {work}")
+    print(f"database: {'PostgreSQL (dropped after the run)' if args.pg else 'SQLite'}; work folder: {work}")
+    if args.pg:
+        engine.dispose()
+        with create_engine(args.pg, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":
