@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
+
 def _insert(conn: Connection, table: Table):
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
@@ -23,7 +24,7 @@ def _run(conn: Connection, table: Table, rows: list[dict], finish: Callable) -> 
         return 0
     if conn.dialect.name != "postgresql":
         return conn.execute(finish(_insert(conn, table)), rows).rowcount
-    key = list(table.primary_key.columns)[0]
+    key = next(iter(table.primary_key.columns))
     return len(conn.execute(finish(_insert(conn, table)).returning(key), rows).all())
 
 
