@@ -89,22 +89,23 @@ def _failure_messages(result) -> list[str]:
 
 
 def _execute(job_name: str, instance: DagsterInstance, keys: list[str], log_level: str,
-             partition_key: str | None = None, tags: dict[str, str] | None = None) -> RunOutcome:
+             partition_key: str | None = None, tags: dict[str, str] | None = None,
+             run_config: dict | None = None) -> RunOutcome:
     """One run of a job from the code location, recorded in `instance`.
 
     In-process by default (fast, one process). With a configured executor (FOLIO_EXECUTOR=
     celery) the job is executed through its own executor, so steps run on the workers."""
     from pipelines.definitions import defs
 
-    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    config = {**(run_config or {}), "loggers": {"console": {"config": {"log_level": log_level}}}}
     if get_settings().executor == "multiprocess":
         result = defs.resolve_job_def(job_name).execute_in_process(
-            run_config=quiet, instance=instance, raise_on_error=False, partition_key=partition_key,
+            run_config=config, instance=instance, raise_on_error=False, partition_key=partition_key,
             tags=tags or None)
     else:
         recon = ReconstructableRepository.for_module("pipelines.definitions", "defs", str(PROJECT_ROOT))
         all_tags = {**(tags or {}), **({PARTITION_NAME_TAG: partition_key} if partition_key else {})}
-        result = execute_job(recon.get_reconstructable_job(job_name), instance, run_config=quiet,
+        result = execute_job(recon.get_reconstructable_job(job_name), instance, run_config=config,
                              tags=all_tags or None)
     error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
     return RunOutcome(result.run_id, result.success, keys, error)
@@ -143,9 +144,10 @@ class TickOutcome:
 
 def tick_sensor(instance: DagsterInstance, sensor_name: str, cursor: str | None,
                 log_level: str = "WARNING") -> TickOutcome:
-    """One evaluation of a sensor, its run requests executed in-process (as the daemon would
-    launch them: a run_key already in the instance is dropped). For the demo, the listings
-    benchmark and tests; in production the daemon ticks sensors."""
+    """One evaluation of a sensor, its run requests executed like every CLI run (in-process, or
+    through the configured executor), as the daemon would launch them: a run_key already in
+    the instance is dropped. For the demo, the listings benchmark and tests; in production
+    the daemon ticks sensors."""
     from dagster import build_sensor_context
     from dagster._core.storage.dagster_run import RunsFilter
     from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
@@ -157,19 +159,13 @@ def tick_sensor(instance: DagsterInstance, sensor_name: str, cursor: str | None,
                               resources=dict(defs.resources or {})) as context:
         data = sensor_def.evaluate_tick(context)
     runs, skipped = [], []
-    quiet = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     for request in data.run_requests or []:
         key = request.run_key
         if key and instance.get_runs(RunsFilter(tags={RUN_KEY_TAG: key, SENSOR_NAME_TAG: sensor_name}), limit=1):
             skipped.append(key)
             continue
-        job_name = request.job_name or sensor_def.job_name
-        config = dict(request.run_config or {})
-        config.update(quiet)
         tags = {**request.tags, SENSOR_NAME_TAG: sensor_name, **({RUN_KEY_TAG: key} if key else {})}
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            run_config=config, instance=instance, raise_on_error=False, tags=tags)
-        error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
-        runs.append(RunOutcome(result.run_id, result.success, [], error))
+        runs.append(_execute(request.job_name or sensor_def.job_name, instance, [], log_level, tags=tags,
+                             run_config=dict(request.run_config or {})))
     return TickOutcome(data.cursor if data.cursor is not None else cursor, runs, skipped,
                        data.skip_message)
