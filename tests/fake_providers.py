@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.servers import LocalHttpServer
 
 
-class _JsonServer:
+class _JsonServer(LocalHttpServer):
     path = "/"
 
     def __init__(self, script: list[str] | None = None):
@@ -45,21 +47,10 @@ class _JsonServer:
                     pass
 
         self.hang_seconds = 2.0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._serve(Handler)
 
     def answer(self, path, headers, body, action):  # pragma: no cover - overridden
         raise NotImplementedError
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def check_sendgrid_payload(body: dict) -> list[str]:

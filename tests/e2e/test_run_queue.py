@@ -16,7 +16,7 @@ import yaml
 from pipelines.instance import instance_yaml
 from pipelines.store.migrate import upgrade
 from tests.builders import doc, write_partition
-from tests.servers import free_port
+from tests.servers import free_port, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -82,13 +82,7 @@ class Dagster:
         raise TimeoutError({r: runs(self.base)[r]["status"] for r in run_ids})
 
     def stop(self) -> None:
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(self.procs)
 
 
 def test_urgent_run_queued_after_low_runs_starts_first(tmp_path, monkeypatch):

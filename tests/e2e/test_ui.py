@@ -16,7 +16,7 @@ from pipelines.runner import run_partitions
 from pipelines.store.migrate import upgrade
 from tests.builders import doc, write_partition
 from tests.conftest import skip_or_fail
-from tests.servers import free_port
+from tests.servers import free_port, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -90,10 +90,4 @@ def test_asset_graph_and_run_page(chromium, tmp_path, monkeypatch):
             time.sleep(0 if daemon_ok else 3)
         assert daemon_ok
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
