@@ -16,6 +16,7 @@ import json
 import os
 import re
 from datetime import datetime, timezone
+from html import escape
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,7 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
     if admin:
         from pipelines.notify.email import EmailMessage, open_email_sender
 
-        html = "<pre>" + body.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+        html = "<pre>" + escape(body) + "</pre>"
         open_email_sender().send(EmailMessage(
             to=admin, subject=f"[Folio admin_alert] {subject}", text=body, html=html, template="admin_alert",
             idempotency_key=f"admin-{path.stem}", sender=get_settings().email_from))

@@ -333,6 +333,7 @@ def demo_alerts(listing_count: int = 300) -> None:
     from pipelines.listings.readers import RawRecord
     from pipelines.listings.samples import sample_listings
     from pipelines.listings.store import ingest_records
+    from pipelines.notify.email import email_outbox_dir
     from pipelines.store.tables import alert_matches, listing_scores, notifications, subscribers
     from pipelines.tenants import (
         Criteria,
@@ -342,7 +343,6 @@ def demo_alerts(listing_count: int = 300) -> None:
         get_tenant,
         set_criteria,
     )
-    from resources.email import email_outbox_dir
 
     engine = _engine()
     try:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dagster import ConfigurableResource
 
-from pipelines.notify.email import email_outbox_dir, open_email_sender
-
-__all__ = ["EmailResource", "email_outbox_dir"]
+from pipelines.notify.email import open_email_sender
 
 
 class EmailResource(ConfigurableResource):
