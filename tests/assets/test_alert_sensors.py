@@ -134,3 +134,20 @@ def test_inbox_file_runs_once_and_a_repeat_is_moved_aside(sqlite_url, monkeypatc
     assert tick_sensor(DagsterInstance.get(), "inbox_sensor", None).runs == []
     assert (inbox / "processed" / f"{sha}-again.csv.duplicate").exists() and not (inbox / "again.csv").exists()
     assert (tmp_path / "data" / "inbox" / "nobody" / "x.csv").exists()
+
+
+def test_unreadable_inbox_file_fails_its_run_with_the_reason_and_is_kept(sqlite_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    tenant_with_subscribers(sqlite_url, "acme", [])
+    inbox = tmp_path / "data" / "inbox" / "acme"
+    inbox.mkdir(parents=True)
+    (inbox / "broken.json").write_bytes(b'{"listings": [')
+    sha = hashlib.sha256(b'{"listings": [').hexdigest()
+    [run] = tick_sensor(DagsterInstance.get(), "inbox_sensor", None).runs
+    assert not run.success
+    assert "broken.json: invalid JSON at line 1" in run.error
+    kept = inbox / "failed" / f"{sha}-broken.json"
+    assert kept.read_bytes() == b'{"listings": ['  # nothing lost
+    assert (inbox / "failed" / f"{sha}-broken.json.reason.txt").read_text().startswith("broken.json: invalid JSON")
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(listings)).scalar() == 0
