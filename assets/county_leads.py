@@ -5,7 +5,6 @@
 in `pipelines.leads`; these assets run them for the partitions and report the counts.
 """
 
-import polars as pl
 from dagster import (
     AllPartitionMapping,
     AssetDep,
@@ -16,21 +15,24 @@ from dagster import (
     MaterializeResult,
     asset,
 )
-from sqlalchemy import select
 
-from assets.metadata import markdown_table, partition_label
+from assets.metadata import markdown_table, partition_label, rows_frame
+from assets.partitions import PARTITIONS_BY_CADENCE
 from pipelines.leads.matching import MATCH_SPECS, match_records
+from pipelines.leads.previews import records_not_matched
 from pipelines.leads.rules import generate_matched_leads
-from pipelines.partitions import PARTITIONS_BY_CADENCE
-from pipelines.store.tables import record_matches
 from resources.database import FolioDatabase
 
 
-def _county_leads_asset(name: str, cadence: str, file_types: list[str], description: str) -> AssetsDefinition:
+def _county_leads_asset(
+    name: str, cadence: str, file_types: list[str], description: str
+) -> AssetsDefinition:
     @asset(
         name=name,
-        deps=[*(AssetKey(f"staged_{ft}") for ft in file_types),
-              AssetDep("properties", partition_mapping=AllPartitionMapping())],
+        deps=[
+            *(AssetKey(f"staged_{ft}") for ft in file_types),
+            AssetDep("properties", partition_mapping=AllPartitionMapping()),
+        ],
         group_name="county",
         partitions_def=PARTITIONS_BY_CADENCE[cadence],
         backfill_policy=BackfillPolicy.single_run(),
@@ -48,27 +50,26 @@ def _county_leads_asset(name: str, cadence: str, file_types: list[str], descript
                 for k in ("matched", "ambiguous", "unmatched", "by_address", "by_owner_name"):
                     metadata[f"{ft}_{k}"] = counts.get(k, 0)
                 metadata[f"{spec.lead_type}_leads_created"] = created
-            m = record_matches.c
-            misses = conn.execute(
-                select(m.file_type, m.record_key, m.status, m.reason)
-                .where(m.file_type.in_(file_types), m.partition_key.in_(keys), m.status != "matched")
-                .order_by(m.file_type, m.line_no).limit(10)
-            ).all()
-        metadata["not_matched"] = markdown_table(
-            pl.DataFrame([tuple(r) for r in misses], schema=["file", "record", "status", "reason"], orient="row"),
-            max_rows=10)
+            misses = records_not_matched(conn, file_types, keys)
+        metadata["not_matched"] = markdown_table(rows_frame(misses), max_rows=10)
         return MaterializeResult(metadata=metadata)
 
     return _leads
 
 
 eviction_and_lien_leads = _county_leads_asset(
-    "eviction_and_lien_leads", "weekly", ["evictions", "indebtedness"],
-    "Evictions matched by normalised address (+unit) → eviction leads (B, 75); Indebtedness matched by "
+    "eviction_and_lien_leads",
+    "weekly",
+    ["evictions", "indebtedness"],
+    "Evictions matched by normalised address (+unit) → eviction leads (B, 75); Indebtedness "
+    "matched by "
     "debtor address, else name → lien leads (B, 70). Ambiguous and unmatched records are counted.",
 )
 probate_and_judgment_leads = _county_leads_asset(
-    "probate_and_judgment_leads", "monthly", ["probate", "verdicts"],
-    "Probate matched by decedent address, else owner name → probate leads (B, 88, high priority: hot); "
+    "probate_and_judgment_leads",
+    "monthly",
+    ["probate", "verdicts"],
+    "Probate matched by decedent address, else owner name → probate leads (B, 88, high priority: "
+    "hot); "
     "Verdicts matched by defendant address/owner name → judgment leads (B, 65).",
 )

@@ -1,9 +1,8 @@
 """raw_<file> → staged_<file> assets for one cadence, built from the file layouts.
-Thin wrappers: fetching, parsing and staging live in `pipelines.ingest`. Every asset
+Thin wrappers: fetching, parsing and staging live in `pipelines.county.ingest`. Every asset
 uses a single-run backfill policy, so a range of partitions is one run (one Dagster
 launch) that stages partition by partition, each in its own transaction.
 """
-
 
 import polars as pl
 from dagster import (
@@ -18,17 +17,16 @@ from dagster import (
     MaterializeResult,
     asset,
 )
-from sqlalchemy import func, select
 
 from assets.metadata import markdown_table, partition_label
-from pipelines.ingest import MissingRawFileError, fetch_file, stage_file
-from pipelines.partitions import PARTITIONS_BY_CADENCE
-from pipelines.records.layouts import FileLayout, layouts_for
-from pipelines.records.parse import FileUnreadableError
+from assets.partitions import PARTITIONS_BY_CADENCE
+from pipelines.county.ingest import MissingRawFileError, fetch_file, stage_file
+from pipelines.county.parse import FileUnreadableError
+from pipelines.county.previews import duplicate_staged_keys
+from pipelines.county.sources import SourceError, TransientSourceError
+from pipelines.county.staging import LayoutTableMismatch
+from pipelines.db.schema.layouts import FileLayout, layouts_for
 from pipelines.settings import get_settings
-from pipelines.sources import SourceError, TransientSourceError
-from pipelines.store.staging import LayoutTableMismatch
-from pipelines.store.tables import STAGED_TABLES
 from resources.database import FolioDatabase
 from resources.file_source import ArchiveResource, FileSourceResource
 
@@ -44,14 +42,25 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
         group_name=f"{layout.cadence}_ingestion",
         partitions_def=PARTITIONS_BY_CADENCE[layout.cadence],
         backfill_policy=BackfillPolicy.single_run(),
-        check_specs=[AssetCheckSpec("file_present", asset=key, blocking=True,
-                                    description=f"{layout.file_name} is present and non-empty")],
+        check_specs=[
+            AssetCheckSpec(
+                "file_present",
+                asset=key,
+                blocking=True,
+                description=f"{layout.file_name} is present and non-empty",
+            )
+        ],
         kinds={"file"},
-        description=f"`{layout.file_name}` fetched from the file source, hashed (sha256) and landed; "
-                    f"recorded in `raw_files`.",
+        description=f"`{layout.file_name}` fetched from the file source, hashed (sha256) and "
+        f"landed; "
+        f"recorded in `raw_files`.",
     )
-    def _raw(context: AssetExecutionContext, database: FolioDatabase, file_source: FileSourceResource,
-             archive: ArchiveResource):
+    def _raw(
+        context: AssetExecutionContext,
+        database: FolioDatabase,
+        file_source: FileSourceResource,
+        archive: ArchiveResource,
+    ):
         engine, source, store = database.engine(), file_source.client(), archive.store()
         rows, missing = [], []
         for pk in context.partition_keys:
@@ -64,12 +73,27 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
                 raise Failure(description=str(exc), allow_retries=False) from exc
             if landed is None or landed.size_bytes == 0:
                 missing.append(pk)
-                rows.append({"partition": pk, "file": None if landed is None else landed.file_name,
-                             "bytes": 0, "sha256": None, "resent": None, "seconds": None})
+                rows.append(
+                    {
+                        "partition": pk,
+                        "file": None if landed is None else landed.file_name,
+                        "bytes": 0,
+                        "sha256": None,
+                        "resent": None,
+                        "seconds": None,
+                    }
+                )
                 continue
-            rows.append({"partition": pk, "file": landed.file_name, "bytes": landed.size_bytes,
-                         "sha256": landed.sha256, "resent": landed.already_known,
-                         "seconds": round(landed.download_seconds, 3)})
+            rows.append(
+                {
+                    "partition": pk,
+                    "file": landed.file_name,
+                    "bytes": landed.size_bytes,
+                    "sha256": landed.sha256,
+                    "resent": landed.already_known,
+                    "seconds": round(landed.download_seconds, 3),
+                }
+            )
         table = pl.DataFrame(rows)
         metadata = {
             "partitions": partition_label(context.partition_keys),
@@ -87,22 +111,15 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
             check_name="file_present",
             passed=not missing,
             severity=AssetCheckSeverity.ERROR,
-            description=None if not missing else
-            f"{layout.file_name} missing or empty in {source.describe()} for: {', '.join(missing)}",
+            description=None
+            if not missing
+            else f"{layout.file_name} missing or empty in {source.describe()} for: "
+            f"{', '.join(missing)}",
             metadata={"missing_partitions": ", ".join(missing) or "none"},
         )
         return MaterializeResult(metadata=metadata, check_results=[check])
 
     return _raw
-
-
-def _duplicate_keys(engine, layout: FileLayout, partition_keys: list[str]) -> int:
-    table = STAGED_TABLES[layout.file_type]
-    key_cols = [table.c.partition_key, *(table.c[k] for k in layout.key)]
-    dup = select(*key_cols).where(table.c.partition_key.in_(partition_keys)).group_by(*key_cols)
-    dup = dup.having(func.count() > 1).subquery()
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(dup)).scalar_one()
 
 
 def _staged_asset(layout: FileLayout) -> AssetsDefinition:
@@ -116,14 +133,21 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         partitions_def=PARTITIONS_BY_CADENCE[layout.cadence],
         backfill_policy=BackfillPolicy.single_run(),
         check_specs=[
-            AssetCheckSpec("quarantine_ratio", asset=key,
-                           description=f"at most {max_ratio:.0%} of rows quarantined"),
-            AssetCheckSpec("no_duplicate_keys", asset=key,
-                           description=f"({', '.join(layout.key)}) unique within a partition"),
+            AssetCheckSpec(
+                "quarantine_ratio",
+                asset=key,
+                description=f"at most {max_ratio:.0%} of rows quarantined",
+            ),
+            AssetCheckSpec(
+                "no_duplicate_keys",
+                asset=key,
+                description=f"({', '.join(layout.key)}) unique within a partition",
+            ),
         ],
         kinds={"polars", "sql"},
-        description=f"`{layout.file_name}` parsed into `{layout.table}` (partition-scoped delete+insert in one "
-                    f"transaction); bad rows go to `quarantine` with file, line and reason.",
+        description=f"`{layout.file_name}` parsed into `{layout.table}` (partition-scoped "
+        f"delete+insert in one "
+        f"transaction); bad rows go to `quarantine` with file, line and reason.",
     )
     def _staged(context: AssetExecutionContext, database: FolioDatabase, archive: ArchiveResource):
         engine, store = database.engine(), archive.store()
@@ -131,7 +155,9 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         reports = []
         for pk in context.partition_keys:
             try:
-                reports.append(stage_file(engine, layout, pk, store, run_id=context.run_id, force=force))
+                reports.append(
+                    stage_file(engine, layout, pk, store, run_id=context.run_id, force=force)
+                )
             except (FileUnreadableError, LayoutTableMismatch, MissingRawFileError) as exc:
                 # Retrying cannot fix the file or the layout: fail once, with the reason.
                 raise Failure(description=str(exc), allow_retries=False) from exc
@@ -139,7 +165,7 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         quarantined = sum(r.counts.quarantined for r in reports)
         ratio = quarantined / (staged + quarantined) if staged + quarantined else 0.0
         over = [r.partition_key for r in reports if r.quarantine_ratio > max_ratio]
-        dups = _duplicate_keys(engine, layout, context.partition_keys)
+        dups = duplicate_staged_keys(engine, layout, context.partition_keys)
         reasons = pl.concat([r.quarantine_head for r in reports], how="diagonal_relaxed")
         return MaterializeResult(
             metadata={
@@ -150,6 +176,7 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
                 "rows_quarantined": quarantined,
                 "duplicates_collapsed": sum(r.duplicates_collapsed for r in reports),
                 "undecodable_bytes": sum(r.replaced_bytes for r in reports),
+                "control_bytes_removed": sum(r.control_bytes_removed for r in reports),
                 "quarantine_ratio": round(ratio, 5),
                 "seconds": round(sum(r.seconds for r in reports), 3),
                 "preview": markdown_table(reports[-1].preview),
@@ -157,12 +184,20 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
             },
             check_results=[
                 AssetCheckResult(
-                    check_name="quarantine_ratio", passed=not over, severity=AssetCheckSeverity.ERROR,
+                    check_name="quarantine_ratio",
+                    passed=not over,
+                    severity=AssetCheckSeverity.ERROR,
                     description=f"over {max_ratio:.0%} in: {', '.join(over)}" if over else None,
-                    metadata={"ratio": round(ratio, 5), "partitions_over": ", ".join(over) or "none"},
+                    metadata={
+                        "ratio": round(ratio, 5),
+                        "partitions_over": ", ".join(over) or "none",
+                    },
                 ),
-                AssetCheckResult(check_name="no_duplicate_keys", passed=dups == 0,
-                                 metadata={"duplicate_keys": dups}),
+                AssetCheckResult(
+                    check_name="no_duplicate_keys",
+                    passed=dups == 0,
+                    metadata={"duplicate_keys": dups},
+                ),
             ],
         )
 
@@ -174,6 +209,3 @@ def build_ingestion_assets(cadence: str) -> list[AssetsDefinition]:
     for layout in layouts_for(cadence):
         out += [_raw_asset(layout), _staged_asset(layout)]
     return out
-
-
-

@@ -9,53 +9,55 @@ sensor adds nothing. Nothing here sends anything: delivery is the `deliver_email
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from pipelines.alerting.match import match_leads, match_listings
+from pipelines.alerts.batches import parse_batch
+from pipelines.alerts.match import match_leads, match_listings
+from pipelines.alerts.queue import queue_match_notifications
 from pipelines.listings.scoring import score_listings
-from pipelines.notify.queue import queue_match_notifications
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
 from resources.scoring import ListingScorerResource
 
-BATCH_TAG = "folio/batch"
+
+def batch_of(context: AssetExecutionContext) -> tuple[str, int, int] | None:
+    return parse_batch(context.run.tags)
 
 
-def batch_tag(kind: str, lo: int, hi: int) -> dict[str, str]:
-    return {BATCH_TAG: f"{kind}:{lo}-{hi}"}
-
-
-def batch_of(context: AssetExecutionContext) -> tuple[str, int, int | None] | None:
-    """(kind, from exclusive, to inclusive) from the run's tag, or None (a hand-started run)."""
-    raw = context.run.tags.get(BATCH_TAG)
-    if not raw:
-        return None
-    kind, _, span = raw.partition(":")
-    lo, _, hi = span.partition("-")
-    return kind, int(lo), int(hi)
-
-
-@asset(group_name="alerts", kinds={"python", "sql"},
-       description="Investment score 0–100 per listing version with its breakdown (cap rate 40, price/sqft "
-                   "vs zip median 30, age 20, type 10), roi, cap_rate, reasoning, scorer and prompt hash. "
-                   "Rules by default; Claude when ANTHROPIC_API_KEY is set, falling back to rules.")
-def listing_scores(context: AssetExecutionContext, database: FolioDatabase,
-                   scorer: ListingScorerResource) -> MaterializeResult:
+@asset(
+    group_name="alerts",
+    kinds={"python", "sql"},
+    description="Investment score 0–100 per listing version with its breakdown (cap rate 40, "
+    "price/sqft "
+    "vs zip median 30, age 20, type 10), roi, cap_rate, reasoning, scorer and prompt hash. "
+    "Rules by default; Claude when ANTHROPIC_API_KEY is set, falling back to rules.",
+)
+def listing_scores(
+    context: AssetExecutionContext, database: FolioDatabase, scorer: ListingScorerResource
+) -> MaterializeResult:
     batch = batch_of(context)
     lo, hi = (batch[1], batch[2]) if batch and batch[0] == "listings" else (0, None)
     counts = score_listings(database.engine(), scorer.scorer(), get_settings(), lo, hi)
-    context.log.info(f"scored {counts.scored} listing(s) by {counts.by_scorer}, {counts.fallbacks} fallback(s)")
-    return MaterializeResult(metadata={
-        "listings_scored": counts.scored,
-        "by_scorer": MetadataValue.json(counts.by_scorer),
-        "fallbacks_to_rules": counts.fallbacks,
-        "mean_score": counts.mean_score if counts.mean_score is not None else 0.0,
-        "change_seq_range": str(counts.seq_range or "none"),
-    })
+    context.log.info(
+        f"scored {counts.scored} listing(s) by {counts.by_scorer}, {counts.fallbacks} fallback(s)"
+    )
+    return MaterializeResult(
+        metadata={
+            "listings_scored": counts.scored,
+            "by_scorer": MetadataValue.json(counts.by_scorer),
+            "fallbacks_to_rules": counts.fallbacks,
+            "mean_score": counts.mean_score if counts.mean_score is not None else 0.0,
+            "change_seq_range": str(counts.seq_range or "none"),
+        }
+    )
 
 
-@asset(deps=[listing_scores, AssetKey("leads"), AssetKey("probate_and_judgment_leads")], group_name="alerts",
-       kinds={"python", "sql"},
-       description="Which subscribers a scored listing (same tenant only) or a hot county lead (opted-in "
-                   "subscribers of any tenant) meets: one row per (subscriber, item) with the reasons.")
+@asset(
+    deps=[listing_scores, AssetKey("leads"), AssetKey("probate_and_judgment_leads")],
+    group_name="alerts",
+    kinds={"python", "sql"},
+    description="Which subscribers a scored listing (same tenant only) or a hot county lead "
+    "(opted-in "
+    "subscribers of any tenant) meets: one row per (subscriber, item) with the reasons.",
+)
 def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     batch = batch_of(context)
     engine = database.engine()
@@ -68,10 +70,15 @@ def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> Ma
     return MaterializeResult(metadata={"counts": MetadataValue.json(counts)})
 
 
-@asset(deps=[alert_matches], group_name="alerts", kinds={"sql"},
-       description="The outbox: one queued message per (subscriber, item, channel) for every immediate "
-                   "match (digest-only subscribers wait for the digest). The unique key means a re-run "
-                   "queues nothing twice. Delivery is the deliver_email job, started by its sensor.")
+@asset(
+    deps=[alert_matches],
+    group_name="alerts",
+    kinds={"sql"},
+    description="The outbox: one queued message per (subscriber, item, channel) for every "
+    "immediate "
+    "match (digest-only subscribers wait for the digest). The unique key means a re-run "
+    "queues nothing twice. Delivery is the deliver_email job, started by its sensor.",
+)
 def notifications(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     with database.engine().begin() as conn:
         counts = queue_match_notifications(conn)

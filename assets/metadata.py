@@ -20,8 +20,8 @@ def partition_label(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]} ({len(keys)} partitions)"
 
 
-def rows_frame(rows) -> pl.DataFrame:
-    """SQLAlchemy result rows → a polars frame for `markdown_table`."""
+def rows_frame(rows: list[dict]) -> pl.DataFrame:
+    """Rows as dicts (what the core's preview functions return) → a frame for `markdown_table`."""
     if not rows:
         return pl.DataFrame()
-    return pl.DataFrame([tuple(r) for r in rows], schema=list(rows[0]._fields), orient="row")
+    return pl.DataFrame(rows, schema=list(rows[0]), orient="row", infer_schema_length=None)

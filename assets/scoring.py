@@ -3,39 +3,39 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
-from sqlalchemy import select
 
 from assets.metadata import markdown_table, rows_frame
+from pipelines.leads.previews import top_scores
 from pipelines.leads.scoring import score_leads
 from pipelines.settings import get_settings
-from pipelines.store.tables import lead_scores as lead_scores_table
 from resources.database import FolioDatabase
 
 
 @asset(
-    deps=[AssetKey("leads"), AssetKey("eviction_and_lien_leads"), AssetKey("probate_and_judgment_leads")],
+    deps=[
+        AssetKey("leads"),
+        AssetKey("eviction_and_lien_leads"),
+        AssetKey("probate_and_judgment_leads"),
+    ],
     group_name="scoring",
     kinds={"polars", "sql"},
-    description="score = clamp(base − freshness decay + equity + engagement + absentee, 0, 100) for every "
-                "open lead, breakdown per lead; leads past their age limit become expired. Recomputed whole "
-                "each night (no retry: a re-run recomputes).",
+    description="score = clamp(base − freshness decay + equity + engagement + absentee, 0, 100) "
+    "for every "
+    "open lead, breakdown per lead; leads past their age limit become expired. Recomputed whole "
+    "each night (no retry: a re-run recomputes).",
 )
 def lead_scores(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     today = datetime.now(ZoneInfo(get_settings().timezone)).date()
     with database.engine().begin() as conn:
         counts = score_leads(conn, today=today, now=datetime.now(timezone.utc))
-        ls = lead_scores_table.c
-        top = conn.execute(
-            select(ls.lead_id, ls.score, ls.base_score, ls.age_days, ls.freshness_decay, ls.equity_bonus,
-                   ls.engagement_bonus, ls.absentee_bonus).where(ls.scored_on == today)
-            .order_by(ls.score.desc(), ls.lead_id).limit(5)
-        ).all()
-    return MaterializeResult(metadata={
-        "scored_on": today.isoformat(),
-        "leads_scored": counts.scored,
-        "leads_expired": counts.expired,
-        "mean_score": round(counts.mean_score, 2) if counts.mean_score is not None else 0.0,
-        "top_leads": markdown_table(rows_frame(top) if top else pl.DataFrame()),
-    })
+        top = top_scores(conn, today)
+    return MaterializeResult(
+        metadata={
+            "scored_on": today.isoformat(),
+            "leads_scored": counts.scored,
+            "leads_expired": counts.expired,
+            "mean_score": round(counts.mean_score, 2) if counts.mean_score is not None else 0.0,
+            "top_leads": markdown_table(rows_frame(top)),
+        }
+    )

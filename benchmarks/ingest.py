@@ -8,7 +8,7 @@ Generates one OfficialRecords file of N rows, then times, each in a fresh databa
   (b) folio  — Folio's ingestion of the same file: land (sha256) + parse/validate/quarantine
                + partition delete+COPY into staged_official_records + properties merge + leads
   (c) naive  — Python split + batched 1,000-row INSERT statements + the same merge as (a)
-and prints each time and the ratios. Targets (issue 3): b/a <= 1.5, c/b >= 5.
+and prints each time and the ratios. Targets: b/a <= 1.5, c/b >= 5.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.archive import LocalArchive  # noqa: E402
-from pipelines.ingest import fetch_file, stage_file  # noqa: E402
+from pipelines.county.ingest import fetch_file, stage_file  # noqa: E402
+from pipelines.county.merge import merge_properties  # noqa: E402
+from pipelines.county.samples import generate_day, new_state  # noqa: E402
+from pipelines.county.sources import LocalFolderSource  # noqa: E402
+from pipelines.db.engine import get_engine  # noqa: E402
+from pipelines.db.migrate import upgrade  # noqa: E402
+from pipelines.db.schema.layouts import get_layout  # noqa: E402
 from pipelines.leads.rules import generate_leads  # noqa: E402
-from pipelines.records.layouts import get_layout  # noqa: E402
-from pipelines.records.samples import generate_day, new_state  # noqa: E402
-from pipelines.sources import LocalFolderSource  # noqa: E402
-from pipelines.store.db import get_engine  # noqa: E402
-from pipelines.store.merge import merge_properties  # noqa: E402
-from pipelines.store.migrate import upgrade  # noqa: E402
+from pipelines.stores.archive import LocalArchive  # noqa: E402
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress lines as they happen
 DAY = date(2026, 1, 5)
@@ -87,9 +87,16 @@ def floor(path: Path, url: str) -> float:
     with engine.begin() as c:
         c.exec_driver_sql(FLOOR_DDL)
     t0 = time.perf_counter()
-    df = pl.read_csv(path, separator="^", has_header=False, quote_char=None, encoding="utf8-lossy",
-                     infer_schema=False, truncate_ragged_lines=True)
-    df = df.select(df.columns[: len(COLS)]).rename(dict(zip(df.columns, COLS)))
+    df = pl.read_csv(
+        path,
+        separator="^",
+        has_header=False,
+        quote_char=None,
+        encoding="utf8-lossy",
+        infer_schema=False,
+        truncate_ragged_lines=True,
+    )
+    df = df.select(df.columns[: len(COLS)]).rename(dict(zip(df.columns, COLS, strict=True)))
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False)
     buf.seek(0)
@@ -108,7 +115,9 @@ def folio(path: Path, url: str, source_root: Path) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as landing:
         t0 = time.perf_counter()
         archive = LocalArchive(Path(landing) / "archive")
-        fetch_file(engine, LocalFolderSource(source_root), LAYOUT, DAY.isoformat(), Path(landing), archive)
+        fetch_file(
+            engine, LocalFolderSource(source_root), LAYOUT, DAY.isoformat(), Path(landing), archive
+        )
         t1 = time.perf_counter()
         report = stage_file(engine, LAYOUT, DAY.isoformat(), archive)
         t2 = time.perf_counter()
@@ -117,9 +126,16 @@ def folio(path: Path, url: str, source_root: Path) -> tuple[float, dict]:
             t3 = time.perf_counter()
             leads = generate_leads(conn, [DAY.isoformat()])
         t4 = time.perf_counter()
-    parts = {"land": t1 - t0, "parse+stage": t2 - t1, "merge": t3 - t2, "leads": t4 - t3,
-             "staged": report.counts.staged, "quarantined": report.counts.quarantined,
-             "properties": merged.inserted, "leads_created": sum(leads.created.values())}
+    parts = {
+        "land": t1 - t0,
+        "parse+stage": t2 - t1,
+        "merge": t3 - t2,
+        "leads": t4 - t3,
+        "staged": report.counts.staged,
+        "quarantined": report.counts.quarantined,
+        "properties": merged.inserted,
+        "leads_created": sum(leads.created.values()),
+    }
     return t4 - t0, parts
 
 
@@ -138,7 +154,7 @@ def naive(path: Path, url: str) -> float:
     with engine.begin() as c:
         cur = c.connection.dbapi_connection.cursor()
         for i in range(0, len(rows), 1000):
-            batch = rows[i:i + 1000]
+            batch = rows[i : i + 1000]
             sql = f"INSERT INTO raw_or VALUES {', '.join([placeholders] * len(batch))}"
             cur.execute(sql, [v for r in batch for v in r])
         c.exec_driver_sql(MERGE)
@@ -148,7 +164,9 @@ def naive(path: Path, url: str) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--pg-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
@@ -157,8 +175,10 @@ def main() -> None:
         t = time.perf_counter()
         path = make_file(args.rows, root)
         n_lines = path.read_bytes().count(b"\n")
-        print(f"generated {n_lines:,} OfficialRecords lines ({path.stat().st_size / 1e6:.1f} MB) "
-              f"in {time.perf_counter() - t:.1f}s")
+        print(
+            f"generated {n_lines:,} OfficialRecords lines ({path.stat().st_size / 1e6:.1f} MB) "
+            f"in {time.perf_counter() - t:.1f}s"
+        )
         results = {}
         for name in ("floor", "folio", "naive"):
             db = Database(args.pg_url)
@@ -171,10 +191,16 @@ def main() -> None:
                     results[name] = naive(path, db.url)
             finally:
                 db.drop()
-            print(f"({'abc'[list(results).index(name)]}) {name:6s} {results[name]:8.2f} s"
-                  f"  {n_lines / results[name]:>10,.0f} rows/s")
-        print("folio breakdown: " + ", ".join(
-            f"{k} {v:.2f}s" if isinstance(v, float) else f"{k} {v:,}" for k, v in parts.items()))
+            print(
+                f"({'abc'[list(results).index(name)]}) {name:6s} {results[name]:8.2f} s"
+                f"  {n_lines / results[name]:>10,.0f} rows/s"
+            )
+        print(
+            "folio breakdown: "
+            + ", ".join(
+                f"{k} {v:.2f}s" if isinstance(v, float) else f"{k} {v:,}" for k, v in parts.items()
+            )
+        )
         b_a = results["folio"] / results["floor"]
         c_b = results["naive"] / results["folio"]
         print(f"b/a = {b_a:.2f}  (target <= 1.5)   c/b = {c_b:.2f}  (target >= 5)")

@@ -10,7 +10,7 @@ tick comes a full interval after the insert (the worst case of a 5 s sensor). Pr
   (a) time until all are scored and matched, and listings per minute
   (b) p50/p95 latency from a listing's insert to its notification row
   (c) Dagster runs it took
-Targets (issue 4): p95 <= 15 s, >= 10,000 listings/min, runs << listings.
+Targets: p95 <= 15 s, >= 10,000 listings/min, runs << listings.
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--listings", type=int, default=10_000)
     parser.add_argument("--interval", type=float, default=5.0, help="sensor interval (s)")
-    parser.add_argument("--pg", help="admin URL of a PostgreSQL server: run on a fresh database there "
-                                     "instead of the embedded SQLite")
+    parser.add_argument(
+        "--pg",
+        help="admin URL of a PostgreSQL server: run on a fresh database there "
+        "instead of the embedded SQLite",
+    )
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, func, select, text
@@ -50,17 +53,19 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{db_name}"'))
         os.environ["FOLIO_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + f"/{db_name}"
 
-
-    from pipelines.instance import get_instance
+    from pipelines.accounts.criteria import Criteria
+    from pipelines.accounts.subscribers import set_criteria
+    from pipelines.accounts.tenants import add_tenant, get_tenant
+    from pipelines.alerts.subscriptions import add_subscriber
+    from pipelines.control.instance import get_instance
+    from pipelines.control.runner import tick_sensor
+    from pipelines.db.engine import get_engine
+    from pipelines.db.migrate import upgrade
+    from pipelines.db.schema import alert_matches, listing_scores, listings, notifications
     from pipelines.listings.readers import RawRecord
     from pipelines.listings.samples import sample_listings
     from pipelines.listings.store import ingest_records
-    from pipelines.runner import tick_sensor
     from pipelines.settings import get_settings
-    from pipelines.store.db import get_engine
-    from pipelines.store.migrate import upgrade
-    from pipelines.store.tables import alert_matches, listing_scores, listings, notifications
-    from pipelines.tenants import Criteria, add_subscriber, add_tenant, get_tenant, set_criteria
 
     url = get_settings().resolved_database_url
     upgrade(url)
@@ -94,8 +99,11 @@ def main() -> None:
             busy = busy or bool(out.runs)
             with engine.connect() as conn:
                 scored = conn.execute(select(func.count()).select_from(listing_scores)).scalar()
-                queued = conn.execute(select(func.count()).select_from(notifications)
-                                      .where(notifications.c.state == "queued")).scalar()
+                queued = conn.execute(
+                    select(func.count())
+                    .select_from(notifications)
+                    .where(notifications.c.state == "queued")
+                ).scalar()
             if t_scored is None and scored >= args.listings:
                 t_scored = time.perf_counter() - t0
         if scored >= args.listings and queued == 0 and not busy:
@@ -103,9 +111,11 @@ def main() -> None:
     t_total = time.perf_counter() - t0
 
     with engine.connect() as conn:
-        lat = conn.execute(select(notifications.c.created_at, notifications.c.sent_at, listings.c.created_at)
-                           .join(listings, listings.c.id == notifications.c.item_id)
-                           .where(notifications.c.item_kind == "listing")).all()
+        lat = conn.execute(
+            select(notifications.c.created_at, notifications.c.sent_at, listings.c.created_at)
+            .join(listings, listings.c.id == notifications.c.item_id)
+            .where(notifications.c.item_kind == "listing")
+        ).all()
         matches = conn.execute(select(func.count()).select_from(alert_matches)).scalar()
 
     def seconds(a, b):
@@ -117,21 +127,39 @@ def main() -> None:
     to_sent = sorted(seconds(s, lc) for _, s, lc in lat if s)
 
     def pct(values, p):
-        return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+        return (
+            values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+            if values
+            else float("nan")
+        )
 
     n_runs = sum(runs.values())
-    print(f"listings: {args.listings:,} submitted ({result.summary()}) in {t_insert:.2f} s; "
-          f"sensor interval {args.interval:g} s; started {inserted_at.isoformat(timespec='seconds')}")
-    print(f"(a) all scored and matched after {t_scored:.1f} s → {args.listings / t_scored * 60:,.0f} listings/min "
-          f"(target ≥ 10,000/min: {'met' if args.listings / t_scored * 60 >= 10_000 else 'MISSED'}); "
-          f"outbox drained after {t_total:.1f} s")
-    print(f"(b) insert → notification row: p50 {statistics.median(to_row):.1f} s, p95 {pct(to_row, 95):.1f} s "
-          f"(target p95 ≤ 15 s: {'met' if pct(to_row, 95) <= 15 else 'MISSED'}); "
-          f"insert → email sent: p50 {statistics.median(to_sent):.1f} s, p95 {pct(to_sent, 95):.1f} s")
-    print(f"(c) Dagster runs: {n_runs} ({runs['new_listings_sensor']} listing_alerts, "
-          f"{runs['email_outbox_sensor']} deliver_email) for {args.listings:,} listings, "
-          f"{matches:,} matches, {len(lat):,} listing emails → 1 run per {args.listings / max(n_runs, 1):,.0f} listings")
-    print(f"database: {'PostgreSQL (dropped after the run)' if args.pg else 'SQLite'}; work folder: {work}")
+    print(
+        f"listings: {args.listings:,} submitted ({result.summary()}) in {t_insert:.2f} s; "
+        f"sensor interval {args.interval:g} s; started {inserted_at.isoformat(timespec='seconds')}"
+    )
+    print(
+        f"(a) all scored and matched after {t_scored:.1f} s → "
+        f"{args.listings / t_scored * 60:,.0f} listings/min "
+        f"(target ≥ 10,000/min: {'met' if args.listings / t_scored * 60 >= 10_000 else 'MISSED'}); "
+        f"outbox drained after {t_total:.1f} s"
+    )
+    print(
+        f"(b) insert → notification row: p50 {statistics.median(to_row):.1f} s, p95 "
+        f"{pct(to_row, 95):.1f} s "
+        f"(target p95 ≤ 15 s: {'met' if pct(to_row, 95) <= 15 else 'MISSED'}); "
+        f"insert → email sent: p50 {statistics.median(to_sent):.1f} s, p95 {pct(to_sent, 95):.1f} s"
+    )
+    print(
+        f"(c) Dagster runs: {n_runs} ({runs['new_listings_sensor']} listing_alerts, "
+        f"{runs['email_outbox_sensor']} deliver_email) for {args.listings:,} listings, "
+        f"{matches:,} matches, {len(lat):,} listing emails → 1 run per "
+        f"{args.listings / max(n_runs, 1):,.0f} listings"
+    )
+    print(
+        f"database: {'PostgreSQL (dropped after the run)' if args.pg else 'SQLite'}; work folder: "
+        f"{work}"
+    )
     if args.pg:
         engine.dispose()
         with create_engine(args.pg, isolation_level="AUTOCOMMIT").connect() as conn:

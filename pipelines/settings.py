@@ -1,4 +1,6 @@
-"""Every default number from SPEC.md, in one place, overridable by environment.
+"""Every default number of the product, in one place, overridable by environment.
+
+docs/domain.md and docs/operations.md say what each number means.
 
 Each field reads ``FOLIO_<FIELD_NAME_UPPER>`` when set. Nothing here is a secret:
 secrets (API keys, passwords inside URLs) are read from the environment by the
@@ -14,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, get_type_hints
 
-# Dagster run priority (`dagster/priority` tag; higher runs first). SPEC §5.
+# Dagster run priority (`dagster/priority` tag; higher runs first).
+# docs/operations.md#priorities-and-retries
 PRIORITY = {"URGENT": 10, "HIGH": 5, "NORMAL": 0, "MEDIUM": -5, "LOW": -10}
 
 DEED_DOC_TYPES = ("DEE", "WD", "QCD", "CTI")
@@ -35,13 +38,14 @@ class RetryPolicySpec:
     def delay_before(self, attempt: int, scale: float = 1.0) -> float:
         """Seconds to wait before attempt number `attempt` (2, 3, …)."""
         steps = attempt - 2 if self.backoff == "exponential" else 0
-        return self.delay_seconds * (2 ** steps) * scale
+        return self.delay_seconds * (2**steps) * scale
 
     def describe(self) -> str:
         return f"{self.max_attempts} attempts, {self.backoff} from {self.delay_seconds:g} s"
 
 
-# Every retry budget in one table (SPEC §3 and §5). Ingestion jobs retry their ops;
+# Every retry budget in one table (docs/operations.md#priorities-and-retries). Ingestion jobs
+# retry their ops;
 # delivery channels and the AI scorer retry each call inside the step, so one bad
 # message never re-runs a whole batch. None: no retry (a re-run recomputes).
 RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
@@ -52,13 +56,16 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "cleanup": None,  # batched and resumable: the next night finishes the work
     "listing_alerts": None,  # the sensor's next batch picks up anything left unscored
     "hot_lead_alerts": None,  # idempotent: a re-run of the batch adds what is missing
-    "listing_intake": None,  # an unreadable file stays unreadable; fixed files come back as new files
+    # an unreadable file stays unreadable; fixed files come back as new files
+    "listing_intake": None,
     "deliver_email": None,  # the job does not retry: each message retries by the "email" budget
     "email": RetryPolicySpec(6, 1, "exponential"),  # 1 + 5 retries: 1, 2, 4, 8, 16 s
     "sms": RetryPolicySpec(3, 5),
     "voice": RetryPolicySpec(3, 30),
     "webhook": RetryPolicySpec(5, 1, "exponential"),
     "ai_scorer": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s between the 3 calls
+    "lookups": None,  # the job does not retry: each call retries by the "records_api" budget
+    "records_api": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s; timeouts and 5xx only
 }
 
 
@@ -72,11 +79,13 @@ class Settings:
     executor: str = "multiprocess"  # or "celery": steps run on Celery workers (FOLIO_CELERY_BROKER)
     daily_start_date: date = date(2026, 1, 1)
 
-    # Ingestion guarantees (SPEC §2)
+    # Ingestion guarantees (docs/domain.md#parsing-and-quarantine)
     quarantine_max_ratio: float = 0.01
+    # A date later than this many days past its partition's end is damage (quarantined).
+    future_date_grace_days: int = 7
     doc_tax_per_100: float = 0.60  # deed doc tax implies price: tax / 0.60 * 100
 
-    # Lead rules (SPEC §2)
+    # Lead rules (docs/domain.md#leads)
     new_homeowner_window_days: int = 30
     base_score_new_homeowner: int = 85
     base_score_foreclosure: int = 90
@@ -86,7 +95,7 @@ class Settings:
     base_score_judgment: int = 65
     lead_expiry_days: int = 180
 
-    # Nightly lead scoring (SPEC §2)
+    # Nightly lead scoring (docs/domain.md#lead-scoring)
     freshness_grace_days: int = 7
     freshness_days_per_point: int = 3
     freshness_max_decay: int = 30
@@ -99,18 +108,18 @@ class Settings:
     absentee_bonus: int = 10
     home_state: str = "FL"
 
-    # Health (SPEC §5): `folio health` is unhealthy past these
+    # Health (docs/operations.md#health-and-metrics): `folio health` is unhealthy past these
     health_heartbeat_max_age_seconds: int = 180
     health_schedule_grace_seconds: int = 600
     health_failure_rate_max: float = 0.25
     health_failure_rate_min_runs: int = 4
     queue_metrics_interval_seconds: int = 300
 
-    # Cleanup (SPEC §5)
+    # Cleanup (docs/domain.md#retention)
     retention_days: int = 90
     cleanup_batch_rows: int = 5_000
 
-    # Listings and alerts (SPEC §1.2, §2, §3)
+    # Listings and alerts (docs/domain.md#listings, #alerts, #outbox)
     listing_batch_size: int = 5_000  # listings per scoring run (one sensor run request)
     listings_sensor_interval_seconds: int = 5
     outbox_sensor_interval_seconds: int = 5
@@ -134,10 +143,23 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"  # links in emails
     sending_stale_seconds: int = 900  # a message `sending` this long died mid-call: unknown
 
+    # On-demand lookups through the county's records API (docs/domain.md#lookups)
+    records_api_url: str = ""  # base URL; the key is FOLIO_RECORDS_API_KEY (environment only)
+    records_api_timeout_seconds: float = 30.0
+    lookup_cache_days: int = 30  # a property updated this recently is answered from our data
+    lookup_daily_unit_cap: int = 500  # units per county day, across all lookups and tenants
+    lookup_expected_units: int = 1  # reserved before a call, settled to UnitsConsumed after
+    units_warning_balance: int = 1_000  # UnitsBalance below this: a warning admin alert
+    units_critical_balance: int = 500  # below this: a critical alert, and `folio health` fails
+    lookup_wait_max_seconds: int = 30  # POST /lookups?wait= holds the answer at most this long
+    lookups_sensor_interval_seconds: int = 2
+    lookup_max_runtime_seconds: int = 5 * 60  # run monitoring fails a lookup run past this
+
     # Bulk paths
     sqlite_batch_rows: int = 5_000
 
-    # Schedules (SPEC §5): daily ingestion Mon–Fri 06:00, HIGH priority, 3 attempts fixed 5 min.
+    # Schedules (docs/operations.md#schedules): daily ingestion Mon–Fri 06:00, HIGH priority, 3
+    # attempts fixed 5 min.
     daily_cron: str = "0 6 * * 1-5"
     daily_priority: str = "HIGH"
     daily_max_runtime_seconds: int = 2 * 60 * 60
@@ -191,7 +213,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         try:
             overrides[f.name] = _coerce(raw, hints[f.name])
         except ValueError as exc:
-            raise ValueError(f"FOLIO_{f.name.upper()}={raw!r} is not a valid {hints[f.name].__name__}") from exc
+            raise ValueError(
+                f"FOLIO_{f.name.upper()}={raw!r} is not a valid {hints[f.name].__name__}"
+            ) from exc
     return Settings(**overrides)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from sqlalchemy import Engine
 
+from pipelines.db.engine import get_engine, redact
 from pipelines.settings import get_settings
-from pipelines.store.db import get_engine, redact
 
 
 class FolioDatabase(ConfigurableResource):

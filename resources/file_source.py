@@ -6,9 +6,9 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipelines.archive import ArchiveStore, open_archive
+from pipelines.county.sources import FileSource, open_source
 from pipelines.settings import get_settings
-from pipelines.sources import FileSource, open_source
+from pipelines.stores.archive import ArchiveStore, open_archive
 
 
 class FileSourceResource(ConfigurableResource):

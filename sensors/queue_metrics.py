@@ -1,24 +1,61 @@
-"""Every 5 minutes, a `queue_metrics` row per job (a sensor writes it; no run is launched)."""
+"""Every 5 minutes, a `queue_metrics` row per job (a sensor writes it; no run is launched).
 
+`run_metrics` is also what `folio metrics` prints, so the recorded rows and the command
+always agree.
+"""
+
+import time
 from datetime import datetime, timezone
 
-from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
-from pipelines.health import job_metrics
 from pipelines.settings import get_settings
-from pipelines.store.tables import queue_metrics
+from pipelines.upkeep.run_metrics import WINDOWS, RunFact, job_metrics, record_snapshot
 from resources.database import FolioDatabase
 
+QUEUED = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED}
+IN_PROGRESS = {DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
+FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE]
 
-@sensor(name="queue_metrics_sensor", minimum_interval_seconds=get_settings().queue_metrics_interval_seconds,
-        default_status=DefaultSensorStatus.RUNNING, description="Snapshot of the run queue per job → queue_metrics.")
+
+def run_metrics(instance: DagsterInstance, now: float | None = None) -> dict[str, dict]:
+    """Per job, from the instance's run records (its API, never its tables)."""
+    now = now or time.time()
+    live = [
+        RunFact(
+            r.dagster_run.job_name, "queued" if r.dagster_run.status in QUEUED else "in_progress"
+        )
+        for r in instance.get_run_records(RunsFilter(statuses=list(QUEUED | IN_PROGRESS)))
+    ]
+    finished = {}
+    for window, seconds in WINDOWS.items():
+        since = datetime.fromtimestamp(now - seconds, timezone.utc)
+        records = instance.get_run_records(RunsFilter(updated_after=since, statuses=FINISHED))
+        finished[window] = [
+            RunFact(
+                r.dagster_run.job_name, r.dagster_run.status.value.lower(), r.start_time, r.end_time
+            )
+            for r in records
+        ]
+    return job_metrics(live, finished)
+
+
+@sensor(
+    name="queue_metrics_sensor",
+    minimum_interval_seconds=get_settings().queue_metrics_interval_seconds,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Snapshot of the run queue per job → queue_metrics.",
+)
 def queue_metrics_sensor(context: SensorEvaluationContext, database: FolioDatabase):
-    now = datetime.now(timezone.utc)
-    rows = [{"recorded_at": now, "job_name": job, "queued": m["queued"], "in_progress": m["in_progress"],
-             "succeeded_1h": m["succeeded_1h"], "failed_1h": m["failed_1h"], "failed_rate_1h": m["failed_rate_1h"],
-             "p50_seconds_1h": m["p50_seconds_1h"], "p95_seconds_1h": m["p95_seconds_1h"]}
-            for job, m in job_metrics(context.instance).items()]
-    if rows:
-        with database.engine().begin() as conn:
-            conn.execute(queue_metrics.insert(), rows)
-    return SkipReason(f"recorded {len(rows)} queue_metrics row(s)")
+    written = record_snapshot(
+        database.engine(), run_metrics(context.instance), datetime.now(timezone.utc)
+    )
+    return SkipReason(f"recorded {written} queue_metrics row(s)")

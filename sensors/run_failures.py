@@ -10,8 +10,8 @@ from dagster import (
     run_failure_sensor,
 )
 
-from pipelines.alerts import send_admin_alert
-from pipelines.deadletter import FailedRun, mark_alerted, record_failure
+from pipelines.upkeep.admin_alerts import send_admin_alert
+from pipelines.upkeep.dead_letters import FailedRun, mark_alerted, record_failure
 from resources.database import FolioDatabase
 
 RETRY_TAG = "dagster/will_retry"  # set by Dagster on a failed run it is about to retry
@@ -19,21 +19,31 @@ RETRY_TAG = "dagster/will_retry"  # set by Dagster on a failed run it is about t
 
 def failed_run_from(context: RunFailureSensorContext) -> FailedRun:
     run, instance = context.dagster_run, context.instance
-    failures = instance.all_logs(run.run_id, of_type={DagsterEventType.STEP_FAILURE,
-                                                      DagsterEventType.STEP_UP_FOR_RETRY})
+    failures = instance.all_logs(
+        run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY}
+    )
     ended = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
     last = ended[-1].timestamp if ended else time.time()
-    first_error = next((e.dagster_event.step_failure_data.error for e in failures
-                        if e.dagster_event.event_type == DagsterEventType.STEP_FAILURE
-                        and e.dagster_event.step_failure_data.error), None)
+    first_error = next(
+        (
+            e.dagster_event.step_failure_data.error
+            for e in failures
+            if e.dagster_event.event_type == DagsterEventType.STEP_FAILURE
+            and e.dagster_event.step_failure_data.error
+        ),
+        None,
+    )
     error = first_error.cause if first_error is not None and first_error.cause else first_error
     if error is None and context.failure_event.event_specific_data is not None:
         error = getattr(context.failure_event.event_specific_data, "error", None)
     stats = instance.get_run_step_stats(run.run_id)
     stamps = [e.timestamp for e in failures] or [last]
     return FailedRun(
-        run_id=run.run_id, job_name=run.job_name, partition_key=run.tags.get("dagster/partition"),
-        tags=dict(run.tags), error_class=error.cls_name if error else None,
+        run_id=run.run_id,
+        job_name=run.job_name,
+        partition_key=run.tags.get("dagster/partition"),
+        tags=dict(run.tags),
+        error_class=error.cls_name if error else None,
         error_message=error.message.strip() if error else context.failure_event.message,
         attempts=max([s.attempts for s in stats if s.attempts] or [1]),
         first_failure_at=datetime.fromtimestamp(min(stamps), timezone.utc),
@@ -41,8 +51,11 @@ def failed_run_from(context: RunFailureSensorContext) -> FailedRun:
     )
 
 
-@run_failure_sensor(name="dead_letter_sensor", default_status=DefaultSensorStatus.RUNNING,
-                    description="A run that failed after its last retry → failed_jobs; critical jobs alert admins.")
+@run_failure_sensor(
+    name="dead_letter_sensor",
+    default_status=DefaultSensorStatus.RUNNING,
+    description="A run that failed after its last retry → failed_jobs; critical jobs alert admins.",
+)
 def dead_letter_sensor(context: RunFailureSensorContext, database: FolioDatabase):
     if context.dagster_run.tags.get(RETRY_TAG) == "true":
         return  # not final: Dagster will run it again

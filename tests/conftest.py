@@ -12,10 +12,19 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipelines.store.db import get_engine
-from pipelines.store.migrate import upgrade
+from pipelines.db.engine import get_engine
+from pipelines.db.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get("FOLIO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+# `postgresql://`, as users write it: Folio's own tables run on psycopg 3 (the default driver for
+# it). Dagster's storage keeps psycopg2 (dagster-postgres): see `dagster_pg_url`.
+PG_ADMIN_URL = os.environ.get("FOLIO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def dagster_pg_url(url: str) -> str:
+    """A test database's URL in the form dagster-postgres takes (psycopg2)."""
+    return "postgresql+psycopg2://" + url.split("://", 1)[1]
+
+
 REQUIRE_SERVICES = os.environ.get("FOLIO_REQUIRE_SERVICES") == "1"
 
 
@@ -33,7 +42,9 @@ def isolated_settings(tmp_path, monkeypatch):
 
 def _pg_available() -> str | None:
     try:
-        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        engine = create_engine(
+            PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()

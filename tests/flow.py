@@ -6,14 +6,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pipelines.archive import LocalArchive
-from pipelines.ingest import fetch_file, stage_file
+from pipelines.county.ingest import fetch_file, stage_file
+from pipelines.county.merge import merge_properties
+from pipelines.county.sources import LocalFolderSource
+from pipelines.db.engine import get_engine
+from pipelines.db.schema import leads, properties
+from pipelines.db.schema.layouts import layouts_for
 from pipelines.leads.rules import generate_leads
-from pipelines.records.layouts import layouts_for
-from pipelines.sources import LocalFolderSource
-from pipelines.store.db import get_engine
-from pipelines.store.merge import merge_properties
-from pipelines.store.tables import leads, properties
+from pipelines.stores.archive import LocalArchive
 
 PROPERTY_COLUMNS = [c for c in properties.c.keys() if c not in ("first_seen_at", "updated_at")]
 LEAD_COLUMNS = [c for c in leads.c.keys() if c not in ("id", "created_at", "scored_at")]
@@ -51,10 +51,14 @@ def property_rows(url: str) -> dict[str, dict]:
 def lead_rows(url: str) -> list[dict]:
     with get_engine(url).connect() as conn:
         rows = conn.execute(select(*(leads.c[c] for c in LEAD_COLUMNS))).mappings().all()
-    return sorted((_plain(r) for r in rows), key=lambda r: (r["lead_type"], r["folio"], r["source_key"]))
+    return sorted(
+        (_plain(r) for r in rows), key=lambda r: (r["lead_type"], r["folio"], r["source_key"])
+    )
 
 
 def _plain(row) -> dict:
     # Numeric comes back as Decimal on PostgreSQL and float on SQLite: compare as float.
-    return {k: (float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v)
-            for k, v in dict(row).items()}
+    return {
+        k: (float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v)
+        for k, v in dict(row).items()
+    }

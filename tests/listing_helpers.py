@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
+from pipelines.accounts.criteria import Criteria
+from pipelines.accounts.subscribers import set_criteria
+from pipelines.accounts.tenants import add_tenant, get_tenant
+from pipelines.alerts.subscriptions import add_subscriber
+from pipelines.db.engine import get_engine
 from pipelines.listings.model import validate
 from pipelines.listings.store import save_listings
-from pipelines.store.db import get_engine
-from pipelines.tenants import Criteria, add_subscriber, add_tenant, get_tenant, set_criteria
 
-HEADER = "external_id,address,city,zip,price,listing_type,bedrooms,bathrooms,sqft,year_built,estimated_rent,folio,listed_at"
+HEADER = ",".join(
+    [
+        "external_id",
+        "address",
+        "city",
+        "zip",
+        "price",
+        "listing_type",
+        "bedrooms",
+        "bathrooms",
+        "sqft",
+        "year_built",
+        "estimated_rent",
+        "folio",
+        "listed_at",
+    ]
+)
 
 
 def listing(external_id: str, **over) -> dict:
-    base = {"external_id": external_id, "address": "100 NW 7TH ST", "city": "Miami", "zip": "33125",
-            "price": 200000, "listing_type": "sale", "bedrooms": 3, "bathrooms": 2, "sqft": 1500,
-            "year_built": 2016, "estimated_rent": 2000, "listed_at": "2026-11-20"}
+    base = {
+        "external_id": external_id,
+        "address": "100 NW 7TH ST",
+        "city": "Miami",
+        "zip": "33125",
+        "price": 200000,
+        "listing_type": "sale",
+        "bedrooms": 3,
+        "bathrooms": 2,
+        "sqft": 1500,
+        "year_built": 2016,
+        "estimated_rent": 2000,
+        "listed_at": "2026-11-20",
+    }
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}
 
 
-def tenant_with_subscribers(url: str, slug: str, criteria: list[dict]) -> tuple[dict, list[int], str]:
+def tenant_with_subscribers(
+    url: str, slug: str, criteria: list[dict]
+) -> tuple[dict, list[int], str]:
     """A tenant and one subscriber per criteria dict; returns (tenant, subscriber ids, api key)."""
     engine = get_engine(url)
     _, key = add_tenant(engine, slug, slug.title())

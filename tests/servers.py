@@ -7,9 +7,11 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -108,25 +110,45 @@ class Sshd:
         self.host_key = self.dir / "host_ed25519"
         self.user_key = self.dir / "user_ed25519"
         for key in (self.host_key, self.user_key):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True
+            )
         (self.dir / "authorized_keys").write_text((self.user_key.with_suffix(".pub")).read_text())
         os.chmod(self.dir / "authorized_keys", 0o600)
         host_pub = self.host_key.with_suffix(".pub").read_text().split()
         self.known_hosts = self.dir / "known_hosts"
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_pub[0]} {host_pub[1]}\n")
         self.config = self.dir / "sshd_config"
-        self.config.write_text("\n".join([
-            f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {self.host_key}",
-            f"AuthorizedKeysFile {self.dir / 'authorized_keys'}", "StrictModes no", "UsePAM no",
-            "PasswordAuthentication yes", "KbdInteractiveAuthentication no", "PermitRootLogin yes",
-            f"PidFile {self.dir / 'sshd.pid'}", "Subsystem sftp internal-sftp", "LogLevel ERROR",
-        ]) + "\n")
+        self.config.write_text(
+            "\n".join(
+                [
+                    f"Port {self.port}",
+                    "ListenAddress 127.0.0.1",
+                    f"HostKey {self.host_key}",
+                    f"AuthorizedKeysFile {self.dir / 'authorized_keys'}",
+                    "StrictModes no",
+                    "UsePAM no",
+                    "PasswordAuthentication yes",
+                    "KbdInteractiveAuthentication no",
+                    "PermitRootLogin yes",
+                    f"PidFile {self.dir / 'sshd.pid'}",
+                    "Subsystem sftp internal-sftp",
+                    "LogLevel ERROR",
+                ]
+            )
+            + "\n"
+        )
         self.proc: subprocess.Popen | None = None
-        self.user = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+        self.user = (
+            os.environ.get("USER")
+            or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+        )
 
     def start(self) -> Sshd:
         Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(self.config)], stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [SSHD, "-D", "-e", "-f", str(self.config)], stderr=subprocess.PIPE
+        )
         deadline = time.time() + 10
         while time.time() < deadline:
             with socket.socket() as s:
@@ -141,3 +163,32 @@ class Sshd:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+@contextmanager
+def folio_serve(database_url: str, cwd: Path):
+    """A real `folio serve` process on a free loopback port; yields its base URL once it
+    answers /health, and stops it afterwards."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port)],
+        cwd=cwd,
+        env={**os.environ, "FOLIO_DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("folio serve did not answer /health")
+        yield base
+    finally:
+        stop_processes([proc])

@@ -21,10 +21,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, DateTime, bindparam, func, select, text
 
+from pipelines.county.documents import DOCUMENTS_CTE, documents_params
+from pipelines.county.partition_keys import first_day_sql
+from pipelines.db.schema import STAGED_TABLES, leads
 from pipelines.leads.matching import MatchSpec
 from pipelines.settings import LIEN_DOC_TYPES, SALE_DEED_DOC_TYPES, get_settings
-from pipelines.store.documents import DOCUMENTS_CTE, documents_params
-from pipelines.store.tables import STAGED_TABLES, leads
 
 # Date arithmetic is the one thing the two dialects spell differently.
 _WINDOW_START = {
@@ -32,12 +33,6 @@ _WINDOW_START = {
     "postgresql": "CAST(c.partition_key AS DATE) - CAST(:window_days AS INTEGER)",
 }
 _PARTITION_DATE = {"sqlite": "c.partition_key", "postgresql": "CAST(c.partition_key AS DATE)"}
-# The first day of a partition, whether daily/weekly (YYYY-MM-DD) or monthly (YYYY-MM).
-_PARTITION_START = {
-    "sqlite": "CASE WHEN LENGTH(m.partition_key) = 7 THEN m.partition_key || '-01' ELSE m.partition_key END",
-    "postgresql": "CAST(CASE WHEN LENGTH(m.partition_key) = 7 THEN m.partition_key || '-01' "
-                  "ELSE m.partition_key END AS DATE)",
-}
 
 # All rules in one statement: each candidate document gets its lead_type by a CASE, rows
 # that match no rule are filtered out, and the documents are read once.
@@ -48,7 +43,8 @@ candidates AS (
            CASE WHEN d.doc_type IN :sale_deed_types THEN 'new_homeowner'
                 WHEN d.doc_type = 'LIS' THEN 'foreclosure'
                 ELSE 'lien' END AS lead_type,
-           ROW_NUMBER() OVER (PARTITION BY d.cfn, d.folio ORDER BY d.partition_key, d.line_no) AS copy_r
+           ROW_NUMBER() OVER (PARTITION BY d.cfn, d.folio ORDER BY d.partition_key, d.line_no) AS
+           copy_r
     FROM documents d
     WHERE d.doc_type IN :sale_deed_types OR d.doc_type = 'LIS' OR d.doc_type IN :lien_doc_types
 )
@@ -78,11 +74,14 @@ ON CONFLICT (lead_type, folio, source_key) DO UPDATE SET
 WHERE excluded.source_file < leads.source_file
 """
 
-PROPERTY_ADDRESS = ("CASE WHEN p.address IS NULL THEN NULL "
-                    "ELSE p.address || COALESCE(', ' || p.city, '') || COALESCE(' ' || p.zip, '') END")
+PROPERTY_ADDRESS = (
+    "CASE WHEN p.address IS NULL THEN NULL "
+    "ELSE p.address || COALESCE(', ' || p.city, '') || COALESCE(' ' || p.zip, '') END"
+)
 
 _REFRESH_ADDRESS = """
-UPDATE leads SET contact_address = (SELECT {property_address} FROM properties p WHERE p.folio = leads.folio)
+UPDATE leads SET contact_address = (SELECT {property_address} FROM properties p WHERE p.folio =
+leads.folio)
 WHERE source_asset = 'staged_official_records'
   AND folio IN (SELECT folio FROM staged_official_records
                 WHERE partition_key IN :partition_keys AND folio IS NOT NULL AND document_head)
@@ -94,12 +93,14 @@ UPDATE leads SET
     status_reason = 'cancelled by CLP ' || (
         SELECT MIN(c.cfn) FROM staged_official_records c
         WHERE c.doc_type = 'CLP' AND c.folio = leads.folio
-          AND (c.rec_date > leads.lead_date OR (c.rec_date = leads.lead_date AND c.cfn > leads.source_key)))
+          AND (c.rec_date > leads.lead_date OR (c.rec_date = leads.lead_date AND c.cfn >
+          leads.source_key)))
 WHERE lead_type = 'foreclosure' AND status IN ('new', 'sent', 'contacted')
   AND EXISTS (
         SELECT 1 FROM staged_official_records c
         WHERE c.doc_type = 'CLP' AND c.folio = leads.folio
-          AND (c.rec_date > leads.lead_date OR (c.rec_date = leads.lead_date AND c.cfn > leads.source_key)))
+          AND (c.rec_date > leads.lead_date OR (c.rec_date = leads.lead_date AND c.cfn >
+          leads.source_key)))
 """
 
 
@@ -109,40 +110,54 @@ class LeadCounts:
     closed: int
 
 
-def generate_leads(conn: Connection, partition_keys: list[str], now: datetime | None = None) -> LeadCounts:
+def generate_leads(
+    conn: Connection, partition_keys: list[str], now: datetime | None = None
+) -> LeadCounts:
     s = get_settings()
     now = now or datetime.now(timezone.utc)
     dialect = conn.dialect.name
     binds, params = documents_params(partition_keys, s.doc_tax_per_100)
-    sql = _INSERT_LEADS.format(documents=DOCUMENTS_CTE, window_start=_WINDOW_START[dialect],
-                               partition_date=_PARTITION_DATE[dialect], property_address=PROPERTY_ADDRESS)
+    sql = _INSERT_LEADS.format(
+        documents=DOCUMENTS_CTE,
+        window_start=_WINDOW_START[dialect],
+        partition_date=_PARTITION_DATE[dialect],
+        property_address=PROPERTY_ADDRESS,
+    )
     stmt = text(sql).bindparams(
         *binds,
         bindparam("sale_deed_types", expanding=True),
         bindparam("lien_doc_types", expanding=True),
         bindparam("now", type_=DateTime(timezone=True)),
     )
-    conn.execute(stmt, {
-        **params,
-        "sale_deed_types": list(SALE_DEED_DOC_TYPES),
-        "lien_doc_types": list(LIEN_DOC_TYPES),
-        "score_lien": s.base_score_lien,
-        "window_days": s.new_homeowner_window_days,
-        "score_new_homeowner": s.base_score_new_homeowner,
-        "score_foreclosure": s.base_score_foreclosure,
-        "now": now,
-    })
+    conn.execute(
+        stmt,
+        {
+            **params,
+            "sale_deed_types": list(SALE_DEED_DOC_TYPES),
+            "lien_doc_types": list(LIEN_DOC_TYPES),
+            "score_lien": s.base_score_lien,
+            "window_days": s.new_homeowner_window_days,
+            "score_new_homeowner": s.base_score_new_homeowner,
+            "score_foreclosure": s.base_score_foreclosure,
+            "now": now,
+        },
+    )
     # The property's address may have been set by a document processed after the lead was
     # made: refresh it for the batch's folios, so the result does not depend on order.
-    conn.execute(text(_REFRESH_ADDRESS.format(property_address=PROPERTY_ADDRESS))
-                 .bindparams(bindparam("partition_keys", expanding=True)),
-                 {"partition_keys": list(partition_keys)})
+    conn.execute(
+        text(_REFRESH_ADDRESS.format(property_address=PROPERTY_ADDRESS)).bindparams(
+            bindparam("partition_keys", expanding=True)
+        ),
+        {"partition_keys": list(partition_keys)},
+    )
     # Every open foreclosure is checked, not just this batch's: a CLP ingested before its
     # LIS must still close it. One probe of the partial CLP index per open lead.
     closed = conn.execute(text(_CLOSE_FORECLOSURES)).rowcount
     created = dict(
         conn.execute(
-            select(leads.c.lead_type, func.count()).where(leads.c.created_at == now).group_by(leads.c.lead_type)
+            select(leads.c.lead_type, func.count())
+            .where(leads.c.created_at == now)
+            .group_by(leads.c.lead_type)
         ).all()
     )
     return LeadCounts(created=created, closed=closed)
@@ -150,7 +165,8 @@ def generate_leads(conn: Connection, partition_keys: list[str], now: datetime | 
 
 _INSERT_MATCHED = """
 WITH picked AS (
-    SELECT m.*, ROW_NUMBER() OVER (PARTITION BY m.folio, m.record_key ORDER BY m.partition_key, m.line_no) AS copy_r
+    SELECT m.*, ROW_NUMBER() OVER (PARTITION BY m.folio, m.record_key ORDER BY m.partition_key,
+    m.line_no) AS copy_r
     FROM record_matches m
     WHERE m.file_type = :file_type AND m.partition_key IN :partition_keys AND m.status = 'matched'
 )
@@ -162,7 +178,8 @@ SELECT m.folio, :lead_type, 'B', :base_score, :base_score, :priority, 'new',
        {contact_address},
        :source_asset, m.source_file, m.line_no, m.record_key, :now
 FROM picked m
-JOIN {table} s ON s.partition_key = m.partition_key AND s.source_file = m.source_file AND s.line_no = m.line_no
+JOIN {table} s ON s.partition_key = m.partition_key AND s.source_file = m.source_file AND
+s.line_no = m.line_no
 JOIN properties p ON p.folio = m.folio
 WHERE m.copy_r = 1
 ON CONFLICT (lead_type, folio, source_key) DO UPDATE SET
@@ -173,22 +190,35 @@ WHERE excluded.source_file < leads.source_file
 """
 
 
-def generate_matched_leads(conn: Connection, spec: MatchSpec, partition_keys: list[str],
-                           now: datetime | None = None) -> int:
+def generate_matched_leads(
+    conn: Connection, spec: MatchSpec, partition_keys: list[str], now: datetime | None = None
+) -> int:
     """Leads from this file's matched records in the partitions; returns how many were created."""
     now = now or datetime.now(timezone.utc)
     table = STAGED_TABLES[spec.file_type]
     sql = _INSERT_MATCHED.format(
-        table=table.name, date_col=spec.date_col, partition_start=_PARTITION_START[conn.dialect.name],
+        table=table.name,
+        date_col=spec.date_col,
+        partition_start=first_day_sql("m.partition_key", conn.dialect.name),
         case_number="s.case_number" if "case_number" in table.c else "NULL",
-        contact_name=spec.contact_name, contact_address=spec.contact_address,
+        contact_name=spec.contact_name,
+        contact_address=spec.contact_address,
     )
-    stmt = text(sql).bindparams(bindparam("partition_keys", expanding=True),
-                                bindparam("now", type_=DateTime(timezone=True)))
-    conn.execute(stmt, {
-        "partition_keys": list(partition_keys), "file_type": spec.file_type, "lead_type": spec.lead_type,
-        "base_score": getattr(get_settings(), spec.base_score_setting), "priority": spec.priority,
-        "source_asset": table.name, "now": now,
-    })
-    return conn.execute(select(func.count()).where(leads.c.created_at == now,
-                                                   leads.c.lead_type == spec.lead_type)).scalar_one()
+    stmt = text(sql).bindparams(
+        bindparam("partition_keys", expanding=True), bindparam("now", type_=DateTime(timezone=True))
+    )
+    conn.execute(
+        stmt,
+        {
+            "partition_keys": list(partition_keys),
+            "file_type": spec.file_type,
+            "lead_type": spec.lead_type,
+            "base_score": getattr(get_settings(), spec.base_score_setting),
+            "priority": spec.priority,
+            "source_asset": table.name,
+            "now": now,
+        },
+    )
+    return conn.execute(
+        select(func.count()).where(leads.c.created_at == now, leads.c.lead_type == spec.lead_type)
+    ).scalar_one()

@@ -1,4 +1,5 @@
-"""Nightly lead scoring (SPEC §2), with the breakdown kept per lead in `lead_scores`.
+"""Nightly lead scoring (docs/domain.md#lead-scoring), with the breakdown kept per lead in
+`lead_scores`.
 
 score = clamp(base − freshness_decay + equity_bonus + engagement_bonus + absentee_bonus, 0, 100)
 - freshness_decay: 0 up to 7 days old, then a point per full 3 days, at most 30
@@ -18,9 +19,9 @@ from datetime import date, datetime, timedelta, timezone
 import polars as pl
 from sqlalchemy import Connection, DateTime, bindparam, case, delete, func, select, text, update
 
+from pipelines.db.bulk import bulk_insert
+from pipelines.db.schema import lead_events, lead_scores, leads, properties
 from pipelines.settings import Settings, get_settings
-from pipelines.store.bulk import bulk_insert
-from pipelines.store.tables import lead_events, lead_scores, leads, properties
 
 OPEN_STATUSES = ("new", "sent", "contacted")
 
@@ -38,7 +39,8 @@ satisfied AS (
 SELECT m.folio, SUM(m.consideration_1) AS open_mortgages
 FROM mortgages m
 JOIN properties p ON p.folio = m.folio
-LEFT JOIN satisfied s ON s.folio = m.folio AND s.orig_cfn_year = m.cfn_year AND s.orig_cfn_seq = m.cfn_seq
+LEFT JOIN satisfied s ON s.folio = m.folio AND s.orig_cfn_year = m.cfn_year AND s.orig_cfn_seq =
+m.cfn_seq
 WHERE p.last_sale_date IS NOT NULL AND s.folio IS NULL
   AND (m.rec_date > p.last_sale_date OR (m.rec_date = p.last_sale_date AND m.cfn > p.last_sale_cfn))
 GROUP BY m.folio
@@ -56,68 +58,149 @@ def score_frame(df: pl.DataFrame, today: date, s: Settings) -> pl.DataFrame:
     """The formula on a frame of (lead_id, base_score, lead_date, price, open_mortgages,
     opens, clicks, mailing_state). Pure: unit-tested with hand-computed values."""
     age = (pl.lit(today) - pl.col("lead_date")).dt.total_days().cast(pl.Int64)
-    decay = pl.when(age <= s.freshness_grace_days).then(0).otherwise(
-        ((age - s.freshness_grace_days) // s.freshness_days_per_point).clip(0, s.freshness_max_decay))
+    decay = (
+        pl.when(age <= s.freshness_grace_days)
+        .then(0)
+        .otherwise(
+            ((age - s.freshness_grace_days) // s.freshness_days_per_point).clip(
+                0, s.freshness_max_decay
+            )
+        )
+    )
     price = pl.col("price").cast(pl.Float64)
-    ratio = pl.when(price > 0).then((price - pl.col("open_mortgages").fill_null(0).cast(pl.Float64)) / price)
-    equity = (pl.when(ratio >= s.equity_high_ratio).then(10)
-              .when(ratio >= s.equity_mid_ratio).then(5).otherwise(0))
-    engagement = ((pl.col("opens").fill_null(0) * s.engagement_open_points).clip(0, s.engagement_open_max)
-                  + (pl.col("clicks").fill_null(0) * s.engagement_click_points).clip(0, s.engagement_click_max))
+    ratio = pl.when(price > 0).then(
+        (price - pl.col("open_mortgages").fill_null(0).cast(pl.Float64)) / price
+    )
+    equity = (
+        pl.when(ratio >= s.equity_high_ratio)
+        .then(10)
+        .when(ratio >= s.equity_mid_ratio)
+        .then(5)
+        .otherwise(0)
+    )
+    engagement = (pl.col("opens").fill_null(0) * s.engagement_open_points).clip(
+        0, s.engagement_open_max
+    ) + (pl.col("clicks").fill_null(0) * s.engagement_click_points).clip(0, s.engagement_click_max)
     state = pl.col("mailing_state").str.strip_chars().str.to_uppercase()
-    absentee = pl.when(state.is_not_null() & (state != "") & (state != s.home_state)).then(s.absentee_bonus)
+    absentee = pl.when(state.is_not_null() & (state != "") & (state != s.home_state)).then(
+        s.absentee_bonus
+    )
     out = df.with_columns(
-        age.alias("age_days"), decay.cast(pl.Int64).alias("freshness_decay"), ratio.round(4).alias("equity_ratio"),
-        equity.cast(pl.Int64).alias("equity_bonus"), engagement.cast(pl.Int64).alias("engagement_bonus"),
+        age.alias("age_days"),
+        decay.cast(pl.Int64).alias("freshness_decay"),
+        ratio.round(4).alias("equity_ratio"),
+        equity.cast(pl.Int64).alias("equity_bonus"),
+        engagement.cast(pl.Int64).alias("engagement_bonus"),
         absentee.otherwise(0).cast(pl.Int64).alias("absentee_bonus"),
     )
-    total = (pl.col("base_score") - pl.col("freshness_decay") + pl.col("equity_bonus")
-             + pl.col("engagement_bonus") + pl.col("absentee_bonus"))
+    total = (
+        pl.col("base_score")
+        - pl.col("freshness_decay")
+        + pl.col("equity_bonus")
+        + pl.col("engagement_bonus")
+        + pl.col("absentee_bonus")
+    )
     return out.with_columns(total.clip(0, 100).cast(pl.Float64).alias("score"))
 
 
 def _open_leads(conn: Connection) -> pl.DataFrame:
     ev = lead_events.c
-    counts = (select(ev.lead_id,
-                     func.sum(case((ev.event == "opened", 1), else_=0)).label("opens"),
-                     func.sum(case((ev.event == "clicked", 1), else_=0)).label("clicks"))
-              .group_by(ev.lead_id).subquery())
-    q = (select(leads.c.id.label("lead_id"), leads.c.folio, leads.c.base_score, leads.c.lead_date,
-                properties.c.last_sale_price.label("price"), properties.c.owner_mailing_state.label("mailing_state"),
-                counts.c.opens, counts.c.clicks)
-         .select_from(leads.join(properties, properties.c.folio == leads.c.folio, isouter=True)
-                      .join(counts, counts.c.lead_id == leads.c.id, isouter=True))
-         .where(leads.c.status.in_(OPEN_STATUSES)))
+    counts = (
+        select(
+            ev.lead_id,
+            func.sum(case((ev.event == "opened", 1), else_=0)).label("opens"),
+            func.sum(case((ev.event == "clicked", 1), else_=0)).label("clicks"),
+        )
+        .group_by(ev.lead_id)
+        .subquery()
+    )
+    q = (
+        select(
+            leads.c.id.label("lead_id"),
+            leads.c.folio,
+            leads.c.base_score,
+            leads.c.lead_date,
+            properties.c.last_sale_price.label("price"),
+            properties.c.owner_mailing_state.label("mailing_state"),
+            counts.c.opens,
+            counts.c.clicks,
+        )
+        .select_from(
+            leads.join(properties, properties.c.folio == leads.c.folio, isouter=True).join(
+                counts, counts.c.lead_id == leads.c.id, isouter=True
+            )
+        )
+        .where(leads.c.status.in_(OPEN_STATUSES))
+    )
     rows = conn.execute(q).all()
-    schema = {"lead_id": pl.Int64, "folio": pl.String, "base_score": pl.Int64, "lead_date": pl.Date,
-              "price": pl.Float64, "mailing_state": pl.String, "opens": pl.Int64, "clicks": pl.Int64}
-    df = pl.DataFrame([tuple(float(v) if k == "price" and v is not None else v for k, v in zip(schema, r))
-                       for r in rows], schema=schema, orient="row")
+    schema = {
+        "lead_id": pl.Int64,
+        "folio": pl.String,
+        "base_score": pl.Int64,
+        "lead_date": pl.Date,
+        "price": pl.Float64,
+        "mailing_state": pl.String,
+        "opens": pl.Int64,
+        "clicks": pl.Int64,
+    }
+    df = pl.DataFrame(
+        [
+            tuple(
+                float(v) if k == "price" and v is not None else v
+                for k, v in zip(schema, r, strict=True)
+            )
+            for r in rows
+        ],
+        schema=schema,
+        orient="row",
+    )
     mort = conn.execute(text(_OPEN_MORTGAGES)).all()
-    mort_df = pl.DataFrame([(f, float(v)) for f, v in mort], schema={"folio": pl.String, "open_mortgages": pl.Float64},
-                           orient="row")
+    mort_df = pl.DataFrame(
+        [(f, float(v)) for f, v in mort],
+        schema={"folio": pl.String, "open_mortgages": pl.Float64},
+        orient="row",
+    )
     return df.join(mort_df, on="folio", how="left")
 
 
-def score_leads(conn: Connection, today: date | None = None, now: datetime | None = None) -> ScoreCounts:
+def score_leads(
+    conn: Connection, today: date | None = None, now: datetime | None = None
+) -> ScoreCounts:
     s = get_settings()
     today = today or date.today()
     now = now or datetime.now(timezone.utc)
     expired = conn.execute(
         update(leads)
-        .where(leads.c.status.in_(("new", "sent")), leads.c.lead_date < today - timedelta(days=s.lead_expiry_days))
-        .values(status="expired", status_reason=f"older than {s.lead_expiry_days} days on {today.isoformat()}")
+        .where(
+            leads.c.status.in_(("new", "sent")),
+            leads.c.lead_date < today - timedelta(days=s.lead_expiry_days),
+        )
+        .values(
+            status="expired",
+            status_reason=f"older than {s.lead_expiry_days} days on {today.isoformat()}",
+        )
     ).rowcount
     scored = score_frame(_open_leads(conn), today, s)
     if scored.height:
-        conn.execute(delete(lead_scores).where(lead_scores.c.lead_id.in_(
-            select(leads.c.id).where(leads.c.status.in_(OPEN_STATUSES)))))
-        bulk_insert(conn, lead_scores, scored.with_columns(pl.lit(today).alias("scored_on"),
-                                                           pl.lit(now).alias("scored_at")))
         conn.execute(
-            text("UPDATE leads SET score = (SELECT ls.score FROM lead_scores ls WHERE ls.lead_id = leads.id), "
-                 "scored_at = :now WHERE id IN (SELECT lead_id FROM lead_scores WHERE scored_on = :today)")
-            .bindparams(bindparam("now", type_=DateTime(timezone=True))),
+            delete(lead_scores).where(
+                lead_scores.c.lead_id.in_(
+                    select(leads.c.id).where(leads.c.status.in_(OPEN_STATUSES))
+                )
+            )
+        )
+        bulk_insert(
+            conn,
+            lead_scores,
+            scored.with_columns(pl.lit(today).alias("scored_on"), pl.lit(now).alias("scored_at")),
+        )
+        conn.execute(
+            text(
+                "UPDATE leads SET score = (SELECT ls.score FROM lead_scores ls WHERE ls.lead_id = "
+                "leads.id), "
+                "scored_at = :now WHERE id IN (SELECT lead_id FROM lead_scores WHERE scored_on = "
+                ":today)"
+            ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
             {"now": now, "today": today},
         )
     mean = scored["score"].mean() if scored.height else None

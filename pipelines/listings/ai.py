@@ -1,4 +1,5 @@
-"""The AI scorer: Anthropic's Messages API with a tool for structured output (SPEC §2).
+"""The AI scorer: Anthropic's Messages API with a tool for structured output
+(docs/domain.md#listing-scores).
 
 Used when ANTHROPIC_API_KEY is set (the key is read here, from the environment only).
 Each call: timeout from settings (30 s), up to 3 attempts with exponential backoff on
@@ -19,6 +20,7 @@ from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipelines.listings.model import LISTING_FIELDS
 from pipelines.listings.rules import WEIGHTS, ScoreResult
 from pipelines.settings import RETRY_BUDGETS, Settings
 
@@ -39,13 +41,20 @@ TOOL = {
             "roi": {"type": "number", "description": "annual return in percent"},
             "cap_rate": {"type": "number", "description": "fraction, e.g. 0.07"},
             "reasoning": {"type": "string"},
-            "breakdown": {"type": "object", "properties": {k: {"type": "number"} for k in WEIGHTS},
-                          "required": list(WEIGHTS)},
+            "breakdown": {
+                "type": "object",
+                "properties": {k: {"type": "number"} for k in WEIGHTS},
+                "required": list(WEIGHTS),
+            },
         },
         "required": ["score", "roi", "cap_rate", "reasoning", "breakdown"],
     },
 }
 PROMPT_SHA256 = hashlib.sha256((SYSTEM + json.dumps(TOOL, sort_keys=True)).encode()).hexdigest()
+
+
+# The model sees what the listing says about the property; the folio would tell it nothing.
+AI_FIELDS = tuple(f for f in LISTING_FIELDS if f != "folio")
 
 
 class Breakdown(BaseModel):
@@ -71,7 +80,9 @@ class InvalidAnswer(ValueError):
 
 def parse_answer(message) -> Answer:
     """The tool call's input, validated; anything else is an InvalidAnswer saying why."""
-    blocks = [b for b in message.content if getattr(b, "type", None) == "tool_use" and b.name == TOOL_NAME]
+    blocks = [
+        b for b in message.content if getattr(b, "type", None) == "tool_use" and b.name == TOOL_NAME
+    ]
     if not blocks:
         text = " ".join(getattr(b, "text", "") for b in message.content)[:120]
         raise InvalidAnswer(f"no {TOOL_NAME} tool call in the answer (text: {text!r})")
@@ -79,7 +90,9 @@ def parse_answer(message) -> Answer:
         return Answer.model_validate(blocks[0].input)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InvalidAnswer(f"invalid tool input: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise InvalidAnswer(
+            f"invalid tool input: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+        ) from None
 
 
 class AnthropicScorer:
@@ -92,20 +105,28 @@ class AnthropicScorer:
         self.settings, self.sleep = settings, sleep
         self.model = self.name = settings.ai_model
         # Our own retry loop (budget table), not the SDK's: max_retries=0.
-        self.client = anthropic.Anthropic(api_key=key, base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
-                                          timeout=settings.ai_timeout_seconds, max_retries=0)
+        self.client = anthropic.Anthropic(
+            api_key=key,
+            base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
+            timeout=settings.ai_timeout_seconds,
+            max_retries=0,
+        )
         self._errors = anthropic
 
     def _transient(self, exc: Exception) -> bool:
         a = self._errors
         if isinstance(exc, a.APIConnectionError):  # includes APITimeoutError
             return True
-        return isinstance(exc, a.APIStatusError) and (exc.status_code in (408, 409, 429) or exc.status_code >= 500)
+        return isinstance(exc, a.APIStatusError) and (
+            exc.status_code in (408, 409, 429) or exc.status_code >= 500
+        )
 
-    def score(self, listing: dict, zip_median_ppsf: float | None, reference: ScoreResult) -> ScoreResult:
-        payload = {k: (str(v) if v is not None else None) for k, v in listing.items()
-                   if k in ("address", "city", "zip", "price", "listing_type", "bedrooms", "bathrooms", "sqft",
-                            "year_built", "estimated_rent", "listed_at")}
+    def score(
+        self, listing: dict, zip_median_ppsf: float | None, reference: ScoreResult
+    ) -> ScoreResult:
+        payload = {
+            k: (str(v) if v is not None else None) for k, v in listing.items() if k in AI_FIELDS
+        }
         payload["zip_median_price_per_sqft"] = zip_median_ppsf
         payload["rule_score"] = {"score": reference.score, "breakdown": reference.breakdown}
         budget = RETRY_BUDGETS["ai_scorer"]
@@ -113,9 +134,13 @@ class AnthropicScorer:
         for attempt in range(1, budget.max_attempts + 1):
             try:
                 message = self.client.messages.create(
-                    model=self.model, max_tokens=1024, system=SYSTEM, tools=[TOOL],
+                    model=self.model,
+                    max_tokens=1024,
+                    system=SYSTEM,
+                    tools=[TOOL],
                     tool_choice={"type": "tool", "name": TOOL_NAME},
-                    messages=[{"role": "user", "content": json.dumps(payload, sort_keys=True)}])
+                    messages=[{"role": "user", "content": json.dumps(payload, sort_keys=True)}],
+                )
             except Exception as exc:  # noqa: BLE001 - classified below; never raised to the batch
                 if not self._transient(exc):
                     reason = f"{type(exc).__name__} (status {getattr(exc, 'status_code', '?')})"
@@ -129,7 +154,17 @@ class AnthropicScorer:
             except InvalidAnswer as exc:
                 reason = str(exc)
                 break
-            return ScoreResult(score=answer.score, roi=round(answer.roi, 2), cap_rate=round(answer.cap_rate, 4),
-                               breakdown=answer.breakdown.model_dump(), reasoning=answer.reasoning,
-                               scorer=self.model, prompt_sha256=PROMPT_SHA256)
-        return replace(reference, prompt_sha256=PROMPT_SHA256, fallback_reason=f"{self.model}: {reason}; rules used")
+            return ScoreResult(
+                score=answer.score,
+                roi=round(answer.roi, 2),
+                cap_rate=round(answer.cap_rate, 4),
+                breakdown=answer.breakdown.model_dump(),
+                reasoning=answer.reasoning,
+                scorer=self.model,
+                prompt_sha256=PROMPT_SHA256,
+            )
+        return replace(
+            reference,
+            prompt_sha256=PROMPT_SHA256,
+            fallback_reason=f"{self.model}: {reason}; rules used",
+        )

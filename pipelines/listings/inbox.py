@@ -1,7 +1,8 @@
 """The inbox folder: a tenant drops a listing file in `inbox/<tenant-slug>/` and it is taken in.
 
 Files are found by the inbox sensor and processed one run per file (run_key = tenant and
-the sha256 of its bytes). Once processed, a file moves to `inbox/<slug>/processed/<sha256>-<name>`; a
+the sha256 of its bytes). Once processed, a file moves to
+`inbox/<slug>/processed/<sha256>-<name>`; a
 later copy of the same bytes is recognised and moved aside as `.duplicate` without a
 second run. A file that cannot be read at all moves to `failed/` with a `.reason.txt`.
 """
@@ -47,7 +48,9 @@ def scan_inbox(root: Path | None = None) -> tuple[list[InboxFile], list[Path]]:
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
             item = InboxFile(tenant_dir.name, path, sha)
             processed = tenant_dir / "processed"
-            if processed.is_dir() and any(p.suffix != ".duplicate" for p in processed.glob(f"{sha}-*")):
+            if processed.is_dir() and any(
+                p.suffix != ".duplicate" for p in processed.glob(f"{sha}-*")
+            ):
                 target = processed / (_done_name(item) + ".duplicate")
                 path.replace(target)
                 duplicates.append(target)
@@ -61,8 +64,10 @@ def process_inbox_file(engine: Engine, tenant: dict, item: InboxFile) -> IntakeR
     data = item.path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     if actual != item.sha256:
-        raise FileFormatError(f"{item.path.name} changed since it was found (sha256 {actual[:12]}…): "
-                              "the next sensor tick takes the new version")
+        raise FileFormatError(
+            f"{item.path.name} changed since it was found (sha256 {actual[:12]}…): "
+            "the next sensor tick takes the new version"
+        )
     folder = item.path.parent
     try:
         records = read_records(item.path, data)
@@ -72,8 +77,9 @@ def process_inbox_file(engine: Engine, tenant: dict, item: InboxFile) -> IntakeR
         item.path.replace(failed / _done_name(item))
         (failed / (_done_name(item) + ".reason.txt")).write_text(str(exc) + "\n")
         raise
-    result = ingest_records(engine, tenant, records, "inbox", f"inbox/{item.tenant_slug}/{item.path.name}",
-                            item.sha256)
+    result = ingest_records(
+        engine, tenant, records, "inbox", f"inbox/{item.tenant_slug}/{item.path.name}", item.sha256
+    )
     processed = folder / "processed"
     processed.mkdir(exist_ok=True)
     item.path.replace(processed / _done_name(item))

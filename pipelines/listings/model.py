@@ -1,4 +1,4 @@
-"""One listing as a tenant submits it (SPEC §1.2), validated strictly with pydantic.
+"""One listing as a tenant submits it (docs/domain.md#listings), validated strictly with pydantic.
 
 Blank optional values (CSV/Excel empty cells) mean "not given". A naive `listed_at` is
 read in the county's time zone. `errors_text` turns a ValidationError into the one-line,
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -29,6 +30,13 @@ ListingType = Literal["sale", "rent", "auction", "foreclosure"]
 PURCHASE_TYPES = ("sale", "auction", "foreclosure")  # `rent` listings are priced per month
 
 
+# What a listing says about the property (everything but its ids), in feed order.
+LISTING_FIELDS = (
+    "address", "city", "zip", "price", "listing_type", "bedrooms", "bathrooms", "sqft",
+    "year_built", "estimated_rent", "folio", "listed_at",
+)  # fmt: skip
+
+
 class ListingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -42,9 +50,12 @@ class ListingIn(BaseModel):
     bathrooms: float | None = Field(default=None, ge=0, le=100)
     sqft: int | None = Field(default=None, gt=0, le=1_000_000)
     year_built: int | None = Field(default=None, ge=1800)
-    estimated_rent: Decimal | None = Field(default=None, ge=0, le=Decimal(10000000), decimal_places=2)
+    estimated_rent: Decimal | None = Field(
+        default=None, ge=0, le=Decimal(10000000), decimal_places=2
+    )
     folio: str | None = None
-    listed_at: datetime
+    # Not given: the time Folio first took the listing in (kept on re-submission).
+    listed_at: datetime | None = None
     tenant_id: str | None = None  # accepted when it names the submitting tenant (checked by intake)
 
     @field_validator("zip", "external_id", "folio", "tenant_id", mode="before")
@@ -52,6 +63,25 @@ class ListingIn(BaseModel):
     def _text(cls, v):
         # Spreadsheets hand over numbers; a zip or id is text.
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("external_id", "address", "city", "zip", "folio", "tenant_id")
+    @classmethod
+    def _printable(cls, v):
+        # A NUL or other control character is damage (and PostgreSQL cannot store a NUL).
+        if v is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+            bad = next(ch for ch in v if ord(ch) < 32 or ord(ch) == 127)
+            raise ValueError(f"contains a control character ({ord(bad):#04x})")
+        return v
+
+    @field_validator("price", "estimated_rent", "bathrooms", mode="before")
+    @classmethod
+    def _finite(cls, v):
+        # JSON's NaN and Infinity (and their Decimal forms) are not amounts.
+        if isinstance(v, float | Decimal) and not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        if isinstance(v, str) and v.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise ValueError("must be a finite number")
+        return v
 
     @field_validator("folio")
     @classmethod
@@ -81,7 +111,9 @@ class ListingIn(BaseModel):
 
     @field_validator("listed_at")
     @classmethod
-    def _aware(cls, v: datetime):
+    def _aware(cls, v: datetime | None):
+        if v is None:
+            return None
         return v if v.tzinfo else v.replace(tzinfo=ZoneInfo(get_settings().timezone))
 
     def stored(self) -> dict:
@@ -89,7 +121,8 @@ class ListingIn(BaseModel):
         row = self.model_dump(exclude={"tenant_id"})
         row["city"] = row["city"].upper()
         row["address"] = " ".join(row["address"].upper().split())
-        canonical = json.dumps({k: str(v) for k, v in sorted(row.items())})
+        # A listed_at not given is not content: re-sending the listing without it changes nothing.
+        canonical = json.dumps({k: str(v) for k, v in sorted(row.items()) if k != "listed_at" or v})
         row["content_sha256"] = hashlib.sha256(canonical.encode()).hexdigest()
         return row
 

@@ -46,8 +46,14 @@ def read_records(path: Path, data: bytes | None = None) -> list[RawRecord]:
     raise FileFormatError(f"{path.name}: unsupported file type (use {', '.join(SUFFIXES)})")
 
 
+def physical_lines(text: str) -> list[str]:
+    """Lines as a file has them: ended by LF (or CRLF) only. `str.splitlines` also breaks at
+    U+2028, NEL, form feed and friends, which are data inside a record."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _csv(path: Path, text: str) -> list[RawRecord]:
-    lines = text.splitlines()
+    lines = physical_lines(text)
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
@@ -68,7 +74,7 @@ def _csv(path: Path, text: str) -> list[RawRecord]:
 
 def _jsonl(text: str) -> list[RawRecord]:
     out = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(physical_lines(text), start=1):
         if not line.strip():
             continue
         out.append(_json_value(n, line))
@@ -80,6 +86,8 @@ def _json_value(n: int, raw: str) -> RawRecord:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         return RawRecord(n, raw, None, f"invalid JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return RawRecord(n, raw[:1000], None, "invalid JSON: nested too deeply")
     if not isinstance(value, dict):
         return RawRecord(n, raw, None, f"expected an object, got {type(value).__name__}")
     return RawRecord(n, raw, value)
@@ -89,13 +97,17 @@ def _json(path: Path, text: str) -> list[RawRecord]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path.name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise FileFormatError(
+            f"{path.name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise FileFormatError(f"{path.name}: invalid JSON: nested too deeply") from None
     if isinstance(doc, dict) and isinstance(doc.get("listings"), list):
         doc = doc["listings"]
     if isinstance(doc, dict):
         doc = [doc]
     if not isinstance(doc, list):
-        raise FileFormatError(f"{path.name}: expected a list of listings or {{\"listings\": [...]}}")
+        raise FileFormatError(f'{path.name}: expected a list of listings or {{"listings": [...]}}')
     out = []
     for n, value in enumerate(doc, start=1):  # line_no = position in the array
         raw = json.dumps(value, default=str)
@@ -108,11 +120,14 @@ def _json(path: Path, text: str) -> list[RawRecord]:
 
 def _xlsx(path: Path, data: bytes) -> list[RawRecord]:
     from openpyxl import load_workbook
+    from openpyxl.utils.datetime import from_excel
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise FileFormatError(f"{path.name}: not a readable Excel workbook ({type(exc).__name__})") from None
+        raise FileFormatError(
+            f"{path.name}: not a readable Excel workbook ({type(exc).__name__})"
+        ) from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
@@ -124,6 +139,10 @@ def _xlsx(path: Path, data: bytes) -> list[RawRecord]:
         if not any(c not in (None, "") for c in row):
             continue
         values = dict(zip(names, row, strict=False))
+        when = values.get("listed_at")
+        if isinstance(when, int | float) and not isinstance(when, bool):
+            # A date in a cell not formatted as one arrives as Excel's serial number.
+            values["listed_at"] = from_excel(when)
         raw = "\t".join("" if c is None else str(c) for c in row)
         out.append(RawRecord(n, raw, values))
     book.close()

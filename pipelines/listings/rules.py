@@ -1,4 +1,4 @@
-"""The rule scorer (SPEC §2): deterministic, no network, the embedded default.
+"""The rule scorer (docs/domain.md#listing-scores): deterministic, no network, the embedded default.
 
 score = cap rate (40) + price per sqft vs the zip median (30) + age/condition (20)
 + listing type (10), each part kept in the breakdown. Where the spec is silent:
@@ -34,9 +34,16 @@ class ScoreResult:
     fallback_reason: str | None = None
 
     def row(self) -> dict:
-        return {"score": self.score, "roi": self.roi, "cap_rate": self.cap_rate,
-                "breakdown": json.dumps(self.breakdown, sort_keys=True), "reasoning": self.reasoning,
-                "scorer": self.scorer, "prompt_sha256": self.prompt_sha256, "fallback_reason": self.fallback_reason}
+        return {
+            "score": self.score,
+            "roi": self.roi,
+            "cap_rate": self.cap_rate,
+            "breakdown": json.dumps(self.breakdown, sort_keys=True),
+            "reasoning": self.reasoning,
+            "scorer": self.scorer,
+            "prompt_sha256": self.prompt_sha256,
+            "fallback_reason": self.fallback_reason,
+        }
 
 
 def _round(x: float, places: str = "0.01") -> float:
@@ -59,15 +66,24 @@ def rule_score(listing: dict, zip_median_ppsf: float | None, year: int, s: Setti
         why.append(f"cap rate {cap * 100:.1f}%")
     else:
         cap_pts = 0.0
-        why.append("no cap rate (rent listing)" if listing["listing_type"] == "rent" else "no cap rate (no rent estimate)")
+        why.append(
+            "no cap rate (rent listing)"
+            if listing["listing_type"] == "rent"
+            else "no cap rate (no rent estimate)"
+        )
 
     sqft = listing.get("sqft")
     if sqft and zip_median_ppsf:
         ppsf = price / sqft
         discount = (zip_median_ppsf - ppsf) / zip_median_ppsf
-        ppsf_pts = min(max(discount / s.ppsf_discount_full_marks, 0.0), 1.0) * WEIGHTS["price_per_sqft"]
+        ppsf_pts = (
+            min(max(discount / s.ppsf_discount_full_marks, 0.0), 1.0) * WEIGHTS["price_per_sqft"]
+        )
         side = "below" if discount >= 0 else "above"
-        why.append(f"${ppsf:,.0f}/sqft, {abs(discount) * 100:.0f}% {side} the zip median ${zip_median_ppsf:,.0f}")
+        why.append(
+            f"${ppsf:,.0f}/sqft, {abs(discount) * 100:.0f}% {side} the zip median "
+            f"${zip_median_ppsf:,.0f}"
+        )
     else:
         ppsf_pts = 0.0
         why.append("no price per sqft (no sqft)" if not sqft else "no zip median")
@@ -79,14 +95,27 @@ def rule_score(listing: dict, zip_median_ppsf: float | None, year: int, s: Setti
     else:
         age = max(year - built, 0)
         span = s.age_zero_marks_years - s.age_full_marks_years
-        frac = 1.0 if age <= s.age_full_marks_years else max(0.0, (s.age_zero_marks_years - age) / span)
+        frac = (
+            1.0
+            if age <= s.age_full_marks_years
+            else max(0.0, (s.age_zero_marks_years - age) / span)
+        )
         age_pts = frac * WEIGHTS["age_condition"]
         why.append(f"built {built} ({age} years)")
 
-    type_pts = float(WEIGHTS["listing_type"]) if listing["listing_type"] in ("auction", "foreclosure") else 0.0
+    type_pts = (
+        float(WEIGHTS["listing_type"])
+        if listing["listing_type"] in ("auction", "foreclosure")
+        else 0.0
+    )
     why.append(listing["listing_type"])
 
-    parts = {"cap_rate": cap_pts, "price_per_sqft": ppsf_pts, "age_condition": age_pts, "listing_type": type_pts}
+    parts = {
+        "cap_rate": cap_pts,
+        "price_per_sqft": ppsf_pts,
+        "age_condition": age_pts,
+        "listing_type": type_pts,
+    }
     breakdown = {k: _round(v) for k, v in parts.items()}
     score = int(Decimal(str(sum(parts.values()))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return ScoreResult(

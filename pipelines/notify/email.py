@@ -8,6 +8,7 @@ the message), give up (`PermanentSendError`), or stop and never resend blindly
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import urllib.error
@@ -31,7 +32,12 @@ class EmailMessage:
 
 
 class TransientSendError(Exception):
-    """The provider did not accept the message (connection refused, 429, 5xx): safe to retry."""
+    """The provider did not accept the message (connection refused, 429, 5xx): safe to retry.
+    `retry_after`: seconds the provider asked us to wait (a 429's Retry-After), if it said."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentSendError(Exception):
@@ -105,15 +111,27 @@ class SendGridSender:
             status = exc.status_code
             detail = f"SendGrid answered {status}: {_body(exc)}"
             if status == 429 or status >= 500:
-                raise TransientSendError(detail) from None
+                raise TransientSendError(detail, _retry_after(exc)) from None
             raise PermanentSendError(detail) from None
         except urllib.error.URLError as exc:
             # Raised while connecting or sending the request: the provider never got it.
             raise TransientSendError(f"SendGrid unreachable: {exc.reason}") from None
-        except (TimeoutError, ConnectionError) as exc:
-            # Raised while waiting for the answer: the request had left.
-            raise OutcomeUnknown(f"no answer from SendGrid after the request was sent ({type(exc).__name__})") from None
+        except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+            # Raised while waiting for or reading the answer (a timeout, a dropped connection,
+            # a bad status line, a truncated body): the request had left.
+            raise OutcomeUnknown(
+                f"no answer from SendGrid after the request was sent ({type(exc).__name__})"
+            ) from None
         return response.headers.get("X-Message-Id") or msg.idempotency_key
+
+
+def _retry_after(exc) -> float | None:
+    """A 429's Retry-After in seconds (the delta-seconds form SendGrid sends), if any."""
+    value = (getattr(exc, "headers", None) or {}).get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _body(exc) -> str:
@@ -133,7 +151,11 @@ def open_email_sender(provider: str = ""):
     from pipelines.settings import get_settings
 
     s = get_settings()
-    provider = provider or s.email_provider or ("sendgrid" if os.environ.get("SENDGRID_API_KEY") else "file")
+    provider = (
+        provider
+        or s.email_provider
+        or ("sendgrid" if os.environ.get("SENDGRID_API_KEY") else "file")
+    )
     if provider == "sendgrid":
         return SendGridSender(s.sendgrid_base_url, s.email_timeout_seconds)
     if provider == "file":

@@ -1,230 +1,58 @@
-"""Email delivery from the outbox: claim, send with the retry budget, record every attempt.
+"""The outbox as an operator sees it: list messages, settle one whose outcome is unknown.
 
-A notification moves `queued → sending → sent | failed | unknown`. The claim is one
-conditional UPDATE (`WHERE state = 'queued'`), so two delivery runs over the same rows
-send each message once. `unknown` is final here: the request left and no answer came
-back, so resending could double-send; an operator (or reconciliation by the idempotency
-key in the provider's custom args) decides. Every attempt is a row in `email_logs`.
+A message in `unknown` left our side and we do not know whether the provider took it, so
+it is never resent automatically; an operator who checked settles it here
+(docs/domain.md#outbox).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import Engine, select, update
 
-from pipelines.notify.email import (
-    EmailMessage,
-    OutcomeUnknown,
-    PermanentSendError,
-    TransientSendError,
-)
-from pipelines.notify.render import render
-from pipelines.settings import RETRY_BUDGETS, Settings, get_settings
-from pipelines.store.tables import (
-    alert_criteria,
-    email_logs,
-    leads,
-    listing_scores,
-    listings,
-    notifications,
-    properties,
-    subscribers,
-    tenants,
-)
-from pipelines.tenants import Criteria
+from pipelines.db.schema import notifications
+
+STATES = ("queued", "sending", "sent", "failed", "unknown")
+RESOLUTIONS = {"sent": "sent", "failed": "failed", "requeue": "queued"}
 
 
-@dataclass
-class DeliveryCounts:
-    sent: int = 0
-    failed: int = 0
-    unknown: int = 0
-    skipped: int = 0  # claimed by another run meanwhile
-    marked_unknown_stale: int = 0
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def mark_stale_sending(engine: Engine, settings: Settings) -> int:
-    """A message left in `sending` past the stale limit belongs to a run that died mid-call:
-    it may have gone out, so it becomes `unknown`, never `queued`."""
-    cutoff = _now() - timedelta(seconds=settings.sending_stale_seconds)
-    with engine.begin() as conn:
-        return conn.execute(update(notifications)
-                            .where(notifications.c.state == "sending", notifications.c.updated_at < cutoff)
-                            .values(state="unknown", last_error="stale in sending: the delivering run died",
-                                    updated_at=_now())).rowcount
-
-
-CHUNK = 50  # messages claimed, and their outcomes recorded, per transaction
-
-
-def _claim(engine: Engine, ids: list[int]) -> list[int]:
-    """queued → sending for those of `ids` still queued; returns the ones this caller got."""
-    with engine.begin() as conn:
-        got = conn.execute(update(notifications)
-                           .where(notifications.c.id.in_(ids), notifications.c.state == "queued")
-                           .values(state="sending", updated_at=_now()).returning(notifications.c.id)).scalars()
-        return sorted(got)
-
-
-@dataclass
-class Outcome:
-    """One message's end: its state and every attempt, written in the chunk's transaction."""
-
-    notification_id: int
-    state: str = "failed"
-    attempts: int = 0
-    message_id: str | None = None
-    error: str | None = None
-    log: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)  # attempt, status, id, error
-
-
-def send_one(sender, msg: EmailMessage, notification_id: int, settings: Settings,
-             sleep: Callable[[float], None] = time.sleep) -> Outcome:
-    """Send a claimed message within the email retry budget."""
-    budget = RETRY_BUDGETS["email"]
-    out = Outcome(notification_id)
-    for attempt in range(1, budget.max_attempts + 1):
-        out.attempts = attempt
-        try:
-            message_id = sender.send(msg)
-        except TransientSendError as exc:
-            last = attempt == budget.max_attempts
-            out.log.append((attempt, "failed" if last else "retrying", None, str(exc)))
-            if last:
-                out.state, out.error = "failed", f"{attempt} attempts: {exc}"
-                return out
-            sleep(budget.delay_before(attempt + 1, settings.retry_delay_scale))
-            continue
-        except PermanentSendError as exc:
-            out.log.append((attempt, "failed", None, str(exc)))
-            out.state, out.error = "failed", str(exc)
-            return out
-        except OutcomeUnknown as exc:
-            out.log.append((attempt, "unknown", None, str(exc)))
-            out.state, out.error = "unknown", str(exc)
-            return out
-        out.log.append((attempt, "sent", message_id, None))
-        out.state, out.message_id = "sent", message_id
-        return out
-    raise AssertionError("unreachable")
-
-
-def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMessage]) -> None:
-    now = _now()
-    logs = [{"tenant_id": messages[o.notification_id].tenant_id, "notification_id": o.notification_id,
-             "to_address": messages[o.notification_id].to, "template": messages[o.notification_id].template,
-             "attempt": a, "status": st, "provider_message_id": mid, "error": err, "created_at": now}
-            for o in outcomes for a, st, mid, err in o.log]
-    updates = [{"b_id": o.notification_id, "b_state": o.state, "b_attempts": o.attempts, "b_message_id": o.message_id,
-                "b_error": o.error, "b_now": now, "b_sent_at": now if o.state == "sent" else None}
-               for o in outcomes]
-    with engine.begin() as conn:
-        if logs:
-            conn.execute(email_logs.insert(), logs)
-        if updates:
-            conn.execute(update(notifications).where(notifications.c.id == bindparam("b_id")).values(
-                state=bindparam("b_state"), attempts=bindparam("b_attempts"),
-                provider_message_id=bindparam("b_message_id"), last_error=bindparam("b_error"),
-                updated_at=bindparam("b_now"), sent_at=bindparam("b_sent_at")), updates)
-
-
-def queued_email_ids(engine: Engine, up_to_id: int | None = None) -> list[int]:
-    q = select(notifications.c.id).where(notifications.c.channel == "email", notifications.c.state == "queued")
-    if up_to_id is not None:
-        q = q.where(notifications.c.id <= up_to_id)
+def list_messages(engine: Engine, state: str | None = None, limit: int = 50) -> list[dict]:
+    n = notifications.c
+    q = (
+        select(
+            n.id,
+            n.tenant_id,
+            n.subscriber_id,
+            n.item_kind,
+            n.item_id,
+            n.channel,
+            n.state,
+            n.attempts,
+            n.last_error,
+        )
+        .order_by(n.id.desc())
+        .limit(limit)
+    )
+    if state:
+        q = q.where(n.state == state)
     with engine.connect() as conn:
-        return list(conn.execute(q.order_by(notifications.c.id)).scalars())
+        return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def deliver_email(engine: Engine, sender, up_to_id: int | None = None, settings: Settings | None = None,
-                  sleep: Callable[[float], None] = time.sleep, workers: int = 8) -> DeliveryCounts:
-    """Deliver every queued email up to `up_to_id` (earlier leftovers included). Chunks of
-    CHUNK are claimed in one statement and their outcomes recorded in one transaction; a run
-    that dies mid-chunk leaves those messages in `sending`, which becomes `unknown`."""
-    settings = settings or get_settings()
-    counts = DeliveryCounts(marked_unknown_stale=mark_stale_sending(engine, settings))
-    ids = queued_email_ids(engine, up_to_id)
-    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
-
-    def one_chunk(chunk: list[int]) -> list[str]:
-        claimed = _claim(engine, chunk)
-        if not claimed:
-            return ["skipped"] * len(chunk)
-        messages = build_messages(engine, claimed, settings)
-        outcomes = [send_one(sender, messages[nid], nid, settings, sleep) for nid in claimed]
-        _record(engine, outcomes, messages)
-        return [o.state for o in outcomes] + ["skipped"] * (len(chunk) - len(claimed))
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for states in pool.map(one_chunk, chunks):
-            for state in states:
-                setattr(counts, state, getattr(counts, state) + 1)
-    return counts
-
-
-def build_messages(engine: Engine, ids: list[int], settings: Settings) -> dict[int, EmailMessage]:
-    """Render each notification's message from its subscriber, tenant and item."""
-    out: dict[int, EmailMessage] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(notifications, subscribers.c.email, subscribers.c.name.label("subscriber_name"),
-                       tenants.c.name.label("tenant_name"))
-                .join(subscribers, and_(subscribers.c.id == notifications.c.subscriber_id,
-                                        subscribers.c.tenant_id == notifications.c.tenant_id))
-                .join(tenants, tenants.c.id == notifications.c.tenant_id)
-                .where(notifications.c.id.in_(chunk))).mappings().all()
-            items = _items(conn, rows, settings)
-        for r in rows:
-            subscriber = {"email": r["email"], "name": r["subscriber_name"]}
-            context = {"subscriber": subscriber, "tenant_name": r["tenant_name"],
-                       "item": items.get((r["item_kind"], r["item_id"]))}
-            if r["item_kind"] == "welcome":
-                context["criteria"] = items[("criteria", r["subscriber_id"])]
-            subject, text, html = render(r["template"], **context)
-            out[r["id"]] = EmailMessage(to=r["email"], subject=subject, text=text, html=html, template=r["template"],
-                                        idempotency_key=r["idempotency_key"], sender=settings.email_from,
-                                        tenant_id=r["tenant_id"])
-    return out
-
-
-def _items(conn, rows, settings: Settings) -> dict[tuple[str, int], object]:
-    """The listings, leads and criteria the rows talk about, fetched once per chunk."""
-    want: dict[str, set[int]] = {"listing": set(), "lead": set(), "welcome": set()}
-    for r in rows:
-        want[r["item_kind"]].add(r["item_id"])
-    items: dict[tuple[str, int], object] = {}
-    base = settings.public_base_url.rstrip("/")
-    if want["listing"]:
-        q = (select(listings, listing_scores.c.score, listing_scores.c.roi, listing_scores.c.cap_rate,
-                    listing_scores.c.reasoning)
-             .join(listing_scores, listing_scores.c.listing_id == listings.c.id)
-             .where(listings.c.id.in_(want["listing"])))
-        for m in conn.execute(q).mappings():
-            items[("listing", m["id"])] = {**m, "kind": "listing", "price": float(m["price"]),
-                                           "link": f"{base}/listings/{m['id']}"}
-    if want["lead"]:
-        q = (select(leads.c.id, leads.c.lead_type, leads.c.folio, leads.c.score, leads.c.contact_name,
-                    properties.c.address, properties.c.city, properties.c.zip)
-             .join(properties, properties.c.folio == leads.c.folio, isouter=True)
-             .where(leads.c.id.in_(want["lead"])))
-        for m in conn.execute(q).mappings():
-            items[("lead", m["id"])] = {**m, "kind": "lead", "link": f"{base}/leads/{m['id']}"}
-    if want["welcome"]:
-        q = select(alert_criteria).where(alert_criteria.c.subscriber_id.in_(want["welcome"]))
-        for m in conn.execute(q).mappings():
-            items[("criteria", m["subscriber_id"])] = Criteria.from_row(dict(m))
-    return items
+def resolve_unknown(engine: Engine, notification_id: int, outcome: str) -> str | None:
+    """Move a message out of `unknown` (sent, failed, or requeue = send again); returns the
+    new state, or None when the message is not in `unknown`."""
+    state = RESOLUTIONS[outcome]
+    n = notifications.c
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(notifications)
+            .where(n.id == notification_id, n.state == "unknown")
+            .values(
+                state=state,
+                updated_at=datetime.now(timezone.utc),
+                last_error=f"resolved by operator as {outcome}",
+            )
+        ).rowcount
+    return state if done else None

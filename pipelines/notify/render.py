@@ -11,19 +11,25 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 TEMPLATES = Path(__file__).with_name("templates")
 SUBJECTS = {
-    "new_lead_alert": "{% if item.kind == 'listing' %}New {{ item.listing_type }} match: {{ item.address }}, "
-                      "{{ item.city }} (score {{ item.score }}){% else %}New {{ item.lead_type | replace('_', ' ') }}"
-                      " lead: {{ item.address or item.folio }} (score {{ item.score }}){% endif %}",
+    "new_lead_alert": "{% if item.kind == 'listing' %}New {{ item.listing_type }} match: {{ "
+    "item.address }}, "
+    "{{ item.city }} (score {{ item.score }}){% else %}New {{ item.lead_type | replace('_', ' ') }}"
+    " lead: {{ item.address or item.folio }} (score {{ item.score }}){% endif %}",
     "welcome_email": "Welcome to Folio property alerts",
 }
 
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False,
-                                                   default=False),
-                       trim_blocks=False, keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
 
 
 @cache

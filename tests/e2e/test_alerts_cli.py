@@ -11,45 +11,114 @@ from tests.listing_helpers import HEADER
 
 
 def folio(*args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=180, env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=180,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     return proc
 
 
 def test_set_up_submit_process_and_inspect(tmp_path):
     made = folio("tenants", "add", "acme", "--name", "Acme Realty", cwd=tmp_path)
-    assert made.returncode == 0 and re.search(r"API key \(X-API-Key; shown once\): folio_\S+", made.stdout)
-    assert folio("tenants", "add", "acme", cwd=tmp_path).stdout.strip() == "error: tenant 'acme' already exists"
-    assert "subscriber 1 (ann@acme.example) added to acme" in folio(
-        "subscribers", "add", "--tenant", "acme", "--email", "ann@acme.example", "--name", "Ann", cwd=tmp_path).stdout
-    bad = folio("criteria", "set", "--tenant", "acme", "--subscriber", "1", "--min-score", "140", "--zip", "33",
-                "--channel", "fax", cwd=tmp_path)
+    assert made.returncode == 0 and re.search(
+        r"API key \(X-API-Key; shown once\): folio_\S+", made.stdout
+    )
+    assert (
+        folio("tenants", "add", "acme", cwd=tmp_path).stdout.strip()
+        == "error: tenant 'acme' already exists"
+    )
+    assert (
+        "subscriber 1 (ann@acme.example) added to acme"
+        in folio(
+            "subscribers",
+            "add",
+            "--tenant",
+            "acme",
+            "--email",
+            "ann@acme.example",
+            "--name",
+            "Ann",
+            cwd=tmp_path,
+        ).stdout
+    )
+    bad = folio(
+        "criteria",
+        "set",
+        "--tenant",
+        "acme",
+        "--subscriber",
+        "1",
+        "--min-score",
+        "140",
+        "--zip",
+        "33",
+        "--channel",
+        "fax",
+        cwd=tmp_path,
+    )
     assert bad.returncode == 1
     assert "min_score: Input should be less than or equal to 100" in bad.stdout
     assert "zip_codes: Value error, zip codes are 5 digits: ['33']" in bad.stdout
     assert "channels.0: Input should be 'email', 'sms', 'voice' or 'webhook'" in bad.stdout
-    ok = folio("criteria", "set", "--tenant", "acme", "--subscriber", "1", "--min-score", "40", "--city", "miami",
-               cwd=tmp_path)
+    ok = folio(
+        "criteria",
+        "set",
+        "--tenant",
+        "acme",
+        "--subscriber",
+        "1",
+        "--min-score",
+        "40",
+        "--city",
+        "miami",
+        cwd=tmp_path,
+    )
     assert ok.returncode == 0 and '"cities":["MIAMI"]' in ok.stdout
-    assert folio("criteria", "set", "--tenant", "acme", "--subscriber", "9", cwd=tmp_path).stdout.strip() == \
-        "error: no subscriber 9 in this tenant"
+    assert (
+        folio(
+            "criteria", "set", "--tenant", "acme", "--subscriber", "9", cwd=tmp_path
+        ).stdout.strip()
+        == "error: no subscriber 9 in this tenant"
+    )
 
     feed = tmp_path / "feed.csv"
-    feed.write_text(HEADER + "\nF1,1 Main St,Miami,33125,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
-                    "F2,2 Main St,Miami,33125,abc,sale,3,2,1500,2016,2000,,2026-11-20\n")
+    feed.write_text(
+        HEADER + "\nF1,1 Main St,Miami,33125,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
+        "F2,2 Main St,Miami,33125,abc,sale,3,2,1500,2016,2000,,2026-11-20\n"
+    )
     added = folio("listings", "add", str(feed), "--tenant", "acme", cwd=tmp_path)
     assert added.returncode == 0
     assert "feed.csv: 1 created, 0 updated, 0 unchanged, 1 quarantined" in added.stdout
     assert "line 3: price: Input should be a valid decimal" in added.stdout
     rejects = folio("listings", "quarantine", "--tenant", "acme", cwd=tmp_path).stdout
-    assert "feed.csv" in rejects and "│ 3 " in rejects and "price: Input should be a valid decimal" in rejects
+    assert (
+        "feed.csv" in rejects
+        and "│ 3 " in rejects
+        and "price: Input should be a valid decimal" in rejects
+    )
     processed = folio("alerts", "run", cwd=tmp_path)
     assert processed.returncode == 0, processed.stdout + processed.stderr
-    assert "new_listings_sensor: 1 run(s)" in processed.stdout and "email_outbox_sensor: 1 run(s)" in processed.stdout
+    assert (
+        "new_listings_sensor: 1 run(s)" in processed.stdout
+        and "email_outbox_sensor: 1 run(s)" in processed.stdout
+    )
     shown = json.loads(folio("listings", "show", "1", "--tenant", "acme", cwd=tmp_path).stdout)
     assert shown["score"]["score"] == 51 and shown["alerts"] == [
-        {"subscriber_id": 1, "channel": "email", "state": "sent", "attempts": 1, "sent_at": shown["alerts"][0]["sent_at"]}]
+        {
+            "subscriber_id": 1,
+            "channel": "email",
+            "state": "sent",
+            "attempts": 1,
+            "sent_at": shown["alerts"][0]["sent_at"],
+        }
+    ]
     listed = folio("outbox", "list", cwd=tmp_path).stdout
     assert "listing 1" in listed and "welcome 1" in listed
-    assert folio("outbox", "resolve", "1", "--as", "sent", cwd=tmp_path).stdout.strip() == \
-        "error: notification 1 is not in state unknown"
+    assert (
+        folio("outbox", "resolve", "1", "--as", "sent", cwd=tmp_path).stdout.strip()
+        == "error: notification 1 is not in state unknown"
+    )

@@ -12,22 +12,34 @@ import pytest
 from dagster import DagsterInstance, RunsFilter
 from sqlalchemy import func, select
 
-from pipelines.store.db import get_engine
-from pipelines.store.tables import STAGED_TABLES, leads, properties
+from pipelines.db.engine import get_engine
+from pipelines.db.schema import STAGED_TABLES, leads, properties
 
 FOLIO = [sys.executable, "-m", "pipelines.cli"]
 
 
 def folio(*args, cwd: Path, timeout=300) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([*FOLIO, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [*FOLIO, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture
 def samples(tmp_path):
     out = tmp_path / "samples"
-    proc = folio("samples", "--days", "3", "--out", str(out), "--end", "2026-01-09", "--docs-per-day", "80",
-                 cwd=tmp_path)
+    proc = folio(
+        "samples",
+        "--days",
+        "3",
+        "--out",
+        str(out),
+        "--end",
+        "2026-01-09",
+        "--docs-per-day",
+        "80",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "wrote 3 business days (2026-01-07..2026-01-09)" in proc.stdout
     return out
@@ -36,7 +48,13 @@ def samples(tmp_path):
 def test_samples_writes_every_daily_file(samples):
     for day in ("2026-01-07", "2026-01-08", "2026-01-09"):
         names = sorted(p.name for p in (samples / "daily" / day).iterdir())
-        assert names == ["Cases.exp", "Dockets.exp", "Docktext.exp", "OfficialRecords.exp", "Parties.exp"]
+        assert names == [
+            "Cases.exp",
+            "Dockets.exp",
+            "Docktext.exp",
+            "OfficialRecords.exp",
+            "Parties.exp",
+        ]
     assert not (samples / "daily" / "2026-01-10").exists()  # a Saturday
 
 
@@ -44,8 +62,17 @@ def test_run_one_partition_then_backfill_a_range_in_one_run(samples, tmp_path):
     proc = folio("run", "daily", "--date", "2026-01-08", "--source", str(samples), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "succeeded: 1 partition(s)" in proc.stdout and "partitions ingested" in proc.stdout
-    proc = folio("backfill", "daily", "--from", "2026-01-07", "--to", "2026-01-09", "--source", str(samples),
-                 cwd=tmp_path)
+    proc = folio(
+        "backfill",
+        "daily",
+        "--from",
+        "2026-01-07",
+        "--to",
+        "2026-01-09",
+        "--source",
+        str(samples),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "succeeded: 3 partition(s)" in proc.stdout
     engine = get_engine(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
@@ -65,13 +92,21 @@ def test_run_one_partition_then_backfill_a_range_in_one_run(samples, tmp_path):
 
 def test_clear_errors_for_bad_requests(samples, tmp_path):
     saturday = folio("run", "daily", "--date", "2026-01-10", "--source", str(samples), cwd=tmp_path)
-    assert saturday.returncode == 1 and "no complete daily partition between 2026-01-10" in saturday.stdout
+    assert (
+        saturday.returncode == 1
+        and "no complete daily partition between 2026-01-10" in saturday.stdout
+    )
     bad = folio("run", "daily", "--date", "01/08/2026", cwd=tmp_path)
     assert bad.returncode == 2 and "use YYYY-MM-DD" in bad.stderr
     missing = folio("run", "daily", "--date", "2026-01-06", "--source", str(samples), cwd=tmp_path)
     assert missing.returncode == 1
-    assert "2026-01-06: OfficialRecords.exp" in missing.stdout and "Traceback" not in missing.stdout + missing.stderr
-    nosrc = folio("run", "daily", "--date", "2026-01-08", "--source", str(tmp_path / "nope"), cwd=tmp_path)
+    assert (
+        "2026-01-06: OfficialRecords.exp" in missing.stdout
+        and "Traceback" not in missing.stdout + missing.stderr
+    )
+    nosrc = folio(
+        "run", "daily", "--date", "2026-01-08", "--source", str(tmp_path / "nope"), cwd=tmp_path
+    )
     assert nosrc.returncode == 1 and "no such folder" in nosrc.stdout
 
 
@@ -94,15 +129,78 @@ def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
 
 def test_weekly_and_monthly_runs_by_any_date_in_the_period(tmp_path):
     out = tmp_path / "samples"
-    proc = folio("samples", "--days", "10", "--out", str(out), "--end", "2026-02-13", "--docs-per-day", "40",
-                 cwd=tmp_path)
+    proc = folio(
+        "samples",
+        "--days",
+        "10",
+        "--out",
+        str(out),
+        "--end",
+        "2026-02-13",
+        "--docs-per-day",
+        "40",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "weeks 2026-02-02" in proc.stdout and "months 2026-01" in proc.stdout
-    assert folio("backfill", "daily", "--from", "2026-02-02", "--to", "2026-02-13", "--source", str(out),
-                 cwd=tmp_path).returncode == 0
-    weekly = folio("run", "weekly", "--date", "2026-02-04", "--source", str(out), cwd=tmp_path)  # a Wednesday
+    assert (
+        folio(
+            "backfill",
+            "daily",
+            "--from",
+            "2026-02-02",
+            "--to",
+            "2026-02-13",
+            "--source",
+            str(out),
+            cwd=tmp_path,
+        ).returncode
+        == 0
+    )
+    weekly = folio(
+        "run", "weekly", "--date", "2026-02-04", "--source", str(out), cwd=tmp_path
+    )  # a Wednesday
     assert weekly.returncode == 0, weekly.stdout + weekly.stderr
     assert "evictions matched by address" in weekly.stdout
     monthly = folio("run", "monthly", "--date", "2026-01-20", "--source", str(out), cwd=tmp_path)
     assert monthly.returncode == 0, monthly.stdout + monthly.stderr
     assert "probate matched by" in monthly.stdout and "leads: probate" in monthly.stdout
+
+
+def test_a_blank_or_all_bad_resend_fails_visibly_and_keeps_the_day(samples, tmp_path):
+    """Re-sent files that would replace a good day with nothing are refused: non-zero exit,
+    one line saying why, and the partition's staged rows untouched."""
+    day_dir = samples / "daily" / "2026-01-09"
+    ran = folio("run", "daily", "--date", "2026-01-09", "--source", str(samples), cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    engine = get_engine(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
+    staged = STAGED_TABLES["official_records"]
+
+    def staged_rows():
+        with engine.connect() as conn:
+            return conn.execute(
+                select(func.count())
+                .select_from(staged)
+                .where(staged.c.partition_key == "2026-01-09")
+            ).scalar()
+
+    before = staged_rows()
+    assert before > 100
+    (day_dir / "OfficialRecords.exp").write_bytes(b"\r\n" * 100)
+    blank = folio("run", "daily", "--date", "2026-01-09", "--source", str(samples), cwd=tmp_path)
+    said = " ".join(blank.stdout.split())  # the terminal may wrap the one line
+    assert blank.returncode == 1 and said.startswith("error: run ")
+    assert (
+        "failed: staged_official_records: daily/2026-01-09/OfficialRecords.exp: no data rows "
+        "(only blank lines): refused like an empty file; partition 2026-01-09 keeps its previous "
+        "rows" in said
+    )
+    assert staged_rows() == before
+    (day_dir / "OfficialRecords.exp").write_bytes(b"not^a^record\r\n" * 5)
+    bad = folio("run", "daily", "--date", "2026-01-09", "--source", str(samples), cwd=tmp_path)
+    assert bad.returncode == 1
+    assert (
+        "quarantine_ratio: all 5 rows of daily/2026-01-09/OfficialRecords.exp were quarantined"
+        in bad.stdout
+    )
+    assert staged_rows() == before

@@ -16,14 +16,20 @@ from dagster._core.scheduler.instigation import (
 )
 from dagster._daemon.types import DaemonHeartbeat
 
-from pipelines.definitions import defs
-from pipelines.instance import get_instance
-from pipelines.store.migrate import upgrade
+from pipelines.control.instance import get_instance
+from pipelines.db.migrate import upgrade
+from pipelines.location.definitions import defs
 
 
 def folio(*args, cwd, env=None):
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=180, env={**os.environ, "COLUMNS": "220", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=180,
+        env={**os.environ, "COLUMNS": "220", **(env or {})},
+    )
 
 
 def health(tmp_path, **env) -> tuple[int, dict]:
@@ -34,8 +40,11 @@ def health(tmp_path, **env) -> tuple[int, dict]:
 
 def beat(instance, age: float = 0) -> None:
     for daemon in instance.get_required_daemon_types():
-        instance.add_daemon_heartbeat(DaemonHeartbeat(timestamp=time.time() - age, daemon_type=daemon,
-                                                      daemon_id="test", errors=[]))
+        instance.add_daemon_heartbeat(
+            DaemonHeartbeat(
+                timestamp=time.time() - age, daemon_type=daemon, daemon_id="test", errors=[]
+            )
+        )
 
 
 @pytest.fixture
@@ -53,21 +62,32 @@ def failed(checks: dict) -> set[str]:
 def test_healthy(healthy, tmp_path):
     code, data = health(tmp_path)
     assert (code, data["healthy"], failed(data)) == (0, True, set())
-    assert {c["name"] for c in data["checks"]} == {"database", "dagster_storage", "daemon", "schedules",
-                                                    "failure_rate"}
+    assert {c["name"] for c in data["checks"]} == {
+        "database",
+        "dagster_storage",
+        "daemon",
+        "schedules",
+        "failure_rate",
+        "records_api_units",
+    }
     text = folio("health", cwd=tmp_path)
     assert text.returncode == 0 and "healthy" in text.stdout
 
 
 def test_database_unreachable(healthy, tmp_path):
-    code, data = health(tmp_path, FOLIO_DATABASE_URL="postgresql+psycopg2://nobody:secret@127.0.0.1:1/none")
+    code, data = health(
+        tmp_path, FOLIO_DATABASE_URL="postgresql+psycopg2://nobody:secret@127.0.0.1:1/none"
+    )
     assert (code, failed(data)) == (1, {"database"})
     assert "secret" not in json.dumps(data) and "***" in json.dumps(data)
 
 
 def test_dagster_storage_unreachable(healthy, tmp_path):
-    code, data = health(tmp_path, DAGSTER_HOME=str(tmp_path / "pg_home"),
-                        DAGSTER_PG_URL="postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    code, data = health(
+        tmp_path,
+        DAGSTER_HOME=str(tmp_path / "pg_home"),
+        DAGSTER_PG_URL="postgresql+psycopg2://nobody@127.0.0.1:1/none",
+    )
     (tmp_path / "pg_home").mkdir(exist_ok=True)
     assert code == 1 and "dagster_storage" in failed(data)
 
@@ -87,12 +107,22 @@ def test_missed_schedule_tick(healthy, tmp_path):
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
     origin = RemoteInstigatorOrigin(
-        RemoteRepositoryOrigin(InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="pipelines.definitions")),
-                               "__repository__"),
-        "lead_scoring_schedule")
-    healthy.add_instigator_state(InstigatorState(
-        origin, InstigatorType.SCHEDULE, InstigatorStatus.RUNNING,
-        ScheduleInstigatorData("0 2 * * *", start_timestamp=time.time() - 3 * 86400)))
+        RemoteRepositoryOrigin(
+            InProcessCodeLocationOrigin(
+                LoadableTargetOrigin(module_name="pipelines.location.definitions")
+            ),
+            "__repository__",
+        ),
+        "lead_scoring_schedule",
+    )
+    healthy.add_instigator_state(
+        InstigatorState(
+            origin,
+            InstigatorType.SCHEDULE,
+            InstigatorStatus.RUNNING,
+            ScheduleInstigatorData("0 2 * * *", start_timestamp=time.time() - 3 * 86400),
+        )
+    )
     code, data = health(tmp_path)
     assert (code, failed(data)) == (1, {"schedules"})
     assert "lead_scoring_schedule missed its" in json.dumps(data)
@@ -100,12 +130,22 @@ def test_missed_schedule_tick(healthy, tmp_path):
 
 def test_failure_rate_and_metrics(healthy, tmp_path):
     job = defs.resolve_job_def("lead_scoring")
-    for status in (DagsterRunStatus.FAILURE,) * 3 + (DagsterRunStatus.SUCCESS,) * 2 + (DagsterRunStatus.NOT_STARTED,):
+    for status in (
+        (DagsterRunStatus.FAILURE,) * 3
+        + (DagsterRunStatus.SUCCESS,) * 2
+        + (DagsterRunStatus.NOT_STARTED,)
+    ):
         healthy.create_run_for_job(job, run_config={}, status=status)
     code, data = health(tmp_path)
     assert (code, failed(data)) == (1, {"failure_rate"})
     assert "3 of 5 runs failed" in json.dumps(data)
     proc = folio("metrics", "--json", cwd=tmp_path)
     m = json.loads(proc.stdout)["lead_scoring"]
-    assert (m["queued"], m["succeeded_1h"], m["failed_1h"], m["failed_rate_1h"], m["succeeded_24h"]) == (1, 2, 3, 0.6, 2)
+    assert (
+        m["queued"],
+        m["succeeded_1h"],
+        m["failed_1h"],
+        m["failed_rate_1h"],
+        m["succeeded_24h"],
+    ) == (1, 2, 3, 0.6, 2)
     assert folio("metrics", cwd=tmp_path).returncode == 0

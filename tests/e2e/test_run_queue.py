@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.instance import instance_yaml
-from pipelines.store.migrate import upgrade
+from pipelines.control.instance import instance_yaml
+from pipelines.db.migrate import upgrade
 from tests.builders import doc, write_partition
 from tests.servers import free_port, stop_processes
 
@@ -22,19 +22,30 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
-RUNS = """{ runsOrError { ... on Runs { results { runId status tags { key value } startTime endTime } } } }"""
+RUNS = """{ runsOrError { ... on Runs { results { runId status tags { key value } startTime
+endTime } } } }"""
 
 
 def gql(base: str, query: str, variables: dict | None = None) -> dict:
-    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query, "variables": variables or {}})
-                                 .encode(), headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())["data"]
 
 
 def launch(base: str, job: str, tags: dict[str, str]) -> str:
-    params = {"selector": {"repositoryLocationName": "folio", "repositoryName": "__repository__", "jobName": job},
-              "runConfigData": {}, "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]}}
+    params = {
+        "selector": {
+            "repositoryLocationName": "folio",
+            "repositoryName": "__repository__",
+            "jobName": job,
+        },
+        "runConfigData": {},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+    }
     out = gql(base, LAUNCH, {"params": params})["launchRun"]
     assert out["__typename"] == "LaunchRunSuccess", out
     return out["run"]["runId"]
@@ -50,7 +61,9 @@ class Dagster:
     def __init__(self, tmp_path: Path, monkeypatch, max_concurrent_runs: int):
         home = tmp_path / "dagster_home"
         config = yaml.safe_load(instance_yaml())
-        config["run_coordinator"]["config"].update(max_concurrent_runs=max_concurrent_runs, dequeue_interval_seconds=1)
+        config["run_coordinator"]["config"].update(
+            max_concurrent_runs=max_concurrent_runs, dequeue_interval_seconds=1
+        )
         (home / "dagster.yaml").write_text(yaml.safe_dump(config))
         monkeypatch.setenv("DAGSTER_HOME", str(home))
         upgrade(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
@@ -66,8 +79,14 @@ class Dagster:
                 time.sleep(0.5)
 
     def _start(self, exe: str, *args: str) -> None:
-        self.procs.append(subprocess.Popen([str(BIN / exe), *args, "-w", str(ROOT / "workspace.yaml")], cwd=self.cwd,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.procs.append(
+            subprocess.Popen(
+                [str(BIN / exe), *args, "-w", str(ROOT / "workspace.yaml")],
+                cwd=self.cwd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
 
     def start_daemon(self) -> None:
         self._start("dagster-daemon", "run")
@@ -104,12 +123,22 @@ def test_urgent_run_queued_after_low_runs_starts_first(tmp_path, monkeypatch):
 def test_two_ingestion_runs_of_one_cadence_never_overlap(tmp_path, monkeypatch):
     src = tmp_path / "src"
     for day in ("2026-01-05", "2026-01-06"):
-        write_partition(src, day, {"OfficialRecords.exp": doc(1, day.replace("-", ""), "WD", "3040120010010",
-                                                              consideration_1="1")})
+        write_partition(
+            src,
+            day,
+            {
+                "OfficialRecords.exp": doc(
+                    1, day.replace("-", ""), "WD", "3040120010010", consideration_1="1"
+                )
+            },
+        )
     monkeypatch.setenv("FOLIO_SOURCE_URL", str(src))
     dg = Dagster(tmp_path, monkeypatch, max_concurrent_runs=4)
     try:
-        ids = [launch(dg.base, "daily_ingestion", {"dagster/partition": day}) for day in ("2026-01-05", "2026-01-06")]
+        ids = [
+            launch(dg.base, "daily_ingestion", {"dagster/partition": day})
+            for day in ("2026-01-05", "2026-01-06")
+        ]
         ids.append(launch(dg.base, "cleanup", {}))  # another family: free to run alongside
         dg.start_daemon()
         state = dg.wait_done(ids)

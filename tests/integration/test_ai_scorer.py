@@ -8,8 +8,16 @@ from pipelines.listings.rules import rule_score
 from pipelines.settings import load_settings
 from tests.fake_providers import FakeAnthropic
 
-LISTING = {"price": 200000, "estimated_rent": 2000, "sqft": 1000, "year_built": 2016, "listing_type": "sale",
-           "address": "1 MAIN ST", "city": "MIAMI", "zip": "33125"}
+LISTING = {
+    "price": 200000,
+    "estimated_rent": 2000,
+    "sqft": 1000,
+    "year_built": 2016,
+    "listing_type": "sale",
+    "address": "1 MAIN ST",
+    "city": "MIAMI",
+    "zip": "33125",
+}
 
 
 def _score(monkeypatch, script, timeout="5"):
@@ -18,7 +26,9 @@ def _score(monkeypatch, script, timeout="5"):
     with FakeAnthropic(script) as api:
         api.hang_seconds = 1.5
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)
-        settings = load_settings({"FOLIO_AI_TIMEOUT_SECONDS": timeout, "FOLIO_AI_MODEL": "claude-test-1"})
+        settings = load_settings(
+            {"FOLIO_AI_TIMEOUT_SECONDS": timeout, "FOLIO_AI_MODEL": "claude-test-1"}
+        )
         scorer = AnthropicScorer(settings, sleep=sleeps.append)
         reference = rule_score(LISTING, 250.0, 2026, settings)
         result = scorer.score(LISTING, 250.0, reference)
@@ -27,31 +37,52 @@ def _score(monkeypatch, script, timeout="5"):
 
 def test_good_answer_is_used_with_model_and_prompt_hash(monkeypatch):
     result, requests, sleeps, _ = _score(monkeypatch, ["ok"])
-    assert (result.score, result.roi, result.cap_rate, result.scorer) == (82, 7.8, 0.078, "claude-test-1")
-    assert result.breakdown == {"cap_rate": 31.2, "price_per_sqft": 30.0, "age_condition": 15.0, "listing_type": 0.0}
+    assert (result.score, result.roi, result.cap_rate, result.scorer) == (
+        82,
+        7.8,
+        0.078,
+        "claude-test-1",
+    )
+    assert result.breakdown == {
+        "cap_rate": 31.2,
+        "price_per_sqft": 30.0,
+        "age_condition": 15.0,
+        "listing_type": 0.0,
+    }
     assert result.prompt_sha256 == PROMPT_SHA256 and result.fallback_reason is None
     [req] = requests
     assert req["body"]["tool_choice"] == {"type": "tool", "name": TOOL_NAME}
     assert req["body"]["model"] == "claude-test-1"
-    assert "sk-ant-test-secret" in (req["headers"].get("x-api-key", "") + req["headers"].get("Authorization", ""))
+    assert "sk-ant-test-secret" in (
+        req["headers"].get("x-api-key", "") + req["headers"].get("Authorization", "")
+    )
     assert sleeps == []
 
 
-@pytest.mark.parametrize("script, reason", [
-    (["malformed"], "no record_listing_score tool call in the answer"),
-    (["score140"], "invalid tool input: score: Input should be less than or equal to 100"),
-])
+@pytest.mark.parametrize(
+    "script, reason",
+    [
+        (["malformed"], "no record_listing_score tool call in the answer"),
+        (["score140"], "invalid tool input: score: Input should be less than or equal to 100"),
+    ],
+)
 def test_invalid_output_falls_back_to_rules_without_retrying(monkeypatch, script, reason):
     result, requests, _, reference = _score(monkeypatch, script)
     assert len(requests) == 1
-    assert (result.score, result.breakdown, result.scorer) == (reference.score, reference.breakdown, "rules")
+    assert (result.score, result.breakdown, result.scorer) == (
+        reference.score,
+        reference.breakdown,
+        "rules",
+    )
     assert result.fallback_reason.startswith(f"claude-test-1: {reason}")
     assert result.fallback_reason.endswith("; rules used")
     assert result.prompt_sha256 == PROMPT_SHA256
 
 
 def test_timeouts_retry_three_times_with_backoff_then_fall_back(monkeypatch):
-    result, requests, sleeps, reference = _score(monkeypatch, ["hang", "hang", "hang"], timeout="0.3")
+    result, requests, sleeps, reference = _score(
+        monkeypatch, ["hang", "hang", "hang"], timeout="0.3"
+    )
     assert len(requests) == 3
     assert sleeps == [2, 4]  # exponential from 2 s between the three attempts
     assert result.scorer == "rules" and result.score == reference.score
@@ -71,9 +102,9 @@ def test_listing_scores_asset_uses_the_ai_scorer_when_the_key_is_set(sqlite_url,
     from dagster import DagsterInstance
     from sqlalchemy import select
 
-    from pipelines.runner import tick_sensor
-    from pipelines.store.db import get_engine
-    from pipelines.store.tables import listing_scores
+    from pipelines.control.runner import tick_sensor
+    from pipelines.db.engine import get_engine
+    from pipelines.db.schema import listing_scores
     from tests.listing_helpers import add_listings, listing, tenant_with_subscribers
 
     monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
@@ -88,11 +119,20 @@ def test_listing_scores_asset_uses_the_ai_scorer_when_the_key_is_set(sqlite_url,
         outcome = tick_sensor(DagsterInstance.get(), "new_listings_sensor", None)
     assert [r.success for r in outcome.runs] == [True]
     with get_engine(sqlite_url).connect() as conn:
-        rows = conn.execute(select(listing_scores.c.listing_id, listing_scores.c.score, listing_scores.c.scorer,
-                                   listing_scores.c.prompt_sha256, listing_scores.c.fallback_reason)
-                            .order_by(listing_scores.c.listing_id)).all()
-    assert [(r.listing_id, r.score, r.scorer) for r in rows] == [(1, 82, "claude-test-1"), (2, 51, "rules"),
-                                                                  (3, 82, "claude-test-1")]
+        rows = conn.execute(
+            select(
+                listing_scores.c.listing_id,
+                listing_scores.c.score,
+                listing_scores.c.scorer,
+                listing_scores.c.prompt_sha256,
+                listing_scores.c.fallback_reason,
+            ).order_by(listing_scores.c.listing_id)
+        ).all()
+    assert [(r.listing_id, r.score, r.scorer) for r in rows] == [
+        (1, 82, "claude-test-1"),
+        (2, 51, "rules"),
+        (3, 82, "claude-test-1"),
+    ]
     assert all(r.prompt_sha256 == PROMPT_SHA256 for r in rows)
     assert rows[1].fallback_reason.startswith("claude-test-1: invalid tool input: score")
     assert len(api.requests) == 4

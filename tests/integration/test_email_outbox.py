@@ -9,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from pipelines.db.engine import get_engine
+from pipelines.db.schema import email_logs, notifications
+from pipelines.notify.delivery import deliver_email
 from pipelines.notify.email import FileOutbox, SendGridSender
-from pipelines.notify.outbox import deliver_email
-from pipelines.store.db import get_engine
-from pipelines.store.tables import email_logs, notifications
 from tests.fake_providers import FakeSendGrid
 
 KEY = "SG.test-secret-key-do-not-log"
@@ -29,10 +29,16 @@ def outbox_db(sqlite_url):
 
 def _state(engine):
     with engine.connect() as conn:
-        n = conn.execute(select(notifications.c.state, notifications.c.attempts,
-                                notifications.c.provider_message_id)).one()
-        logs = conn.execute(select(email_logs.c.attempt, email_logs.c.status, email_logs.c.error)
-                            .order_by(email_logs.c.id)).all()
+        n = conn.execute(
+            select(
+                notifications.c.state, notifications.c.attempts, notifications.c.provider_message_id
+            )
+        ).one()
+        logs = conn.execute(
+            select(email_logs.c.attempt, email_logs.c.status, email_logs.c.error).order_by(
+                email_logs.c.id
+            )
+        ).all()
     return tuple(n), [tuple(r) for r in logs]
 
 
@@ -91,10 +97,14 @@ def test_timeout_after_the_request_left_is_unknown_and_never_resent(outbox_db, m
         counts = deliver_email(outbox_db, sender, sleep=lambda s: None)
         again = deliver_email(outbox_db, sender, sleep=lambda s: None)
     assert (counts.unknown, again.sent, again.unknown) == (1, 0, 0)
-    assert len(api.requests) == 1 and len(api.accepted) == 1  # it did go out: a resend would double it
+    assert (
+        len(api.requests) == 1 and len(api.accepted) == 1
+    )  # it did go out: a resend would double it
     state, logs = _state(outbox_db)
     assert state == ("unknown", 1, None)
-    assert logs == [(1, "unknown", "no answer from SendGrid after the request was sent (TimeoutError)")]
+    assert logs == [
+        (1, "unknown", "no answer from SendGrid after the request was sent (TimeoutError)")
+    ]
 
 
 def test_api_key_never_logged_or_stored(outbox_db, monkeypatch, caplog):
@@ -103,7 +113,9 @@ def test_api_key_never_logged_or_stored(outbox_db, monkeypatch, caplog):
         deliver_email(outbox_db, _sendgrid(monkeypatch, api), sleep=lambda s: None)
     assert KEY not in caplog.text
     with outbox_db.connect() as conn:
-        dumped = repr(conn.execute(select(email_logs)).all()) + repr(conn.execute(select(notifications)).all())
+        dumped = repr(conn.execute(select(email_logs)).all()) + repr(
+            conn.execute(select(notifications)).all()
+        )
     assert KEY not in dumped
 
 
@@ -123,14 +135,84 @@ def test_concurrent_deliveries_send_each_message_once(sqlite_url, tmp_path):
 
     sender = CountingOutbox(tmp_path / "outbox")
     results = []
-    threads = [threading.Thread(target=lambda: results.append(deliver_email(engine, sender, workers=4)))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: results.append(deliver_email(engine, sender, workers=4)))
+        for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert sorted(sent) == sorted(set(sent)) and len(sent) == 30
-    # Each run saw some or all of the 30 (depending on timing); the claim gave each message to one run.
+    # Each run saw some or all of the 30 (depending on timing); the claim gave each message to one
+    # run.
     assert sum(r.sent for r in results) == 30
     assert all(r.failed == r.unknown == 0 for r in results)
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 30
+
+
+@pytest.mark.parametrize(
+    "action, error",
+    [
+        ("badstatus", "no answer from SendGrid after the request was sent (BadStatusLine)"),
+        ("truncate", "no answer from SendGrid after the request was sent (IncompleteRead)"),
+    ],
+)
+def test_a_broken_answer_is_unknown_logged_and_the_chunk_goes_on(
+    sqlite_url, monkeypatch, action, error
+):
+    from tests.listing_helpers import tenant_with_subscribers
+
+    tenant_with_subscribers(sqlite_url, "acme", [{}, {}])  # two queued welcome emails
+    engine = get_engine(sqlite_url)
+    with FakeSendGrid(KEY, [action, "ok"]) as api:
+        counts = deliver_email(engine, _sendgrid(monkeypatch, api), sleep=lambda s: None, workers=1)
+        again = deliver_email(engine, _sendgrid(monkeypatch, api), sleep=lambda s: None)
+    assert (counts.unknown, counts.sent, again.sent, again.unknown) == (1, 1, 0, 0)
+    assert len(api.requests) == 2  # the broken one is never resent: it did arrive
+    with engine.connect() as conn:
+        states = conn.execute(
+            select(notifications.c.id, notifications.c.state, notifications.c.attempts).order_by(
+                notifications.c.id
+            )
+        ).all()
+        logs = conn.execute(
+            select(email_logs.c.notification_id, email_logs.c.status, email_logs.c.error).order_by(
+                email_logs.c.id
+            )
+        ).all()
+    assert [tuple(r) for r in states] == [(1, "unknown", 1), (2, "sent", 1)]
+    assert [tuple(r) for r in logs] == [(1, "unknown", error), (2, "sent", None)]
+
+
+def test_429_retry_after_is_honoured(outbox_db, monkeypatch):
+    sleeps = []
+    with FakeSendGrid(KEY, ["429-retry-after-7", "ok"]) as api:
+        counts = deliver_email(outbox_db, _sendgrid(monkeypatch, api), sleep=sleeps.append)
+    assert counts.sent == 1 and sleeps == [7.0]  # not the budget's 1 s
+
+
+def test_mail_stuck_in_sending_is_swept_even_with_nothing_queued(outbox_db):
+    from datetime import datetime, timedelta, timezone
+
+    from dagster import DagsterInstance, build_sensor_context
+    from sqlalchemy import update
+
+    from pipelines.notify.delivery import email_backlog
+    from resources.database import FolioDatabase
+    from sensors.email_delivery import email_outbox_sensor
+
+    old = datetime.now(timezone.utc) - timedelta(minutes=20)
+    with outbox_db.begin() as conn:  # a run claimed it, then died
+        conn.execute(update(notifications).values(state="sending", updated_at=old))
+    assert email_backlog(outbox_db, 1).stale_sending == 1
+    ctx = build_sensor_context(
+        instance=DagsterInstance.ephemeral(),
+        cursor="1",
+        resources={"database": FolioDatabase(url=str(outbox_db.url))},
+    )
+    request = email_outbox_sensor(ctx)
+    assert request.run_key.startswith("email-sweep:1:")
+    counts = deliver_email(outbox_db, FileOutbox(outbox_db.url.database + ".eml"), up_to_id=1)
+    assert (counts.marked_unknown_stale, counts.sent) == (1, 0)
+    assert _state(outbox_db)[0] == ("unknown", 0, None)

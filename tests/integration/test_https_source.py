@@ -6,13 +6,13 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from pipelines.archive import LocalArchive
-from pipelines.ingest import fetch_file, stage_file
-from pipelines.records.layouts import get_layout
-from pipelines.sources import SourceFileMissing, TransientSourceError
-from pipelines.sources.https import HttpsSource
-from pipelines.store.db import get_engine
-from pipelines.store.tables import STAGED_TABLES, raw_files
+from pipelines.county.ingest import fetch_file, stage_file
+from pipelines.county.sources import SourceFileMissing, TransientSourceError
+from pipelines.county.sources.https import HttpsSource
+from pipelines.db.engine import get_engine
+from pipelines.db.schema import STAGED_TABLES, raw_files
+from pipelines.db.schema.layouts import get_layout
+from pipelines.stores.archive import LocalArchive
 from tests.builders import doc
 from tests.dagster_helpers import materializations, run_daily
 from tests.servers import FileServer
@@ -34,10 +34,18 @@ def source(server) -> HttpsSource:
     return HttpsSource(server.url + "/bulk/{cadence}/{partition}/{name}", retry_delay=0.01)
 
 
-def test_200_lands_the_file_and_sends_the_key_as_a_parameter(server, sqlite_url, tmp_path, monkeypatch):
+def test_200_lands_the_file_and_sends_the_key_as_a_parameter(
+    server, sqlite_url, tmp_path, monkeypatch
+):
     monkeypatch.setenv("FOLIO_SOURCE_AUTH_KEY", SECRET)
-    landed = fetch_file(get_engine(sqlite_url), source(server), OR, DAY, tmp_path / "landing",
-                        LocalArchive(tmp_path / "archive"))
+    landed = fetch_file(
+        get_engine(sqlite_url),
+        source(server),
+        OR,
+        DAY,
+        tmp_path / "landing",
+        LocalArchive(tmp_path / "archive"),
+    )
     assert landed.size_bytes == len(BODY) and landed.file_name == f"daily/{DAY}/OfficialRecords.exp"
     assert server.requests[-1][1] == {"authKey": [SECRET]}
     assert SECRET not in landed.source_uri
@@ -46,7 +54,10 @@ def test_200_lands_the_file_and_sends_the_key_as_a_parameter(server, sqlite_url,
 def test_404_is_missing_with_the_url_in_the_message(server, tmp_path):
     src = source(server)
     missing = next(f for f in src.list_files("daily", DAY) if f.name == "Cases.exp")
-    with pytest.raises(SourceFileMissing, match=r"daily/2026-01-05/Cases.exp: not found at http://127.0.0.1:\d+/bulk"):
+    with pytest.raises(
+        SourceFileMissing,
+        match=r"daily/2026-01-05/Cases.exp: not found at http://127.0.0.1:\d+/bulk",
+    ):
         src.fetch(missing, tmp_path / "x")
 
 
@@ -60,7 +71,11 @@ def test_500_then_200_is_retried(server, tmp_path):
 
 def test_truncated_body_lands_nothing_then_the_retry_succeeds(server, sqlite_url, tmp_path):
     path = f"/bulk/daily/{DAY}/OfficialRecords.exp"
-    engine, archive, landing = get_engine(sqlite_url), LocalArchive(tmp_path / "archive"), tmp_path / "landing"
+    engine, archive, landing = (
+        get_engine(sqlite_url),
+        LocalArchive(tmp_path / "archive"),
+        tmp_path / "landing",
+    )
     server.script[path] = ["truncate"] * 3  # every in-step attempt is cut mid-body
     with pytest.raises(TransientSourceError, match="RemoteProtocolError|truncated"):
         fetch_file(engine, source(server), OR, DAY, landing, archive)
@@ -76,17 +91,67 @@ def test_truncated_body_lands_nothing_then_the_retry_succeeds(server, sqlite_url
 
 def test_auth_key_never_in_logs_or_metadata(server, sqlite_url, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("FOLIO_SOURCE_AUTH_KEY", SECRET)
-    for name, body in (("Cases.exp", b"C1^2026-1\n"), ("Parties.exp", b"C1^1\n"), ("Dockets.exp", b"C1^1\n"),
-                       ("Docktext.exp", b"C1^1^1^x\n")):
+    for name, body in (
+        ("Cases.exp", b"C1^2026-1\n"),
+        ("Parties.exp", b"C1^1\n"),
+        ("Dockets.exp", b"C1^1\n"),
+        ("Docktext.exp", b"C1^1^1^x\n"),
+    ):
         server.files[f"/bulk/daily/{DAY}/{name}"] = body
     server.script[f"/bulk/daily/{DAY}/Cases.exp"] = ["500"]
     caplog.set_level(logging.DEBUG)
-    result = run_daily(sqlite_url, server.url + "/bulk/{cadence}/{partition}/{name}", [DAY], tmp_path / "landing")
+    result = run_daily(
+        sqlite_url, server.url + "/bulk/{cadence}/{partition}/{name}", [DAY], tmp_path / "landing"
+    )
     assert result.success
-    everything = repr([materializations(result, a) for a in ("raw_official_records", "raw_cases", "staged_cases")])
+    everything = repr(
+        [materializations(result, a) for a in ("raw_official_records", "raw_cases", "staged_cases")]
+    )
     everything += caplog.text + repr([e.message for e in result.all_events])
     with get_engine(sqlite_url).connect() as conn:
         everything += repr(conn.execute(select(raw_files)).all())
-        assert conn.execute(select(func.count()).select_from(STAGED_TABLES["cases"])).scalar_one() == 1
+        assert (
+            conn.execute(select(func.count()).select_from(STAGED_TABLES["cases"])).scalar_one() == 1
+        )
     assert SECRET not in everything
     assert "http://127.0.0.1" in everything  # the URIs are there, without the key
+
+
+def test_an_unreachable_source_fails_the_run_at_once_with_the_reason(tmp_path):
+    """Connection refused: no waiting out in-step retries or the job's 5-minute retries."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/{{cadence}}/{{partition}}/{{name}}"  # nobody listens
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "run",
+            "daily",
+            "--date",
+            "2026-01-05",
+            "--source",
+            url,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    said = " ".join(proc.stdout.split())
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "raw_" in said and "cannot connect" in said and "Connection refused" in said
+    # Failed without a retry: no step was put up for retry (the old path waited out three
+    # attempts five minutes apart).
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.get()
+    [run] = instance.get_runs()
+    retries = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)
+    assert (run.status.value, retries) == ("FAILURE", [])

@@ -7,10 +7,10 @@ import time
 
 from sqlalchemy import func, select
 
+from pipelines.db.engine import get_engine
+from pipelines.db.schema import listings
 from pipelines.listings.model import validate
 from pipelines.listings.store import save_listings
-from pipelines.store.db import get_engine
-from pipelines.store.tables import listings
 from tests.listing_helpers import listing, tenant_with_subscribers
 
 
@@ -31,7 +31,9 @@ def test_a_later_writer_gets_a_higher_seq_and_commits_after(pg_url):
     def second():
         first_holds.wait(10)
         with engine.begin() as conn:
-            save_listings(conn, tenant, [(1, validate(listing("B"))[0])], "http")  # blocks on the counter row
+            save_listings(
+                conn, tenant, [(1, validate(listing("B"))[0])], "http"
+            )  # blocks on the counter row
             order.append("second took its seq")
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
@@ -47,5 +49,7 @@ def test_a_later_writer_gets_a_higher_seq_and_commits_after(pg_url):
         t.join(10)
     assert order == ["first commits", "second took its seq"]
     with engine.connect() as conn:
-        rows = conn.execute(select(listings.c.external_id, listings.c.change_seq).order_by(listings.c.change_seq)).all()
+        rows = conn.execute(
+            select(listings.c.external_id, listings.c.change_seq).order_by(listings.c.change_seq)
+        ).all()
     assert [tuple(r) for r in rows] == [("A", 1), ("B", 2)]

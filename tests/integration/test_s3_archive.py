@@ -3,11 +3,11 @@
 import boto3
 import pytest
 
-from pipelines.archive import open_archive
-from pipelines.ingest import fetch_file, stage_file
-from pipelines.records.layouts import get_layout
-from pipelines.sources import LocalFolderSource
-from pipelines.store.db import get_engine
+from pipelines.county.ingest import fetch_file, stage_file
+from pipelines.county.sources import LocalFolderSource
+from pipelines.db.engine import get_engine
+from pipelines.db.schema.layouts import get_layout
+from pipelines.stores.archive import open_archive
 from tests.builders import doc, write_partition
 from tests.servers import free_port
 
@@ -22,8 +22,12 @@ def s3(monkeypatch):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "FOLIO_S3_ENDPOINT_URL": endpoint}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "FOLIO_S3_ENDPOINT_URL": endpoint,
+    }.items():
         monkeypatch.setenv(key, value)
     client = boto3.client("s3", endpoint_url=endpoint)
     client.create_bucket(Bucket="folio-archive")
@@ -32,11 +36,16 @@ def s3(monkeypatch):
 
 
 def test_landed_files_are_archived_to_s3_and_staged_from_there(s3, sqlite_url, tmp_path):
-    write_partition(tmp_path / "src", DAY, {"OfficialRecords.exp": doc(1, "20260105", "WD", "3040120010010",
-                                                                       consideration_1="1")})
+    write_partition(
+        tmp_path / "src",
+        DAY,
+        {"OfficialRecords.exp": doc(1, "20260105", "WD", "3040120010010", consideration_1="1")},
+    )
     archive = open_archive("s3://folio-archive/county")
     engine, layout = get_engine(sqlite_url), get_layout("official_records")
-    landed = fetch_file(engine, LocalFolderSource(tmp_path / "src"), layout, DAY, tmp_path / "landing", archive)
+    landed = fetch_file(
+        engine, LocalFolderSource(tmp_path / "src"), layout, DAY, tmp_path / "landing", archive
+    )
     key = f"county/daily/{DAY}/{landed.sha256}/OfficialRecords.exp"
     body = s3.get_object(Bucket="folio-archive", Key=key)["Body"].read()
     assert body == (tmp_path / "src" / "daily" / DAY / "OfficialRecords.exp").read_bytes()

@@ -3,8 +3,8 @@ a file vanishing between listing and fetching, and the daily assets end to end."
 
 import pytest
 
-from pipelines.sources import SourceError, SourceFileMissing, find
-from pipelines.sources.sftp import SftpSource
+from pipelines.county.sources import SourceError, SourceFileMissing, find
+from pipelines.county.sources.sftp import SftpSource
 from tests.builders import doc, write_partition
 from tests.dagster_helpers import check_results, materializations, run_daily
 from tests.flow import property_rows
@@ -15,15 +15,31 @@ DAY = "2026-01-05"
 @pytest.fixture
 def remote(tmp_path):
     root = tmp_path / "remote"
-    write_partition(root, DAY, {"OfficialRecords.exp": doc(1, "20260105", "WD", "3040120010010",
-                                                           consideration_1="250000", grantee="SFTP BUYER")})
-    (root / "daily" / DAY / "OfficialRecords.exp").rename(root / "daily" / DAY / "officialrecords.EXP")
+    write_partition(
+        root,
+        DAY,
+        {
+            "OfficialRecords.exp": doc(
+                1, "20260105", "WD", "3040120010010", consideration_1="250000", grantee="SFTP BUYER"
+            )
+        },
+    )
+    (root / "daily" / DAY / "OfficialRecords.exp").rename(
+        root / "daily" / DAY / "officialrecords.EXP"
+    )
     return root
 
 
 def client(sshd, root, **kw) -> SftpSource:
-    opts = dict(host="127.0.0.1", port=sshd.port, username=sshd.user, root=str(root), key_file=str(sshd.user_key),
-                known_hosts=str(sshd.known_hosts), retry_delay=0.01)
+    opts = dict(
+        host="127.0.0.1",
+        port=sshd.port,
+        username=sshd.user,
+        root=str(root),
+        key_file=str(sshd.user_key),
+        known_hosts=str(sshd.known_hosts),
+        retry_delay=0.01,
+    )
     opts.update(kw)
     return SftpSource(**opts)
 
@@ -31,8 +47,13 @@ def client(sshd, root, **kw) -> SftpSource:
 def test_list_and_fetch_with_key_auth(sshd, remote, tmp_path):
     src = client(sshd, remote)
     files = src.list_files("daily", DAY)
-    assert sorted(f.name for f in files) == ["Cases.exp", "Dockets.exp", "Docktext.exp", "Parties.exp",
-                                             "officialrecords.EXP"]
+    assert sorted(f.name for f in files) == [
+        "Cases.exp",
+        "Dockets.exp",
+        "Docktext.exp",
+        "Parties.exp",
+        "officialrecords.EXP",
+    ]
     f = find(files, "OfficialRecords.exp")  # case-insensitive
     assert f.relative_path == f"daily/{DAY}/officialrecords.EXP" and f.size > 0
     got = src.fetch(f, tmp_path / "got")
@@ -80,5 +101,8 @@ def test_daily_assets_over_sftp(sshd, remote, sqlite_url, tmp_path, monkeypatch)
     assert result.success
     raw = materializations(result, "raw_official_records")
     assert raw["source"] == f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{remote}" and raw["bytes"] > 0
-    assert all(check_results(result).get((f"raw_{f}", "file_present")) for f in ("official_records", "cases"))
+    assert all(
+        check_results(result).get((f"raw_{f}", "file_present"))
+        for f in ("official_records", "cases")
+    )
     assert property_rows(sqlite_url)["3040120010010"]["owner_name"] == "SFTP BUYER"

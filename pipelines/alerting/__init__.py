@@ -1,1 +1,0 @@
-"""Matching scored items (listings, hot county leads) to subscribers' criteria. Dagster-free."""

@@ -1,0 +1,5 @@
+"""`python -m pipelines.cli` is `folio`."""
+
+from pipelines.cli import main
+
+main()

@@ -1,0 +1,172 @@
+"""`folio tenants | subscribers | criteria`: the set-up a paying customer does once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from pipelines.cli.common import console, fail, migrated_engine, tenant_or_fail
+
+
+@click.group()
+def tenants() -> None:
+    """Tenants (customers): each owns its listings, subscribers and API key."""
+
+
+@tenants.command("add")
+@click.argument("slug")
+@click.option("--name", default="", help="Display name (default: the slug).")
+def tenants_add(slug: str, name: str) -> None:
+    """Create a tenant and print its API key (shown once, stored only as a hash)."""
+    from pipelines.accounts.tenants import SetupError, add_tenant
+
+    try:
+        tenant_id, key = add_tenant(migrated_engine(), slug, name)
+    except SetupError as exc:
+        fail(str(exc))
+    console.print(f"tenant {slug} (id {tenant_id})\nAPI key (X-API-Key; shown once): {key}")
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    """Every tenant with its id and creation time."""
+    from pipelines.accounts.tenants import list_tenants
+
+    table = Table("id", "slug", "name", "created")
+    for r in list_tenants(migrated_engine()):
+        created = r["created_at"].isoformat(timespec="seconds") if r["created_at"] else ""
+        table.add_row(str(r["id"]), r["slug"], r["name"], created)
+    console.print(table)
+
+
+@click.group()
+def subscribers() -> None:
+    """A tenant's subscribers (who gets alerts)."""
+
+
+@subscribers.command("add")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--email", required=True, help="Where alerts go.")
+@click.option("--name", help="Display name.")
+@click.option("--phone", help="Phone number, E.164 (e.g. +13055550100).")
+@click.option("--time-zone", default="America/New_York", show_default=True, help="IANA time zone.")
+def subscribers_add(
+    slug: str, email: str, name: str | None, phone: str | None, time_zone: str
+) -> None:
+    """Add a subscriber (default criteria: min score 70, email) and queue a welcome email."""
+    from pipelines.accounts.tenants import SetupError
+    from pipelines.alerts.subscriptions import add_subscriber
+
+    engine = migrated_engine()
+    try:
+        sub_id = add_subscriber(
+            engine, tenant_or_fail(engine, slug)["id"], email, name, phone, time_zone
+        )
+    except SetupError as exc:
+        fail(str(exc))
+    console.print(f"subscriber {sub_id} ({email}) added to {slug}; welcome email queued")
+
+
+@subscribers.command("list")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+def subscribers_list(slug: str) -> None:
+    """A tenant's subscribers with their criteria."""
+    from pipelines.accounts.subscribers import list_subscribers
+
+    engine = migrated_engine()
+    table = Table(
+        "id",
+        "email",
+        "name",
+        "min score",
+        "cities",
+        "zips",
+        "listing types",
+        "lead types",
+        "channels",
+        "digest only",
+    )
+    for s in list_subscribers(engine, tenant_or_fail(engine, slug)["id"]):
+        table.add_row(
+            str(s["id"]),
+            s["email"],
+            s["name"] or "",
+            str(s["min_score"]),
+            s["cities"] or "any",
+            s["zip_codes"] or "any",
+            s["listing_types"] or "any",
+            s["lead_types"] or "none",
+            s["channels"],
+            "yes" if s["digest_only"] else "no",
+        )
+    console.print(table)
+
+
+@click.group()
+def criteria() -> None:
+    """Alert criteria per subscriber."""
+
+
+@criteria.command("set")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--subscriber", "subscriber_id", required=True, type=int, help="The subscriber's id.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON object with the criteria (instead of the options below).",
+)
+@click.option("--min-score", type=int, help="Lowest score that alerts (0–100; default 70).")
+@click.option("--max-price", type=float, help="Highest listing price.")
+@click.option("--min-roi", type=float, help="Lowest ROI, percent.")
+@click.option("--city", "cities", multiple=True, help="A city (repeat for several; none: any).")
+@click.option("--zip", "zip_codes", multiple=True, help="A 5-digit zip code (repeat; none: any).")
+@click.option(
+    "--listing-type", "listing_types", multiple=True, help="sale, rent, auction or foreclosure."
+)
+@click.option(
+    "--lead-type",
+    "lead_types",
+    multiple=True,
+    help="County leads to hear about: new_homeowner, foreclosure, probate, eviction, lien, "
+    "judgment.",
+)
+@click.option(
+    "--channel", "channels", multiple=True, help="email, sms, voice or webhook (default email)."
+)
+@click.option(
+    "--digest-only/--immediate", default=None, help="Only the daily digest, or alerts at once."
+)
+def criteria_set(slug, subscriber_id, file, **options) -> None:
+    """Replace a subscriber's criteria (options not given take their defaults)."""
+    from pydantic import ValidationError
+
+    from pipelines.accounts.criteria import Criteria
+    from pipelines.accounts.subscribers import set_criteria
+    from pipelines.accounts.tenants import SetupError
+    from pipelines.listings.model import errors_text
+
+    if file:
+        try:
+            values = json.loads(file.read_text())
+        except json.JSONDecodeError as exc:
+            fail(f"{file}: invalid JSON at line {exc.lineno}: {exc.msg}")
+    else:
+        values = {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in options.items()
+            if v is not None and v != ()
+        }
+    try:
+        parsed = Criteria.model_validate(values)
+    except ValidationError as exc:
+        fail(f"criteria refused: {errors_text(exc)}")
+    engine = migrated_engine()
+    try:
+        set_criteria(engine, tenant_or_fail(engine, slug)["id"], subscriber_id, parsed)
+    except SetupError as exc:
+        fail(str(exc))
+    console.print(f"subscriber {subscriber_id}: {parsed.model_dump_json(exclude_none=True)}")

@@ -1,0 +1,53 @@
+"""What every `folio` command module shares: the console, failing with a message, dates, the
+migrated product database."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from rich.console import Console
+
+console = Console()
+
+
+def fail(message: str) -> None:
+    """Print a one-line error (no traceback) and exit 1."""
+    console.print(f"[bold red]error:[/] {message}")
+    sys.exit(1)
+
+
+def parse_date(_ctx, _param, value):
+    """click callback: YYYY-MM-DD → date, or a usage error saying the format."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def database_url() -> str:
+    from pipelines.settings import get_settings
+
+    return get_settings().resolved_database_url
+
+
+def migrated_engine():
+    """The product database, migrated to head first (commands never meet an old schema)."""
+    from pipelines.db.engine import get_engine
+    from pipelines.db.migrate import upgrade
+
+    url = database_url()
+    upgrade(url)
+    return get_engine(url)
+
+
+def tenant_or_fail(engine, slug: str) -> dict:
+    from pipelines.accounts.tenants import SetupError, get_tenant
+
+    try:
+        return get_tenant(engine, slug)
+    except SetupError as exc:
+        fail(str(exc))

@@ -1,0 +1,77 @@
+"""`folio dlq`: runs that failed after their last retry (the dead-letter queue)."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from pipelines.cli.common import console, fail, migrated_engine
+
+
+@click.group()
+def dlq() -> None:
+    """Runs that failed after their last retry (failed_jobs)."""
+
+
+@dlq.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include retried and discarded entries.")
+def dlq_list(show_all: bool) -> None:
+    """Open entries: job, partition, attempts, last failure and the error."""
+    from pipelines.upkeep.dead_letters import list_failed
+
+    rows = list_failed(migrated_engine(), None if show_all else "open")
+    if not rows:
+        console.print("dead-letter queue is empty")
+        return
+    t = Table("id", "job", "partition", "attempts", "last failure", "status", "error")
+    for r in rows:
+        t.add_row(
+            str(r["id"]),
+            r["job_name"],
+            r["partition_key"] or "",
+            str(r["attempts"]),
+            str(r["last_failure_at"])[:19],
+            r["status"],
+            f"{r['error_class']}: {r['error_message']}"[:80],
+        )
+    console.print(t)
+
+
+@dlq.command("retry")
+@click.argument("dlq_id", type=int)
+def dlq_retry(dlq_id: int) -> None:
+    """Run the failed job again for the same partition and run config, through the Dagster
+    instance."""
+    from pipelines.control.instance import get_instance
+    from pipelines.control.runner import rerun
+    from pipelines.upkeep.dead_letters import get_failed, mark_retried
+
+    engine = migrated_engine()
+    row = get_failed(engine, dlq_id)
+    if row is None:
+        fail(f"no dead-letter entry {dlq_id} (see `folio dlq list --all`)")
+    if row["status"] != "open":
+        fail(
+            f"entry {dlq_id} is {row['status']}"
+            + (f" (run {row['retry_run_id']})" if row["retry_run_id"] else "")
+        )
+    try:
+        outcome = rerun(get_instance(), row["run_id"])
+    except LookupError as exc:
+        fail(f"entry {dlq_id}: {exc}")
+    mark_retried(engine, dlq_id, outcome.run_id)
+    if not outcome.success:
+        fail(f"retry run {outcome.run_id} failed too: {outcome.error}")
+    console.print(f"entry {dlq_id}: retry run {outcome.run_id} succeeded")
+
+
+@dlq.command("discard")
+@click.argument("dlq_id", type=int)
+@click.option("--why", required=True, help="Why this failure needs no retry (kept with the entry).")
+def dlq_discard(dlq_id: int, why: str) -> None:
+    """Close an entry without retrying it."""
+    from pipelines.upkeep.dead_letters import discard
+
+    if not discard(migrated_engine(), dlq_id, why):
+        fail(f"entry {dlq_id} is not an open dead-letter entry (see `folio dlq list --all`)")
+    console.print(f"entry {dlq_id} discarded: {why}")

@@ -1,0 +1,169 @@
+"""`folio samples | run | backfill | status`: county files in, one partition or a range."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from pipelines.cli.common import console, database_url, fail, migrated_engine, parse_date
+from pipelines.county.partition_keys import CADENCES
+
+CADENCE = click.Choice(CADENCES)
+SOURCE_HELP = (
+    "Where the county files are: a folder holding daily/YYYY-MM-DD/ (weekly/<Monday>/, "
+    "monthly/YYYY-MM/), sftp://user@host:port/root, or an https URL template "
+    "(default: FOLIO_SOURCE_URL, else data/source)."
+)
+
+
+@click.command()
+@click.option("--days", default=15, show_default=True, help="Business days of files to write.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the daily/, weekly/ and monthly/ trees into.",
+)
+@click.option(
+    "--end",
+    callback=parse_date,
+    help="Last business day, YYYY-MM-DD (default: the last complete one).",
+)
+@click.option("--docs-per-day", default=300, show_default=True, help="Recorded documents per day.")
+@click.option(
+    "--seed", default=7, show_default=True, help="Random seed: the same seed writes the same files."
+)
+def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed: int) -> None:
+    """Write synthetic county files without running anything: daily/YYYY-MM-DD/ for each business
+    day, weekly/<Monday>/ for each complete week in the range, monthly/YYYY-MM/ for the month
+    before."""
+    written = write_sample_files(out_dir, days, end, docs_per_day, seed)
+    daily = written["daily"]
+    console.print(
+        f"wrote {len(daily)} business days ({daily[0]}..{daily[-1]}) under {out_dir}/daily, "
+        f"weeks {', '.join(written['weekly']) or 'none'}, months {', '.join(written['monthly'])}"
+    )
+
+
+def write_sample_files(
+    out_dir: Path, days: int, end: date | None, docs_per_day: int, seed: int
+) -> dict:
+    from pipelines.county.partition_keys import last_business_day
+    from pipelines.county.samples import write_sample_range
+
+    if days < 1:
+        fail("--days must be at least 1")
+    return write_sample_range(
+        out_dir, days, end or last_business_day(date.today()), docs_per_day, seed
+    )
+
+
+def resolve_source(source: str | None) -> str | None:
+    """The --source value as the run's file source URL (a folder made absolute), or None."""
+    if not source or "://" in source:  # sftp://user@host/root or an https URL template
+        return source
+    if not Path(source).is_dir():
+        fail(f"--source {source}: no such folder")
+    return str(Path(source).resolve())
+
+
+def _launch(cadence: str, keys: list[str], source_url: str | None) -> None:
+    from pipelines.control.instance import get_instance
+    from pipelines.control.runner import missing_files, run_partitions
+    from pipelines.county.sources import SourceError
+    from resources.file_source import FileSourceResource
+
+    migrated_engine()
+    try:
+        source = FileSourceResource(url=source_url or "").client()
+        missing = missing_files(source, cadence, keys)
+    except (SourceError, ValueError) as exc:  # refused host key, bad URL...: say so, no traceback
+        fail(str(exc))
+    if missing:
+        fail(f"{source.describe()} is missing files:\n  " + "\n  ".join(missing[:20]))
+    with console.status(f"running {cadence} ingestion for {keys[0]}..{keys[-1]}"):
+        outcome = run_partitions(get_instance(), cadence, keys, source_url=source_url)
+    if not outcome.success:
+        fail(f"run {outcome.run_id} failed: {outcome.error}")
+    console.print(f"run {outcome.run_id} succeeded: {len(keys)} partition(s)")
+    print_summary()
+
+
+def cadence_keys(cadence: str, start: date, end: date) -> list[str]:
+    from pipelines.control.runner import PartitionError, partition_keys
+
+    try:
+        return partition_keys(cadence, start, end)
+    except PartitionError as exc:
+        fail(str(exc))
+
+
+@click.command()
+@click.argument("cadence", type=CADENCE)
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    callback=parse_date,
+    help="YYYY-MM-DD: a business day (daily), any day of the week (weekly) or of the month "
+    "(monthly).",
+)
+@click.option("--source", help=SOURCE_HELP)
+def run(cadence: str, day: date, source: str | None) -> None:
+    """Materialise one partition: raw files → staged → matched/merged → leads."""
+    from pipelines.county.partition_keys import first_day, key_for
+
+    source_url = resolve_source(source)
+    key = key_for(cadence, day)
+    keys = [k for k in cadence_keys(cadence, first_day(key), first_day(key)) if k == key]
+    if not keys:
+        fail(f"{day} is not in a complete {cadence} partition (weekends are not business days)")
+    _launch(cadence, keys, source_url)
+
+
+@click.command()
+@click.argument("cadence", type=CADENCE)
+@click.option("--from", "start", required=True, callback=parse_date, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, callback=parse_date, help="Last day, YYYY-MM-DD.")
+@click.option("--source", help=SOURCE_HELP)
+def backfill(cadence: str, start: date, end: date, source: str | None) -> None:
+    """Materialise a range of partitions in one run (single-run backfill)."""
+    if end < start:
+        fail("--to is before --from")
+    source_url = resolve_source(source)
+    _launch(cadence, cadence_keys(cadence, start, end), source_url)
+
+
+def print_summary() -> None:
+    from pipelines.db.engine import get_engine
+    from pipelines.upkeep.summary import summarize
+
+    s = summarize(get_engine(database_url()))
+    t = Table(title="Folio", show_header=False)
+    t.add_row("partitions ingested", str(s["partitions"]))
+    t.add_row("rows read / staged", f"{s['rows_read']:,} / {s['rows_staged']:,}")
+    t.add_row("rows quarantined", f"{s['rows_quarantined']:,}")
+    t.add_row("exact duplicate rows collapsed", f"{s['duplicates_collapsed']:,}")
+    t.add_row("properties (with owner)", f"{s['properties']:,} ({s['properties_with_owner']:,})")
+    for lead_type, n in sorted(s["leads_by_type"].items()):
+        t.add_row(f"leads: {lead_type}", f"{n:,}")
+    for status, n in sorted(s["leads_by_status"].items()):
+        t.add_row(f"leads {status}", f"{n:,}")
+    for file_type, status, method, n in s["matches"]:
+        t.add_row(f"{file_type} {status}" + (f" by {method}" if method else ""), f"{n:,}")
+    if s["leads_scored"]:
+        t.add_row("leads scored (mean score)", f"{s['leads_scored']:,} ({s['mean_score']:.1f})")
+    for reason, n in s["top_quarantine_reasons"]:
+        t.add_row("quarantined because", f"{n} × {reason[:70]}")
+    console.print(t)
+
+
+@click.command()
+def status() -> None:
+    """Summarise what has been ingested (partitions, rows, properties, leads)."""
+    migrated_engine()
+    print_summary()

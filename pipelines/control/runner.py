@@ -1,0 +1,301 @@
+"""Launching the ingestion job for a partition or a range, in-process, recorded in the instance.
+
+Used by the CLI. A range is one run (single-run backfill: the range tags), exactly
+as a backfill launched from the UI with the assets' single-run policy would be.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from dagster import (
+    DagsterInstance,
+    RunsFilter,
+    build_reconstructable_job,
+    build_sensor_context,
+    execute_job,
+    partition_loading_context,
+)
+
+from assets.partitions import PARTITIONS_BY_CADENCE
+from pipelines.control.dagster_private import (
+    PARTITION_RANGE_END_TAG,
+    PARTITION_RANGE_START_TAG,
+    PARTITION_TAG,
+    RUN_KEY_TAG,
+    SENSOR_NAME_TAG,
+)
+from pipelines.county.partition_keys import within
+from pipelines.county.sources import FileSource, find
+from pipelines.db.schema.layouts import layouts_for
+from pipelines.settings import get_settings
+from sensors.orphaned_runs import LIVE as LIVE_STATUSES
+from sensors.orphaned_runs import PID_TAG, process_tags
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+JOBS_BY_CADENCE = {
+    "daily": "daily_ingestion",
+    "weekly": "weekly_ingestion",
+    "monthly": "monthly_ingestion",
+}
+PARTITION_WORDS = {
+    "daily": "partitions are business days",
+    "weekly": "partitions are weeks keyed by their Monday",
+    "monthly": "partitions are months (YYYY-MM)",
+}
+
+
+class PartitionError(ValueError):
+    """A partition the user asked for that does not exist or cannot run; says which and why."""
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    partition_keys: list[str]
+    error: str | None = None
+
+
+def partition_keys(cadence: str, start: date, end: date) -> list[str]:
+    pdef = PARTITIONS_BY_CADENCE[cadence]
+    with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
+        keys = [k for k in pdef.get_partition_keys() if within(k, start, end)]
+        first, last = pdef.get_first_partition_key(), pdef.get_last_partition_key()
+    if not keys:
+        raise PartitionError(
+            f"no complete {cadence} partition between {start} and {end}: "
+            f"{PARTITION_WORDS[cadence]} "
+            f"from {first} to {last} (a partition is complete once it has ended in the county's "
+            f"time zone)"
+        )
+    return keys
+
+
+def missing_files(source: FileSource, cadence: str, keys: list[str]) -> list[str]:
+    """`partition: file` for every expected file the source does not have (a pre-flight check,
+    so the CLI can say what is missing instead of waiting out the job's retries)."""
+    out = []
+    for key in keys:
+        files = source.list_files(cadence, key)
+        if any(f.name.lower().endswith(".zip") for f in files):
+            continue  # members of a zip are only known once it is fetched: let the run look
+        out += [
+            f"{key}: {lay.file_name}"
+            for lay in layouts_for(cadence)
+            if find(files, lay.file_name) is None
+        ]
+    return out
+
+
+def _failure_messages(result) -> list[str]:
+    out = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            data = event.step_failure_data
+            # A Failure raised on purpose carries the reason as its description; an
+            # unexpected error, its message (the class and the stack stay in the run's logs).
+            reason = data.user_failure_data.description if data.user_failure_data else None
+            out.append(f"{event.step_key}: {(reason or data.error.message).strip()}")
+        elif event.is_run_failure and not out:
+            out.append(event.message or "run failed")
+    return out
+
+
+def _execute(
+    job_name: str,
+    instance: DagsterInstance,
+    keys: list[str],
+    log_level: str,
+    partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+    run_config: dict | None = None,
+) -> RunOutcome:
+    """One run of a job from the code location, recorded in `instance`.
+
+    In-process by default (fast, one process). With a configured executor (FOLIO_EXECUTOR=
+    celery) the job is executed through its own executor, so steps run on the workers."""
+    from pipelines.location.definitions import defs
+
+    config = {**(run_config or {}), "loggers": {"console": {"config": {"log_level": log_level}}}}
+    tags = {**(tags or {}), **process_tags()}  # so a run whose process dies can be told apart
+
+    def execute():
+        if get_settings().executor == "multiprocess":
+            return defs.resolve_job_def(job_name).execute_in_process(
+                run_config=config,
+                instance=instance,
+                raise_on_error=False,
+                partition_key=partition_key,
+                tags=tags or None,
+            )
+        recon = build_reconstructable_job(
+            "pipelines.location.reconstruct",
+            "job_by_name",
+            reconstructable_args=(job_name,),
+            reconstructor_working_directory=str(PROJECT_ROOT),
+        )
+        all_tags = {**(tags or {}), **({PARTITION_TAG: partition_key} if partition_key else {})}
+        return execute_job(recon, instance, run_config=config, tags=all_tags or None)
+
+    result = interruptible(execute, instance)
+    error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
+    return RunOutcome(result.run_id, result.success, keys, error)
+
+
+def interruptible(fn, instance: DagsterInstance):
+    """Run `fn` (a Dagster execution) in a worker thread, so that Ctrl-C or SIGTERM reaches
+    this main thread at once. (In the main thread Dagster holds interrupts back until a step
+    boundary, and a step waiting on the network or a retry delay made Ctrl-C take minutes.)
+    On an interrupt the runs this process started are marked canceled and the process exits
+    at once; open database transactions die with it, so every partition keeps its previous
+    state."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn()
+    box: dict = {}
+
+    def work():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+            box["error"] = exc
+
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    worker = threading.Thread(target=work, name="folio-run", daemon=True)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt as exc:
+        stopped = stop_own_runs(instance, f"stopped by {exc or 'SIGINT (Ctrl-C)'}")
+        sys.stderr.write(
+            f"\ninterrupted: run(s) {', '.join(stopped) or 'none'} canceled; "
+            f"every partition keeps its previous state\n"
+        )
+        sys.stderr.flush()
+        os._exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def stop_own_runs(instance: DagsterInstance, message: str) -> list[str]:
+    """Mark canceled the unfinished runs this process started (found by their pid tag)."""
+    own = RunsFilter(statuses=LIVE_STATUSES, tags={PID_TAG: str(os.getpid())})
+    runs = instance.get_runs(own)
+    for run in runs:
+        instance.report_run_canceled(run, message=message)
+    return [r.run_id for r in runs]
+
+
+def source_config(source_url: str | None) -> dict:
+    """Run config that points the file source at `source_url` (None: the configured default).
+    Handed to the run, so the UI shows where a run read from and a retry reads there again."""
+    return {"resources": {"file_source": {"config": {"url": source_url}}}} if source_url else {}
+
+
+def rerun(instance: DagsterInstance, run_id: str, log_level: str = "WARNING") -> RunOutcome:
+    """Run a job again as an earlier run was: the same partition (or range) and run config."""
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        raise LookupError(f"no run {run_id} in the Dagster instance")
+    tags = dict(run.tags)
+    ranged = {
+        k: v for k, v in tags.items() if k in (PARTITION_RANGE_START_TAG, PARTITION_RANGE_END_TAG)
+    }
+    partition = tags.get(PARTITION_TAG)
+    config = {k: v for k, v in (run.run_config or {}).items() if k != "loggers"}
+    return _execute(
+        run.job_name,
+        instance,
+        [partition] if partition else [],
+        log_level,
+        partition,
+        ranged,
+        run_config=config,
+    )
+
+
+def run_job(
+    instance: DagsterInstance,
+    job_name: str,
+    log_level: str = "WARNING",
+    run_config: dict | None = None,
+) -> RunOutcome:
+    """An unpartitioned job (lead scoring, cleanup, one lookup), in-process."""
+    return _execute(job_name, instance, [], log_level, run_config=run_config)
+
+
+def run_partitions(
+    instance: DagsterInstance,
+    cadence: str,
+    keys: list[str],
+    log_level: str = "WARNING",
+    source_url: str | None = None,
+) -> RunOutcome:
+    """One partition, or a range as one run (single-run backfill: the range tags)."""
+    job_name, config = JOBS_BY_CADENCE[cadence], source_config(source_url)
+    if len(keys) == 1:
+        return _execute(
+            job_name, instance, keys, log_level, partition_key=keys[0], run_config=config
+        )
+    tags = {PARTITION_RANGE_START_TAG: keys[0], PARTITION_RANGE_END_TAG: keys[-1]}
+    return _execute(job_name, instance, keys, log_level, tags=tags, run_config=config)
+
+
+@dataclass
+class TickOutcome:
+    cursor: str | None
+    runs: list[RunOutcome]
+    skipped_run_keys: list[str]
+    skip_reason: str | None = None
+
+
+def tick_sensor(
+    instance: DagsterInstance, sensor_name: str, cursor: str | None, log_level: str = "WARNING"
+) -> TickOutcome:
+    """One evaluation of a sensor, its run requests executed like every CLI run (in-process, or
+    through the configured executor), as the daemon would launch them: a run_key already in
+    the instance is dropped. For the demo, the listings benchmark and tests; in production
+    the daemon ticks sensors."""
+    from pipelines.location.definitions import defs
+
+    sensor_def = defs.resolve_sensor_def(sensor_name)
+    with build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=dict(defs.resources or {})
+    ) as context:
+        data = sensor_def.evaluate_tick(context)
+    runs, skipped = [], []
+    for request in data.run_requests or []:
+        key = request.run_key
+        if key and instance.get_runs(
+            RunsFilter(tags={RUN_KEY_TAG: key, SENSOR_NAME_TAG: sensor_name}), limit=1
+        ):
+            skipped.append(key)
+            continue
+        tags = {**request.tags, SENSOR_NAME_TAG: sensor_name, **({RUN_KEY_TAG: key} if key else {})}
+        runs.append(
+            _execute(
+                request.job_name or sensor_def.job_name,
+                instance,
+                [],
+                log_level,
+                tags=tags,
+                run_config=dict(request.run_config or {}),
+            )
+        )
+    return TickOutcome(
+        data.cursor if data.cursor is not None else cursor, runs, skipped, data.skip_message
+    )

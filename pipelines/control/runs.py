@@ -1,0 +1,120 @@
+"""Run status for the CLI, read from the Dagster instance (never from its tables directly)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+from sensors.orphaned_runs import PID_TAG, process_gone
+
+
+@dataclass(frozen=True)
+class RunView:
+    run_id: str
+    job_name: str
+    status: str
+    partition: str
+    started: float | None
+    ended: float | None
+
+    @property
+    def seconds(self) -> float | None:
+        return (
+            None
+            if self.started is None or self.ended is None
+            else round(self.ended - self.started, 1)
+        )
+
+
+def partition_of(tags: dict[str, str]) -> str:
+    if "dagster/partition" in tags:
+        return tags["dagster/partition"]
+    start, end = (
+        tags.get("dagster/asset_partition_range_start"),
+        tags.get("dagster/asset_partition_range_end"),
+    )
+    return f"{start}..{end}" if start else ""
+
+
+def list_runs(
+    instance: DagsterInstance, job: str | None = None, status: str | None = None, limit: int = 50
+) -> list[RunView]:
+    statuses = [DagsterRunStatus(status.upper())] if status else None
+    records = instance.get_run_records(RunsFilter(job_name=job, statuses=statuses), limit=limit)
+    return [
+        RunView(
+            r.dagster_run.run_id,
+            r.dagster_run.job_name,
+            r.dagster_run.status.value,
+            partition_of(r.dagster_run.tags),
+            r.start_time,
+            r.end_time,
+        )
+        for r in records
+    ]
+
+
+def show_run(instance: DagsterInstance, run_id: str, max_attempts: int | None) -> dict | None:
+    record = instance.get_run_record_by_id(run_id)
+    if record is None:
+        return None
+    run = record.dagster_run
+    steps = [
+        {
+            "step": s.step_key,
+            "status": s.status.value if s.status else "IN_PROGRESS",
+            "attempts": f"{s.attempts or 1}/{max_attempts or 1}",
+            "seconds": round(s.end_time - s.start_time, 2) if s.end_time and s.start_time else None,
+        }
+        for s in instance.get_run_step_stats(run_id)
+    ]
+    view = RunView(
+        run.run_id,
+        run.job_name,
+        run.status.value,
+        partition_of(run.tags),
+        record.start_time,
+        record.end_time,
+    )
+    return {
+        "run_id": run_id,
+        "job": run.job_name,
+        "status": view.status,
+        "partition": view.partition,
+        "seconds": view.seconds,
+        "steps": steps,
+        "tags": dict(run.tags),
+    }
+
+
+CANCELABLE = {
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+}
+
+
+def cancel_run(instance: DagsterInstance, run_id: str) -> str:
+    """Cancel a queued run at once; ask the run launcher to stop a started one."""
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        raise LookupError(f"no run {run_id}")
+    if run.status not in CANCELABLE:
+        raise ValueError(f"run {run_id} is {run.status.value}: nothing to cancel")
+    if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
+        instance.report_run_canceled(run, message="canceled with `folio runs cancel`")
+        return "CANCELED"
+    gone = process_gone(run.tags)
+    if gone is not None:  # executed by a `folio` process on this host, not by the launcher
+        if not gone:
+            os.kill(int(run.tags[PID_TAG]), signal.SIGTERM)
+        instance.report_run_canceled(run, message="canceled with `folio runs cancel`")
+        return "CANCELED"
+    instance.report_run_canceling(run, message="cancel requested with `folio runs cancel`")
+    if instance.run_launcher.terminate(run_id):
+        return "CANCELING"
+    raise ValueError(f"run {run_id} is {run.status.value} but its launcher could not stop it")

@@ -1,0 +1,267 @@
+"""One partition's ingestion steps as plain functions: fetch+land+archive, parse+stage.
+
+The Dagster assets are thin wrappers over these; the CLI, tests and benchmarks call
+them too. Every staging writes a `data_ingestion_logs` row, failures included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from pipelines.county.landing import LandedFile, land, latest_raw_file, record_raw_file
+from pipelines.county.parse import FileUnreadableError, parse_bytes
+from pipelines.county.partition_keys import last_day
+from pipelines.county.sources import FileSource, SourceFile, SourceFileMissing, find
+from pipelines.county.sources.zips import extract_member, find_member, safe_members
+from pipelines.county.staging import StageCounts, stage_partition
+from pipelines.db.schema import data_ingestion_logs
+from pipelines.db.schema.layouts import FileLayout
+from pipelines.settings import get_settings
+from pipelines.stores.archive import ArchiveStore, archive_key
+
+
+class MissingRawFileError(RuntimeError):
+    pass
+
+
+def refuse_useless(parsed, file_name: str, partition_key: str) -> None:
+    """A file that would replace a partition with nothing is refused before anything is
+    written, so the partition keeps its previous rows: one with no data line at all (only
+    blank lines: refused like an empty file), and one whose every row is quarantined (the
+    quarantine_ratio check at 100%)."""
+    keep = f"partition {partition_key} keeps its previous rows"
+    if parsed.lines_read == 0:
+        raise FileUnreadableError(
+            f"{file_name}: no data rows (only blank lines): refused like an empty file; {keep}"
+        )
+    if parsed.rows.height == 0 and parsed.quarantine.height:
+        first, n = parsed.quarantine.row(0, named=True), parsed.quarantine.height
+        raise FileUnreadableError(
+            f"quarantine_ratio: all {n} rows of {file_name} were quarantined "
+            f"(line {first['line_no']}: {first['reason']}); {keep}"
+        )
+
+
+@dataclass
+class StageReport:
+    file_type: str
+    partition_key: str
+    source_file: str
+    sha256: str
+    counts: StageCounts
+    seconds: float
+    restaged: bool = True  # False: the same file was already staged, nothing rewritten
+    lines_read: int = 0
+    duplicates_collapsed: int = 0
+    replaced_bytes: int = 0
+    control_bytes_removed: int = 0
+    preview: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+    quarantine_head: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+
+    @property
+    def quarantine_ratio(self) -> float:
+        total = self.counts.staged + self.counts.quarantined
+        return self.counts.quarantined / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Located:
+    relative_path: str
+    uri: str
+    fetch: Callable[[Path], object]
+
+
+def _locate(
+    source: FileSource, files: list[SourceFile], file_name: str, scratch: Path
+) -> Located | None:
+    """The file itself, else a member of a zip in the same folder (checked before use)."""
+    found = find(files, file_name)
+    if found is not None:
+        return Located(found.relative_path, found.uri, lambda tmp: source.fetch(found, tmp))
+    for z in (f for f in files if f.name.lower().endswith(".zip")):
+        local = source.fetch(z, scratch / z.name)
+        member = find_member(safe_members(local, z.relative_path), file_name)
+        if member is not None:
+            return Located(
+                f"{z.relative_path}!{member}",
+                f"{z.uri}!{member}",
+                lambda tmp, local=local, member=member: extract_member(local, member, tmp),
+            )
+    return None
+
+
+def fetch_file(
+    engine: Engine,
+    source: FileSource,
+    layout: FileLayout,
+    partition_key: str,
+    landing_dir: Path,
+    archive: ArchiveStore,
+) -> LandedFile | None:
+    """Land and archive the partition's file of this type; None when the source lacks it."""
+    files = source.list_files(layout.cadence, partition_key)
+    with tempfile.TemporaryDirectory(dir=_mkdir(landing_dir), prefix=".zips-") as scratch:
+        located = _locate(source, files, layout.file_name, Path(scratch))
+        if located is None:
+            return None
+        t0 = time.perf_counter()
+        try:
+            path, digest, size = land(located.fetch, landing_dir, Path(located.relative_path).name)
+        except SourceFileMissing:  # listed, then gone before we could fetch it
+            return None
+        seconds = time.perf_counter() - t0
+    key = archive_key(layout.cadence, partition_key, digest, path.name)
+    archive_uri = archive.put(path, key)
+    path.unlink(missing_ok=True)  # landing is a waiting room: the archive keeps the file
+    landed = record_raw_file(
+        engine,
+        cadence=layout.cadence,
+        partition_key=partition_key,
+        file_type=layout.file_type,
+        file_name=located.relative_path,
+        sha256=digest,
+        size_bytes=size,
+        source_uri=located.uri,
+        archive_uri=archive_uri,
+    )
+    landed.download_seconds = seconds
+    return landed
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _log(engine: Engine, **row) -> None:
+    with engine.begin() as conn:
+        conn.execute(data_ingestion_logs.insert().values(**row))
+
+
+def _last_staged_sha(engine: Engine, layout: FileLayout, partition_key: str) -> str | None:
+    log = data_ingestion_logs.c
+    q = (
+        select(log.source_sha256)
+        .where(
+            log.cadence == layout.cadence,
+            log.partition_key == partition_key,
+            log.file_type == layout.file_type,
+            log.status.in_(("success", "unchanged")),
+        )
+        .order_by(log.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        return conn.execute(q).scalar()
+
+
+def _read_raw(raw: dict, archive: ArchiveStore, scratch: Path) -> bytes:
+    """The landed bytes, read from where raw_files says they are kept, checked against their
+    recorded sha256. (Files landed before archive_uri existed are found by their archive key.)"""
+    name = Path(raw["file_name"]).name
+    if raw["archive_uri"]:
+        path = archive.get_uri(raw["archive_uri"], scratch / name)
+    else:
+        path = archive.get(
+            archive_key(raw["cadence"], raw["partition_key"], raw["sha256"], name), scratch / name
+        )
+    data = path.read_bytes()  # read once: hashed here, parsed by the caller
+    if hashlib.sha256(data).hexdigest() != raw["sha256"]:
+        raise RuntimeError(
+            f"archived {raw['file_name']} no longer matches its sha256 {raw['sha256']}"
+        )
+    return data
+
+
+def stage_file(
+    engine: Engine,
+    layout: FileLayout,
+    partition_key: str,
+    archive: ArchiveStore,
+    run_id: str | None = None,
+    force: bool = False,
+) -> StageReport:
+    """Parse the partition's latest landed file and replace its staged rows (one transaction).
+    A file already staged for this partition (same sha256) is not re-staged unless `force`."""
+    started, t0 = datetime.now(timezone.utc), time.perf_counter()
+    log = dict(
+        run_id=run_id,
+        cadence=layout.cadence,
+        partition_key=partition_key,
+        file_type=layout.file_type,
+    )
+    raw = latest_raw_file(engine, layout.cadence, partition_key, layout.file_type)
+
+    def finish(status: str, **extra) -> None:
+        _log(
+            engine,
+            **log,
+            status=status,
+            source_sha256=raw and raw["sha256"],
+            started_at=started,
+            finished_at=datetime.now(timezone.utc),
+            duration_ms=int((time.perf_counter() - t0) * 1000),
+            **extra,
+        )
+
+    try:
+        if raw is None:
+            raise MissingRawFileError(
+                f"no {layout.file_name} has been landed for {layout.cadence} partition "
+                f"{partition_key}; "
+                f"materialise raw_{layout.file_type} first"
+            )
+        if not force and _last_staged_sha(engine, layout, partition_key) == raw["sha256"]:
+            finish("unchanged")
+            return StageReport(
+                layout.file_type,
+                partition_key,
+                raw["file_name"],
+                raw["sha256"],
+                StageCounts(0, 0),
+                time.perf_counter() - t0,
+                restaged=False,
+            )
+        with tempfile.TemporaryDirectory() as scratch:
+            data = _read_raw(raw, archive, Path(scratch))
+        latest = last_day(layout.cadence, partition_key) + timedelta(
+            days=get_settings().future_date_grace_days
+        )
+        parsed = parse_bytes(data, layout, raw["file_name"], latest)
+        refuse_useless(parsed, raw["file_name"], partition_key)
+        counts = stage_partition(
+            engine, layout, partition_key, raw["file_name"], raw["sha256"], parsed
+        )
+    except Exception as exc:
+        finish("failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    finish(
+        "success",
+        rows_read=parsed.lines_read,
+        rows_staged=counts.staged,
+        rows_quarantined=counts.quarantined,
+        duplicates_collapsed=parsed.duplicates_collapsed,
+    )
+    return StageReport(
+        layout.file_type,
+        partition_key,
+        raw["file_name"],
+        raw["sha256"],
+        counts,
+        time.perf_counter() - t0,
+        lines_read=parsed.lines_read,
+        duplicates_collapsed=parsed.duplicates_collapsed,
+        replaced_bytes=parsed.replaced_bytes,
+        control_bytes_removed=parsed.control_bytes_removed,
+        preview=parsed.rows.head(5),
+        quarantine_head=parsed.quarantine.head(5),
+    )

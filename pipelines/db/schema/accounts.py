@@ -1,0 +1,66 @@
+"""Tenants (customers), their subscribers and each subscriber's alert criteria.
+Every tenant-owned row carries tenant_id."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pipelines.db.schema.base import metadata
+
+# ---- Tenants, subscribers and their alert criteria (docs/domain.md#tenancy: every tenant-owned row
+# carries tenant_id).
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(40), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column(
+        "api_key_sha256", String(64), nullable=False, unique=True
+    ),  # the key itself is never stored
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("name", Text),
+    Column("email", Text, nullable=False),
+    Column("phone", String(20)),
+    Column("time_zone", String(40), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "email"),
+)
+
+# One row per subscriber; list-valued criteria are JSON arrays (NULL: any).
+alert_criteria = Table(
+    "alert_criteria",
+    metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), primary_key=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("min_score", Integer, nullable=False),
+    Column("max_price", Numeric(14, 2)),
+    Column("min_roi", Float),
+    Column("cities", Text),
+    Column("zip_codes", Text),
+    Column("listing_types", Text),
+    Column("lead_types", Text),
+    Column("channels", Text, nullable=False),
+    Column("digest_only", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,33 @@
+"""Which subscribers an item (listing or county lead) met."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pipelines.db.schema.base import metadata
+
+# An item (listing or county lead) that met a subscriber's criteria; at most once per pair.
+alert_matches = Table(
+    "alert_matches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("item_kind", String(10), nullable=False),  # listing | lead
+    Column("item_id", Integer, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("digest_only", Boolean, nullable=False),
+    Column("matched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("subscriber_id", "item_kind", "item_id"),
+)

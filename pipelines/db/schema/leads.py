@@ -1,0 +1,93 @@
+"""Leads, how county records matched properties, nightly lead scores and engagement events."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pipelines.db.schema.base import metadata
+
+LEAD_STATUSES = ("new", "sent", "contacted", "dismissed", "expired")
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("folio", String(13), nullable=False),
+    Column("lead_type", String(20), nullable=False),
+    Column("product", String(1), nullable=False),
+    Column("base_score", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("priority", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("status_reason", Text),
+    Column("lead_date", Date, nullable=False),
+    Column("case_number", Text),
+    Column("contact_name", Text),
+    Column("contact_address", Text),
+    Column("source_asset", String(64), nullable=False),
+    Column("source_file", String(255), nullable=False),
+    Column("source_line", Integer, nullable=False),
+    Column("source_key", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("scored_at", DateTime(timezone=True)),
+    UniqueConstraint("lead_type", "folio", "source_key"),
+    Index(None, "status", "lead_type"),
+)
+
+MATCH_STATUSES = ("matched", "ambiguous", "unmatched")
+
+record_matches = Table(
+    "record_matches",
+    metadata,
+    Column("file_type", String(40), nullable=False),
+    Column("partition_key", String(10), nullable=False),
+    Column("source_file", String(255), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("record_key", String(64), nullable=False),
+    Column("folio", String(13)),
+    Column("method", String(12)),  # address | owner_name (folio-bearing files need no match)
+    Column("confidence", Float),
+    Column("status", String(10), nullable=False),
+    Column("reason", Text),
+    PrimaryKeyConstraint("file_type", "partition_key", "source_file", "line_no"),
+    Index(None, "file_type", "status"),
+)
+
+lead_scores = Table(
+    "lead_scores",
+    metadata,
+    Column("lead_id", Integer, primary_key=True),
+    Column("scored_on", Date, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("base_score", Integer, nullable=False),
+    Column("age_days", Integer, nullable=False),
+    Column("freshness_decay", Integer, nullable=False),
+    Column("equity_ratio", Float),
+    Column("equity_bonus", Integer, nullable=False),
+    Column("engagement_bonus", Integer, nullable=False),
+    Column("absentee_bonus", Integer, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
+# Engagement with alerts about a lead (filled by notification delivery: opens and clicks).
+lead_events = Table(
+    "lead_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", Integer, nullable=False),
+    Column("event", String(10), nullable=False),  # opened | clicked
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Index(None, "lead_id", "event"),
+)

@@ -1,0 +1,59 @@
+"""The outbox (`notifications`) and the log of every email attempt."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pipelines.db.schema.base import metadata
+
+# The outbox (docs/domain.md#outbox): queued → sending → sent | failed | unknown. The unique key
+# makes a
+# re-run or sensor replay unable to queue a second message for the same thing.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("item_kind", String(10), nullable=False),  # listing | lead | welcome
+    Column("item_id", Integer, nullable=False),
+    Column("channel", String(8), nullable=False),  # email | sms | voice | webhook
+    Column("template", String(40), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("provider_message_id", Text),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("subscriber_id", "item_kind", "item_id", "channel"),
+    Index(None, "channel", "state", "id"),
+)
+
+# Every email attempt (written by email delivery); archived to Parquet then deleted by cleanup.
+email_logs = Table(
+    "email_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer),
+    Column("notification_id", Integer),
+    Column("to_address", Text, nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("provider_message_id", Text),
+    Column("attempt", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "created_at"),
+)

@@ -1,0 +1,77 @@
+"""Counts, checks and previews of leads, matches and scores for asset metadata and checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, func, select
+
+from pipelines.db.schema import lead_scores, leads, properties, record_matches
+
+
+def leads_without_property(conn: Connection) -> int:
+    """Leads whose folio has no row in properties (the every_lead_has_property check)."""
+    orphan = select(func.count()).select_from(
+        leads.outerjoin(properties, leads.c.folio == properties.c.folio)
+    )
+    return conn.execute(orphan.where(properties.c.folio.is_(None))).scalar_one()
+
+
+def leads_by_type(conn: Connection) -> dict[str, int]:
+    return dict(
+        conn.execute(select(leads.c.lead_type, func.count()).group_by(leads.c.lead_type)).all()
+    )
+
+
+def recent_leads(conn: Connection, limit: int = 5) -> list[dict]:
+    lt = leads.c
+    q = (
+        select(
+            lt.lead_type,
+            lt.folio,
+            lt.score,
+            lt.status,
+            lt.lead_date,
+            lt.contact_name,
+            lt.source_key,
+        )
+        .order_by(lt.id.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def records_not_matched(
+    conn: Connection, file_types: list[str], partition_keys: list[str], limit: int = 10
+) -> list[dict]:
+    """Civil records that matched no property, or several (ambiguous), with the reason."""
+    m = record_matches.c
+    q = (
+        select(m.file_type.label("file"), m.record_key.label("record"), m.status, m.reason)
+        .where(
+            m.file_type.in_(file_types), m.partition_key.in_(partition_keys), m.status != "matched"
+        )
+        .order_by(m.file_type, m.line_no)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def top_scores(conn: Connection, scored_on: date, limit: int = 5) -> list[dict]:
+    ls = lead_scores.c
+    q = (
+        select(
+            ls.lead_id,
+            ls.score,
+            ls.base_score,
+            ls.age_days,
+            ls.freshness_decay,
+            ls.equity_bonus,
+            ls.engagement_bonus,
+            ls.absentee_bonus,
+        )
+        .where(ls.scored_on == scored_on)
+        .order_by(ls.score.desc(), ls.lead_id)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(q).mappings()]

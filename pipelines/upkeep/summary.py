@@ -1,0 +1,75 @@
+"""What the pipeline has produced, for `folio demo` and `folio status` (Dagster-free)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from pipelines.db.schema import (
+    data_ingestion_logs,
+    lead_scores,
+    leads,
+    properties,
+    quarantine,
+    record_matches,
+)
+
+
+def summarize(engine: Engine) -> dict:
+    log = data_ingestion_logs.c
+    # The latest successful staging of each (partition, file type).
+    latest = (
+        select(func.max(log.id).label("id"))
+        .where(log.status == "success")
+        .group_by(log.cadence, log.partition_key, log.file_type)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                func.count(func.distinct(log.cadence + ":" + log.partition_key)),
+                func.coalesce(func.sum(log.rows_read), 0),
+                func.coalesce(func.sum(log.rows_staged), 0),
+                func.coalesce(func.sum(log.rows_quarantined), 0),
+                func.coalesce(func.sum(log.duplicates_collapsed), 0),
+            ).where(log.id.in_(select(latest.c.id)))
+        ).one()
+        failed = conn.execute(select(func.count()).where(log.status == "failed")).scalar_one()
+        by_type = dict(
+            conn.execute(select(leads.c.lead_type, func.count()).group_by(leads.c.lead_type)).all()
+        )
+        by_status = dict(
+            conn.execute(select(leads.c.status, func.count()).group_by(leads.c.status)).all()
+        )
+        reasons = conn.execute(
+            select(quarantine.c.reason, func.count())
+            .group_by(quarantine.c.reason)
+            .order_by(func.count().desc())
+            .limit(5)
+        ).all()
+        m = record_matches.c
+        matches = conn.execute(
+            select(m.file_type, m.status, m.method, func.count())
+            .group_by(m.file_type, m.status, m.method)
+            .order_by(m.file_type, m.status)
+        ).all()
+        scored = conn.execute(select(func.count(), func.avg(lead_scores.c.score))).one()
+        n_props = conn.execute(select(func.count()).select_from(properties)).scalar_one()
+        owned = conn.execute(
+            select(func.count()).where(properties.c.owner_name.is_not(None))
+        ).scalar_one()
+    return {
+        "partitions": rows[0],
+        "rows_read": rows[1],
+        "rows_staged": rows[2],
+        "rows_quarantined": rows[3],
+        "duplicates_collapsed": rows[4],
+        "failed_stagings": failed,
+        "properties": n_props,
+        "properties_with_owner": owned,
+        "leads_by_type": by_type,
+        "leads_by_status": by_status,
+        "top_quarantine_reasons": [(r, n) for r, n in reasons],
+        "matches": [(f, s, meth, n) for f, s, meth, n in matches],
+        "leads_scored": scored[0],
+        "mean_score": float(scored[1]) if scored[1] is not None else None,
+    }

@@ -1,0 +1,65 @@
+"""Runs whose process is gone: a `folio` CLI run (or an in-process sensor tick) executes in
+its own process, outside the run launcher, so run monitoring cannot see it die. Each such run
+is tagged with its process id and host; a run still STARTED whose process no longer exists on
+this host is marked failed, so it stops holding its cadence's one-run-at-a-time slot and the
+dead-letter queue records it."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+
+PID_TAG, HOST_TAG = "folio/pid", "folio/host"
+LIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+def process_tags() -> dict[str, str]:
+    """The tags that tie a run to the process executing it."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def process_gone(tags: dict[str, str]) -> bool | None:
+    """True when the run's process is known to be gone; None when it cannot be known here
+    (no tags, or another host)."""
+    pid, host = tags.get(PID_TAG), tags.get(HOST_TAG)
+    if not pid or host != socket.gethostname():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def fail_orphaned_runs(instance: DagsterInstance) -> list[str]:
+    failed = []
+    for run in instance.get_runs(RunsFilter(statuses=LIVE)):
+        if process_gone(run.tags):
+            instance.report_run_failed(
+                run, message=f"its process (pid {run.tags[PID_TAG]}) is gone: killed or crashed"
+            )
+            failed.append(run.run_id)
+    return failed
+
+
+@sensor(
+    name="orphaned_runs_sensor",
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Marks failed the CLI runs whose process died (they would hold their slot).",
+)
+def orphaned_runs_sensor(context: SensorEvaluationContext):
+    failed = fail_orphaned_runs(context.instance)
+    return SkipReason(f"marked {len(failed)} orphaned run(s) failed: {', '.join(failed) or 'none'}")

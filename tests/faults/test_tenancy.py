@@ -1,0 +1,79 @@
+"""Tenant B's key never reads or changes tenant A's rows, on every tenant route. The routes
+come from the app's own route table: a new route that takes a key fails this test until it
+is given an A-owned object to probe here."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipelines.db.engine import get_engine
+from pipelines.http.app import app
+from pipelines.lookups.query import LookupQuery
+from pipelines.lookups.requests import request_lookup
+from pipelines.settings import get_settings
+from tests.listing_helpers import listing, tenant_with_subscribers
+
+OPEN_ROUTES = {("GET", "/health")}
+
+
+def tenant_routes() -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, from its OpenAPI route table, but the open ones."""
+    paths = app.openapi()["paths"]
+    routes = {(m.upper(), path) for path, methods in paths.items() for m in methods}
+    return sorted(routes - OPEN_ROUTES)
+
+
+@pytest.fixture
+def two_tenants(sqlite_url, monkeypatch):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("FOLIO_RECORDS_API_URL", "http://records.invalid")
+    a, _, key_a = tenant_with_subscribers(sqlite_url, "tenant-a", [])
+    _, _, key_b = tenant_with_subscribers(sqlite_url, "tenant-b", [])
+    client = TestClient(app)
+    listing_id = client.post(
+        "/listings", json=listing("A-OWNED"), headers={"X-API-Key": key_a}
+    ).json()["id"]
+    lookup_id = request_lookup(
+        get_engine(sqlite_url), a["id"], LookupQuery(folio="3040120010010"), get_settings()
+    ).request_id
+    return client, key_a, key_b, {"listing_id": listing_id, "request_id": lookup_id}
+
+
+# What B tries on each route against A's objects, and what must hold afterwards.
+PROBES = {
+    ("GET", "/listings/{listing_id}"): lambda c, h, ids: c.get(
+        f"/listings/{ids['listing_id']}", headers=h
+    ),
+    ("GET", "/lookups/{request_id}"): lambda c, h, ids: c.get(
+        f"/lookups/{ids['request_id']}", headers=h
+    ),
+    ("POST", "/listings"): lambda c, h, ids: c.post(
+        "/listings", json={**listing("A-OWNED"), "tenant_id": "tenant-a", "price": 1}, headers=h
+    ),
+    ("POST", "/lookups"): lambda c, h, ids: c.post(
+        "/lookups", json={"folio": "3040120010010"}, headers=h
+    ),
+}
+
+
+def test_every_tenant_route_is_probed():
+    assert tenant_routes() == sorted(PROBES)
+
+
+@pytest.mark.parametrize("route", sorted(PROBES))
+def test_tenant_b_never_sees_or_changes_tenant_a(two_tenants, route):
+    client, key_a, key_b, ids = two_tenants
+    before = client.get(f"/listings/{ids['listing_id']}", headers={"X-API-Key": key_a}).json()
+    answer = PROBES[route](client, {"X-API-Key": key_b}, ids)
+    assert "A-OWNED" not in answer.text or route == ("POST", "/listings")
+    if route[0] == "GET":
+        assert answer.status_code == 404
+    if route == ("POST", "/listings"):  # naming A's tenant with B's key is refused
+        assert answer.status_code == 422 and "is not your tenant" in answer.text
+    if route == ("POST", "/lookups"):  # B's own request, never A's
+        assert answer.json()["id"] != ids["request_id"]
+    after = client.get(f"/listings/{ids['listing_id']}", headers={"X-API-Key": key_a}).json()
+    assert after == before
+    assert (
+        client.get(f"/lookups/{ids['request_id']}", headers={"X-API-Key": key_a}).status_code == 200
+    )
+    assert PROBES[route](client, {}, ids).status_code == 401  # and no key at all: no answer

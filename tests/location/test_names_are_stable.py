@@ -1,0 +1,111 @@
+"""The names an existing Dagster instance keys its runs, cursors and history by. Renaming one
+orphans that history, so a change here must be deliberate (and migrated)."""
+
+from pipelines.location.definitions import defs
+
+ASSETS = [
+    "alert_matches",
+    "eviction_and_lien_leads",
+    "lead_scores",
+    "leads",
+    "listing_scores",
+    "notifications",
+    "probate_and_judgment_leads",
+    "properties",
+    "raw_cases",
+    "raw_dockets",
+    "raw_docktext",
+    "raw_evictions",
+    "raw_indebtedness",
+    "raw_official_records",
+    "raw_parties",
+    "raw_probate",
+    "raw_verdicts",
+    "staged_cases",
+    "staged_dockets",
+    "staged_docktext",
+    "staged_evictions",
+    "staged_indebtedness",
+    "staged_official_records",
+    "staged_parties",
+    "staged_probate",
+    "staged_verdicts",
+]
+JOBS = [
+    "__ASSET_JOB",
+    "cleanup",
+    "daily_ingestion",
+    "deliver_email",
+    "hot_lead_alerts",
+    "lead_scoring",
+    "listing_alerts",
+    "listing_intake",
+    "lookups",
+    "monthly_ingestion",
+    "weekly_ingestion",
+]
+SCHEDULES = [
+    "cleanup_schedule",
+    "daily_ingestion_schedule",
+    "lead_scoring_schedule",
+    "monthly_ingestion_schedule",
+    "weekly_ingestion_schedule",
+]
+SENSORS = [
+    "dead_letter_sensor",
+    "due_jobs_sensor",
+    "email_outbox_sensor",
+    "hot_leads_sensor",
+    "inbox_sensor",
+    "lookup_requests_sensor",
+    "new_listings_sensor",
+    "orphaned_runs_sensor",
+    "queue_metrics_sensor",
+]
+STAGED = [
+    "cases",
+    "dockets",
+    "docktext",
+    "evictions",
+    "indebtedness",
+    "official_records",
+    "parties",
+    "probate",
+    "verdicts",
+]
+CHECKS = sorted(
+    ["leads:every_lead_has_property"]
+    + [f"raw_{ft}:file_present" for ft in STAGED]
+    + [
+        f"staged_{ft}:{check}"
+        for ft in STAGED
+        for check in ("no_duplicate_keys", "quarantine_ratio")
+    ]
+)
+
+
+def test_asset_job_schedule_sensor_and_check_names_are_unchanged():
+    repo = defs.get_repository_def()
+    assert sorted(k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()) == ASSETS
+    assert sorted(j.name for j in repo.get_all_jobs()) == JOBS
+    assert sorted(s.name for s in repo.schedule_defs) == SCHEDULES
+    assert sorted(s.name for s in repo.sensor_defs) == SENSORS
+    assert (
+        sorted(
+            f"{c.asset_key.to_user_string()}:{c.name}" for c in repo.asset_graph.asset_check_keys
+        )
+        == CHECKS
+    )
+
+
+def test_the_code_location_is_named_folio():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    workspace = yaml.safe_load((root / "workspace.yaml").read_text())
+    assert workspace["load_from"][0]["python_module"] == {
+        "module_name": "pipelines.location.definitions",
+        "location_name": "folio",
+    }

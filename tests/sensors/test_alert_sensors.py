@@ -1,0 +1,235 @@
+"""The sensors that drive alerting, evaluated with build_sensor_context (no sleeps, no daemon),
+and the whole listing → score → match → outbox → email path through their runs."""
+
+import hashlib
+from datetime import datetime, timezone
+
+from dagster import DagsterInstance, build_sensor_context
+from sqlalchemy import func, select
+
+from pipelines.control.runner import tick_sensor
+from pipelines.db.engine import get_engine
+from pipelines.db.schema import (
+    alert_matches,
+    leads,
+    listing_scores,
+    listings,
+    notifications,
+    properties,
+)
+from pipelines.location.definitions import defs
+from resources.database import FolioDatabase
+from tests.listing_helpers import HEADER, add_listings, listing, tenant_with_subscribers
+
+
+def evaluate(name: str, url: str, cursor: str | None = None):
+    with build_sensor_context(
+        cursor=cursor, resources={"database": FolioDatabase(url=url)}, definitions=defs
+    ) as ctx:
+        return defs.resolve_sensor_def(name).evaluate_tick(ctx)
+
+
+def test_new_listings_sensor_batches_with_stable_keys_and_a_cursor(sqlite_url, monkeypatch):
+    monkeypatch.setenv("FOLIO_LISTING_BATCH_SIZE", "3")
+    tenant, _, _ = tenant_with_subscribers(sqlite_url, "acme", [])
+    add_listings(sqlite_url, tenant, [listing(f"L{i}") for i in range(1, 8)])
+    first = evaluate("new_listings_sensor", sqlite_url)
+    assert [r.run_key for r in first.run_requests] == [
+        "listings:0-3",
+        "listings:3-6",
+        "listings:6-7",
+    ]
+    assert [r.tags["folio/batch"] for r in first.run_requests] == [
+        "listings:0-3",
+        "listings:3-6",
+        "listings:6-7",
+    ]
+    assert first.cursor == "7"
+    replay = evaluate("new_listings_sensor", sqlite_url)  # same cursor (a replayed tick): same keys
+    assert [r.run_key for r in replay.run_requests] == [r.run_key for r in first.run_requests]
+    after = evaluate("new_listings_sensor", sqlite_url, cursor=first.cursor)
+    assert (
+        after.run_requests == [] and "no unscored listing after change_seq 7" in after.skip_message
+    )
+    add_listings(
+        sqlite_url, tenant, [listing("L2", price=150000), listing("L8")]
+    )  # one change, one new
+    more = evaluate("new_listings_sensor", sqlite_url, cursor="7")
+    assert [r.run_key for r in more.run_requests] == ["listings:7-9"] and more.cursor == "9"
+
+
+def _counts(url):
+    with get_engine(url).connect() as conn:
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+            for t in (listing_scores, alert_matches, notifications)
+        }
+
+
+def test_listings_flow_to_email_once(db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", db_url)
+    tenant, (sub_all, sub_auction), _ = tenant_with_subscribers(
+        db_url, "acme", [{"min_score": 50}, {"min_score": 0, "listing_types": ["auction"]}]
+    )
+    add_listings(
+        db_url,
+        tenant,
+        [
+            listing("L1"),
+            listing("L2", listing_type="auction", estimated_rent=None),
+            listing("L3", estimated_rent=100, year_built=1950),
+        ],
+    )
+    instance = DagsterInstance.get()
+    scored = tick_sensor(instance, "new_listings_sensor", None)
+    assert [r.success for r in scored.runs] == [True] and scored.cursor == "3"
+    # L1 51 → sub_all; L2 30 (no rent, 10 years 20, auction 10) → sub_auction; L3 (1950, tiny
+    # rent) → none
+    assert _counts(db_url) == {
+        "listing_scores": 3,
+        "alert_matches": 2,
+        "notifications": 4,
+    }  # + 2 welcomes
+    sent = tick_sensor(instance, "email_outbox_sensor", None)
+    assert [r.success for r in sent.runs] == [True] and sent.cursor == "4"
+    emails = sorted(p.name for p in (tmp_path / "data" / "outbox" / "email").glob("*.eml"))
+    assert emails == [
+        f"email_s{sub_all}_listing_1.eml",
+        f"email_s{sub_all}_welcome_{sub_all}.eml",
+        f"email_s{sub_auction}_listing_2.eml",
+        f"email_s{sub_auction}_welcome_{sub_auction}.eml",
+    ]
+    # Replays and re-runs send nothing: same cursors skip; a fresh cursor finds the runs' keys
+    # taken.
+    assert tick_sensor(instance, "new_listings_sensor", "3").runs == []
+    assert tick_sensor(instance, "email_outbox_sensor", "4").runs == []
+    assert tick_sensor(instance, "new_listings_sensor", None).runs == []  # everything is scored
+    # A changed listing is re-scored but its subscriber is not told again.
+    add_listings(db_url, tenant, [listing("L1", price=190000)])
+    rescored = tick_sensor(instance, "new_listings_sensor", "3")
+    assert [r.success for r in rescored.runs] == [True]
+    assert tick_sensor(instance, "email_outbox_sensor", "4").runs == []
+    assert _counts(db_url) == {"listing_scores": 3, "alert_matches": 2, "notifications": 4}
+    with get_engine(db_url).connect() as conn:
+        states = conn.execute(
+            select(notifications.c.state, func.count()).group_by(notifications.c.state)
+        ).all()
+    assert states == [("sent", 4)]
+
+
+def test_hot_leads_sensor_hands_on_new_probate_and_foreclosure_leads(sqlite_url):
+    engine = get_engine(sqlite_url)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(
+            properties.insert(),
+            [{"folio": "3040120010010", "first_seen_at": now, "updated_at": now}],
+        )
+        conn.execute(
+            leads.insert(),
+            [
+                {
+                    "folio": "3040120010010",
+                    "lead_type": lt,
+                    "product": "B",
+                    "base_score": 80,
+                    "score": 80,
+                    "priority": p,
+                    "status": "new",
+                    "lead_date": now.date(),
+                    "source_asset": "t",
+                    "source_file": "f",
+                    "source_line": i,
+                    "source_key": f"k{i}",
+                    "created_at": now,
+                }
+                for i, (lt, p) in enumerate(
+                    [
+                        ("eviction", "normal"),
+                        ("probate", "high"),
+                        ("foreclosure", "normal"),
+                        ("lien", "normal"),
+                    ]
+                )
+            ],
+        )
+    first = evaluate("hot_leads_sensor", sqlite_url)
+    assert [(r.run_key, r.tags["folio/batch"]) for r in first.run_requests] == [
+        ("leads:0-3", "leads:0-3")
+    ]
+    assert first.cursor == "3"
+    assert evaluate("hot_leads_sensor", sqlite_url, cursor="3").run_requests == []
+
+
+def test_outbox_sensor_keys_by_last_queued_id(sqlite_url):
+    tenant_with_subscribers(sqlite_url, "acme", [{}, {}])  # two queued welcome emails
+    first = evaluate("email_outbox_sensor", sqlite_url)
+    [request] = first.run_requests
+    assert request.run_key == "email:2" and first.cursor == "2"
+    # RunConfig fills the sections it was not given with {}: only the ops section is set.
+    assert {k: v for k, v in request.run_config.items() if v} == {
+        "ops": {"send_queued_email": {"config": {"up_to_id": 2}}}
+    }
+    assert evaluate("email_outbox_sensor", sqlite_url, cursor="2").run_requests == []
+
+
+def test_inbox_file_runs_once_and_a_repeat_is_moved_aside(sqlite_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    tenant_with_subscribers(sqlite_url, "acme", [])
+    tenant_with_subscribers(sqlite_url, "other", [])
+    inbox = tmp_path / "data" / "inbox" / "acme"
+    inbox.mkdir(parents=True)
+    body = (
+        HEADER + "\nI1,1 Main St,Miami,33125,200000,sale,3,2,1500,2016,2000,,2026-11-20\n"
+        "I2,2 Main St,Miami,33125,0,sale,3,2,1500,2016,2000,,2026-11-20\n"
+    ).encode()
+    (inbox / "feed.csv").write_bytes(body)
+    (tmp_path / "data" / "inbox" / "nobody").mkdir()
+    (tmp_path / "data" / "inbox" / "nobody" / "x.csv").write_bytes(
+        body
+    )  # no such tenant: left alone
+    (tmp_path / "data" / "inbox" / "other").mkdir()
+    (tmp_path / "data" / "inbox" / "other" / "same.csv").write_bytes(
+        body
+    )  # the same bytes, another tenant
+    sha = hashlib.sha256(body).hexdigest()
+    requests = evaluate("inbox_sensor", sqlite_url).run_requests
+    assert [r.run_key for r in requests] == [f"acme:{sha}", f"other:{sha}"]
+    outcome = tick_sensor(DagsterInstance.get(), "inbox_sensor", None)
+    assert [r.success for r in outcome.runs] == [True, True]
+    assert (inbox / "processed" / f"{sha}-feed.csv").exists() and not (inbox / "feed.csv").exists()
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(
+            select(listings.c.tenant_id, listings.c.external_id, listings.c.source).order_by(
+                listings.c.tenant_id
+            )
+        ).all() == [(1, "I1", "inbox"), (2, "I1", "inbox")]
+    (inbox / "again.csv").write_bytes(body)  # the same bytes under another name
+    assert tick_sensor(DagsterInstance.get(), "inbox_sensor", None).runs == []
+    assert (inbox / "processed" / f"{sha}-again.csv.duplicate").exists() and not (
+        inbox / "again.csv"
+    ).exists()
+    assert (tmp_path / "data" / "inbox" / "nobody" / "x.csv").exists()
+
+
+def test_unreadable_inbox_file_fails_its_run_with_the_reason_and_is_kept(
+    sqlite_url, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    tenant_with_subscribers(sqlite_url, "acme", [])
+    inbox = tmp_path / "data" / "inbox" / "acme"
+    inbox.mkdir(parents=True)
+    (inbox / "broken.json").write_bytes(b'{"listings": [')
+    sha = hashlib.sha256(b'{"listings": [').hexdigest()
+    [run] = tick_sensor(DagsterInstance.get(), "inbox_sensor", None).runs
+    assert not run.success
+    assert "broken.json: invalid JSON at line 1" in run.error
+    kept = inbox / "failed" / f"{sha}-broken.json"
+    assert kept.read_bytes() == b'{"listings": ['  # nothing lost
+    assert (
+        (inbox / "failed" / f"{sha}-broken.json.reason.txt")
+        .read_text()
+        .startswith("broken.json: invalid JSON")
+    )
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(listings)).scalar() == 0

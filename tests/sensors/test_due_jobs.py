@@ -1,0 +1,70 @@
+"""Delayed one-off jobs: due requests launch once, future ones wait, a replayed tick adds
+nothing."""
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+from dagster import DagsterInstance, build_sensor_context
+
+from pipelines.db.engine import get_engine
+from pipelines.db.migrate import upgrade
+from pipelines.location.definitions import defs
+from resources.database import FolioDatabase
+
+due_jobs_sensor = defs.resolve_sensor_def("due_jobs_sensor")
+
+
+def folio(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def test_due_requests_launch_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'data' / 'folio.db'}"
+    upgrade(url)
+    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    later = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("{}\n")
+    assert (
+        folio(
+            "schedule", "lead_scoring", "--at", past, "--config", str(cfg), cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    assert folio("schedule", "cleanup", "--at", later, cwd=tmp_path).returncode == 0
+    daily = folio(
+        "schedule", "daily_ingestion", "--at", past, "--partition", "2026-01-05", cwd=tmp_path
+    )
+    assert daily.returncode == 0 and "run_key scheduled-job-3" in daily.stdout
+    bad = folio("schedule", "nope", "--at", past, cwd=tmp_path)
+    assert bad.returncode == 1 and "no job 'nope'" in bad.stdout
+    when = folio("schedule", "cleanup", "--at", "tomorrow", cwd=tmp_path)
+    assert when.returncode == 1 and "is not ISO 8601" in when.stdout
+
+    ctx = lambda: build_sensor_context(
+        instance=DagsterInstance.ephemeral(), resources={"database": FolioDatabase(url=url)}
+    )
+    first = due_jobs_sensor(ctx())
+    assert [(r.job_name, r.run_key, r.partition_key) for r in first] == [
+        ("lead_scoring", "scheduled-job-1", None),
+        ("daily_ingestion", "scheduled-job-3", "2026-01-05"),
+    ]
+    replay = due_jobs_sensor(ctx())
+    assert "no scheduled job is due" in replay.skip_message  # the future one waits; nothing twice
+    from sqlalchemy import select
+
+    from pipelines.db.schema import scheduled_jobs
+
+    with get_engine(url).connect() as conn:
+        assert conn.execute(
+            select(scheduled_jobs.c.id, scheduled_jobs.c.status).order_by(scheduled_jobs.c.id)
+        ).all() == [(1, "launched"), (2, "pending"), (3, "launched")]
