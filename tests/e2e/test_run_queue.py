@@ -58,11 +58,16 @@ def runs(base: str) -> dict[str, dict]:
 class Dagster:
     """Webserver now, daemon when asked, against DAGSTER_HOME with the given coordinator limits."""
 
-    def __init__(self, tmp_path: Path, monkeypatch, max_concurrent_runs: int):
+    def __init__(
+        self, tmp_path: Path, monkeypatch, max_concurrent_runs: int, start_timeout_seconds=180
+    ):
         home = tmp_path / "dagster_home"
         config = yaml.safe_load(instance_yaml())
         config["run_coordinator"]["config"].update(
             max_concurrent_runs=max_concurrent_runs, dequeue_interval_seconds=1
+        )
+        config["run_monitoring"].update(
+            start_timeout_seconds=start_timeout_seconds, poll_interval_seconds=5
         )
         (home / "dagster.yaml").write_text(yaml.safe_dump(config))
         monkeypatch.setenv("DAGSTER_HOME", str(home))
