@@ -1,7 +1,8 @@
-"""Listing and hot-lead alerting as assets: `listing_scores` → `alert_matches` → `notifications`.
+"""Listing and lead alerting as assets: `listing_scores` → `alert_matches` → `notifications`.
 
 Runs are launched by sensors with a batch tag (`folio/batch` = `listings:<from>-<to>`,
-a change_seq range, or `leads:<from>-<to>`, a lead id range). Materialised by hand from
+a change_seq range, `leads:<from>-<to>`, a lead id range, or `rescored:0-0`: every alertable
+lead after the nightly scoring). Materialised by hand from
 the UI (no tag), they take whatever is pending. Every step is idempotent: scores are per
 listing version, matches and outbox rows have unique keys, so a re-run or a replayed
 sensor adds nothing. Nothing here sends anything: delivery is the `deliver_email` job.
@@ -54,15 +55,17 @@ def listing_scores(
     deps=[listing_scores, AssetKey("leads"), AssetKey("probate_and_judgment_leads")],
     group_name="alerts",
     kinds={"python", "sql"},
-    description="Which subscribers a scored listing (same tenant only) or a hot county lead "
-    "(opted-in "
-    "subscribers of any tenant) meets: one row per (subscriber, item) with the reasons.",
+    description="Which subscribers a scored listing (same tenant only) or a county lead dated "
+    "within the alert window (opted-in subscribers of any tenant) meets: one row per "
+    "(subscriber, item) with the reasons, waiting for the digest or immediate.",
 )
 def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     batch = batch_of(context)
     engine = database.engine()
     if batch and batch[0] == "leads":
         counts = {"leads": match_leads(engine, batch[1], batch[2])}
+    elif batch and batch[0] == "rescored":  # after the nightly scoring: every alertable lead
+        counts = {"leads": match_leads(engine)}
     else:
         lo, hi = (batch[1], batch[2]) if batch else (0, None)
         counts = {"listings": match_listings(engine, lo, hi)}
@@ -75,9 +78,9 @@ def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> Ma
     group_name="alerts",
     kinds={"sql"},
     description="The outbox: one queued message per (subscriber, item, channel) for every "
-    "immediate "
-    "match (digest-only subscribers wait for the digest). The unique key means a re-run "
-    "queues nothing twice. Delivery is the deliver_email job, started by its sensor.",
+    "immediate match, or one grouped email for a subscriber with more than "
+    "FOLIO_ALERT_GROUP_THRESHOLD at once; digest-only matches wait for daily_digest. Unique "
+    "keys: a re-run queues nothing twice. Delivery is the deliver_email job.",
 )
 def notifications(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     with database.engine().begin() as conn:

@@ -55,7 +55,9 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "lead_scoring": None,
     "cleanup": None,  # batched and resumable: the next night finishes the work
     "listing_alerts": None,  # the sensor's next batch picks up anything left unscored
-    "hot_lead_alerts": None,  # idempotent: a re-run of the batch adds what is missing
+    "lead_alerts": None,  # idempotent: a re-run of the batch adds what is missing
+    "daily_digest": None,  # idempotent per (subscriber, day): a re-run sends nothing again
+    "weekly_report": None,  # idempotent per (subscriber, week)
     # an unreadable file stays unreadable; fixed files come back as new files
     "listing_intake": None,
     "deliver_email": None,  # the job does not retry: each message retries by the "email" budget
@@ -125,7 +127,13 @@ class Settings:
     outbox_sensor_interval_seconds: int = 5
     inbox_sensor_interval_seconds: int = 15
     default_min_score: int = 70
-    hot_lead_max_age_hours: int = 48  # older leads never trigger an immediate alert
+    # Lead delivery (docs/domain.md#lead-delivery)
+    alert_window_days: int = 7  # a lead dated earlier than this never alerts (nor is digested)
+    hot_lead_min_score: int = 90  # any lead scoring this much is hot, whatever its type
+    alert_group_threshold: int = 10  # more immediate alerts than this in one run: one email
+    digest_size: int = 20  # leads per daily digest, best first
+    weekly_report_top: int = 10
+    link_ttl_days: int = 30  # links in emails (lead pages, clicks, unsubscribe) expire after
     rent_expense_ratio: float = 0.35  # cap rate = rent × 12 × (1 − this) / price
     cap_rate_full_marks: float = 0.10
     ppsf_discount_full_marks: float = 0.20  # 20% below the zip median → full marks
@@ -169,6 +177,8 @@ class Settings:
     monthly_cron: str = "0 8 1 * *"
     scoring_cron: str = "0 2 * * *"
     cleanup_cron: str = "0 3 * * *"
+    digest_cron: str = "30 7 * * 1-5"  # after the 06:00 ingestion
+    weekly_report_cron: str = "0 8 * * 1"
 
     @property
     def resolved_database_url(self) -> str:

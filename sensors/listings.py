@@ -1,11 +1,13 @@
-"""Sensors that turn new data into alert runs: new listings, hot county leads.
+"""Sensors that turn new data into alert runs: new listings, new (or re-scored) county leads.
 
 Both are cursor-based and give each batch a run_key derived from the batch itself, so a
 replayed tick or a daemon restart re-offers the same key and Dagster drops it: a batch
 is never scored or matched twice.
 """
 
-from datetime import datetime, timezone
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from dagster import (
     DefaultSensorStatus,
@@ -16,8 +18,8 @@ from dagster import (
     sensor,
 )
 
-from pipelines.alerts.batches import batch_tag
-from pipelines.leads.hot import hot_leads_after
+from pipelines.alerts.batches import BATCH_TAG, batch_tag
+from pipelines.leads.hot import last_scored_at, new_leads_after
 from pipelines.listings.scoring import pending_batches
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
@@ -53,26 +55,43 @@ def new_listings_sensor(context: SensorEvaluationContext, database: FolioDatabas
     return SensorResult(run_requests=requests, cursor=str(batches[-1][1]))
 
 
+def _lead_cursor(raw: str | None) -> dict:
+    """{"id": last lead id handed on, "scored": the last scoring time seen}; a bare number (the
+    old hot-lead sensor's cursor) is an id."""
+    if not raw:
+        return {"id": 0, "scored": None}
+    if raw.isdigit():
+        return {"id": int(raw), "scored": None}
+    return json.loads(raw)
+
+
 @sensor(
-    name="hot_leads_sensor",
-    job_name="hot_lead_alerts",
+    name="lead_alerts_sensor",
+    job_name="lead_alerts",
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
-    description="New probate and foreclosure leads go to opted-in subscribers at once (not the "
-    "digest); "
-    "cursor = last lead id handed on; run_key = leads:<from>-<to>.",
+    description="New leads of every type (dated within the alert window) are matched to "
+    "subscribers' criteria; after the nightly scoring, every alertable lead is matched again "
+    "(a higher score can meet a minimum). Cursor = last lead id and scoring time handed on; "
+    "run_key = leads:<from>-<to> or rescored:<scoring time>.",
 )
-def hot_leads_sensor(context: SensorEvaluationContext, database: FolioDatabase):
-    after = int(context.cursor or 0)
-    hot = hot_leads_after(
-        database.engine(), after, get_settings().listing_batch_size, datetime.now(timezone.utc)
-    )
-    if not hot:
-        return SkipReason(f"no hot lead after id {after}")
-    hi = hot[-1]["id"]
-    return SensorResult(
-        run_requests=[
-            RunRequest(run_key=f"leads:{after}-{hi}", tags=batch_tag("leads", after, hi))
-        ],
-        cursor=str(hi),
-    )
+def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase):
+    cursor = _lead_cursor(context.cursor)
+    engine = database.engine()
+    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    ids = new_leads_after(engine, cursor["id"], get_settings().listing_batch_size, today)
+    requests = []
+    if ids:
+        lo, hi = cursor["id"], ids[-1]
+        requests.append(RunRequest(run_key=f"leads:{lo}-{hi}", tags=batch_tag("leads", lo, hi)))
+        cursor["id"] = hi
+    scored = last_scored_at(engine)
+    if scored is not None and scored != cursor["scored"]:
+        if cursor["scored"] is not None:  # the first sight of a scoring is not a change
+            requests.append(
+                RunRequest(run_key=f"rescored:{scored}", tags={BATCH_TAG: "rescored:0-0"})
+            )
+        cursor["scored"] = scored
+    if not requests:
+        return SkipReason(f"no new alertable lead after id {cursor['id']} and no new scoring")
+    return SensorResult(run_requests=requests, cursor=json.dumps(cursor))

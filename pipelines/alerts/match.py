@@ -1,24 +1,25 @@
-"""Which subscribers a scored listing or a hot county lead should reach (docs/domain.md#alerts).
+"""Which subscribers a scored listing or a county lead should reach (docs/domain.md#alerts).
 
 `reasons` is a pure function of one criteria set and one item: it returns why the item
 matches (stored with the match) or None. Listings only ever meet their own tenant's
 subscribers: the candidate subscribers are selected by the listing's tenant_id. County
 leads belong to no tenant; they reach every tenant's subscribers who opted in with
-`lead_types`, and each match row carries the subscriber's tenant.
+`lead_types`, and each match row carries the subscriber's tenant. A match waits for the
+digest (`digest_only`) when its subscriber asked for digests only and the item is not hot.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, and_, select
 
 from pipelines.accounts.criteria import Criteria
 from pipelines.db.schema import alert_criteria, alert_matches, leads, properties, subscribers
 from pipelines.db.upsert import insert_ignore_rows
-from pipelines.leads.hot import is_hot
+from pipelines.leads.hot import alertable, alerts_on, is_hot, known_on
 from pipelines.listings.scoring import current_scores
 
 
@@ -66,7 +67,7 @@ def _criteria_by_tenant(
                 subscribers.c.tenant_id == alert_criteria.c.tenant_id,
             ),
         )
-        .where(subscribers.c.active.is_(True))
+        .where(subscribers.c.active.is_(True), subscribers.c.unsubscribed_at.is_(None))
     )
     if tenant_ids is not None:
         q = q.where(alert_criteria.c.tenant_id.in_(tenant_ids))
@@ -110,8 +111,9 @@ def _match_rows(
                         "item_id": item["id"],
                         "score": item["score"],
                         "reasons": json.dumps(why),
-                        "digest_only": c.digest_only,
+                        "digest_only": c.digest_only and not item.get("hot", False),
                         "matched_at": now,
+                        "item_date": item["item_date"],
                     }
                 )
     return rows
@@ -121,25 +123,56 @@ def match_listings(engine: Engine, seq_from: int = 0, seq_to: int | None = None)
     """Match the scored listings of a change_seq range; returns counts."""
     with engine.begin() as conn:
         scored = current_scores(conn, seq_from, seq_to)
-        items = [{**r, "kind": "listing", "price": float(r["price"])} for r in scored]
+        items = [
+            {
+                **r,
+                "kind": "listing",
+                "price": float(r["price"]),
+                "item_date": _as_date(r["listed_at"]),
+            }
+            for r in scored
+        ]
         criteria = _criteria_by_tenant(conn, {i["tenant_id"] for i in items})
         rows = _match_rows(items, criteria, per_tenant=True)
         made = _store(conn, rows)
     return {"items": len(items), "matches": len(rows), "new_matches": made}
 
 
-def match_leads(engine: Engine, lead_from: int, lead_to: int) -> dict[str, int]:
-    """Match the hot county leads with id in (lead_from, lead_to] to every tenant's opted-in
-    subscribers."""
-    q = (
-        select(leads.c.id, leads.c.lead_type, leads.c.score, properties.c.city, properties.c.zip)
-        .join(properties, properties.c.folio == leads.c.folio, isouter=True)
-        .where(leads.c.id > lead_from, leads.c.id <= lead_to, is_hot(datetime.now(timezone.utc)))
-    )
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def match_leads(
+    engine: Engine, lead_from: int = 0, lead_to: int | None = None, today: date | None = None
+) -> dict[str, int]:
+    """Match the alertable county leads with id in (lead_from, lead_to] (all of them when
+    lead_to is None) to every tenant's opted-in subscribers."""
+    q = select(
+        leads.c.id,
+        leads.c.lead_type,
+        leads.c.priority,
+        leads.c.score,
+        leads.c.lead_date,
+        leads.c.source_file,
+        properties.c.city,
+        properties.c.zip,
+    ).join(properties, properties.c.folio == leads.c.folio, isouter=True)
+    today = today or date.today()
+    q = q.where(leads.c.id > lead_from, alertable(today))
+    if lead_to is not None:
+        q = q.where(leads.c.id <= lead_to)
     with engine.begin() as conn:
         items = [
-            {**dict(r), "score": round(r["score"]), "kind": "lead", "tenant_id": None}
+            {
+                **dict(r),
+                "score": round(r["score"]),
+                "kind": "lead",
+                "tenant_id": None,
+                "item_date": known_on(r["lead_date"], r["source_file"]),
+                "hot": is_hot(r["lead_type"], r["priority"], r["score"]),
+            }
             for r in conn.execute(q).mappings()
+            if alerts_on(today, r["lead_date"], r["source_file"])
         ]
         criteria = _criteria_by_tenant(conn, None)
         rows = _match_rows(items, criteria, per_tenant=False)

@@ -1,75 +1,137 @@
-"""Matches become outbox messages: one per (subscriber, item, channel) for every immediate match.
+"""Matches become outbox messages: one per (subscriber, item, channel) for every immediate
+match, or one grouped email when a subscriber has more than `alert_group_threshold` at once.
 
-Only channels that have a delivery job are queued (email today); matches for other
-channels stay in `alert_matches` until their delivery exists.
+Each match remembers the email that carried it (`alert_matches.notification_id`: its own
+alert, a group or a digest), so no later run, digest or replay carries it again. Only
+channels that have a delivery job are queued (email today); matches for other channels stay
+in `alert_matches` until their delivery exists.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select, update
 
-from pipelines.db.schema import alert_criteria, alert_matches, notifications
+from pipelines.db.schema import alert_criteria, alert_matches, notifications, subscribers
 from pipelines.db.upsert import insert_ignore_rows
-from pipelines.notify.queue import outbox_row
+from pipelines.notify.queue import NOTIFICATION_KEY, outbox_row
+from pipelines.settings import get_settings
 
 DELIVERED_CHANNELS = ("email",)
 
 
-def queue_match_notifications(conn: Connection, min_match_id: int = 0) -> dict[str, int]:
-    """Queue one message per channel for every immediate match (id > min_match_id) not yet
-    queued. Returns counts: queued, already (had one), awaiting_channel (sms/voice/webhook)."""
-    n = notifications.c
+def pending_immediate(conn: Connection, min_match_id: int = 0) -> list:
+    """Immediate matches (id > min_match_id) no email has carried yet, of subscribed people."""
+    am = alert_matches.c
     q = (
         select(
-            alert_matches.c.id,
-            alert_matches.c.tenant_id,
-            alert_matches.c.subscriber_id,
-            alert_matches.c.item_kind,
-            alert_matches.c.item_id,
+            am.id,
+            am.tenant_id,
+            am.subscriber_id,
+            am.item_kind,
+            am.item_id,
             alert_criteria.c.channels,
         )
         .join(
             alert_criteria,
             and_(
-                alert_criteria.c.subscriber_id == alert_matches.c.subscriber_id,
-                alert_criteria.c.tenant_id == alert_matches.c.tenant_id,
+                alert_criteria.c.subscriber_id == am.subscriber_id,
+                alert_criteria.c.tenant_id == am.tenant_id,
             ),
         )
-        .outerjoin(
-            notifications,
-            and_(
-                n.subscriber_id == alert_matches.c.subscriber_id,
-                n.item_kind == alert_matches.c.item_kind,
-                n.item_id == alert_matches.c.item_id,
-                n.channel == "email",
-            ),
+        .join(
+            subscribers,
+            and_(subscribers.c.id == am.subscriber_id, subscribers.c.tenant_id == am.tenant_id),
         )
         .where(
-            alert_matches.c.id > min_match_id,
-            alert_matches.c.digest_only.is_(False),
-            n.id.is_(None),
+            am.id > min_match_id,
+            am.digest_only.is_(False),
+            am.notification_id.is_(None),
+            subscribers.c.unsubscribed_at.is_(None),
         )
-        .order_by(alert_matches.c.id)
+        .order_by(am.id)
     )
+    return list(conn.execute(q))
+
+
+def queue_match_notifications(conn: Connection, min_match_id: int = 0) -> dict[str, int]:
+    """Queue the pending immediate matches. Returns counts: queued (single alerts), grouped
+    (group emails queued), already (had one), awaiting_channel (sms/voice/webhook)."""
     now = datetime.now(timezone.utc)
-    rows, awaiting = [], 0
-    for m in conn.execute(q):
+    threshold = get_settings().alert_group_threshold
+    by_subscriber: dict[int, list] = defaultdict(list)
+    awaiting = 0
+    for m in pending_immediate(conn, min_match_id):
         channels = json.loads(m.channels)
         awaiting += sum(1 for c in channels if c not in DELIVERED_CHANNELS)
-        rows += [
-            outbox_row(m.tenant_id, m.subscriber_id, m.item_kind, m.item_id, c, now)
-            for c in channels
-            if c in DELIVERED_CHANNELS
-        ]
+        if "email" in channels:
+            by_subscriber[m.subscriber_id].append(m)
+    singles, groups = [], []
+    for matches in by_subscriber.values():
+        (groups if len(matches) > threshold else singles).append(matches)
+    single_rows = [
+        outbox_row(m.tenant_id, m.subscriber_id, m.item_kind, m.item_id, "email", now)
+        for matches in singles
+        for m in matches
+    ]
     queued = 0
-    for i in range(0, len(rows), 1000):
+    for i in range(0, len(single_rows), 1000):
         queued += insert_ignore_rows(
-            conn,
-            notifications,
-            rows[i : i + 1000],
-            ["subscriber_id", "item_kind", "item_id", "channel"],
+            conn, notifications, single_rows[i : i + 1000], NOTIFICATION_KEY
         )
-    return {"queued": queued, "already": len(rows) - queued, "awaiting_channel": awaiting}
+    _link_singles(conn, [m.id for matches in singles for m in matches])
+    grouped = sum(_queue_group(conn, matches, now) for matches in groups)
+    return {
+        "queued": queued,
+        "grouped": grouped,
+        "already": len(single_rows) - queued,
+        "awaiting_channel": awaiting,
+    }
+
+
+def _link_singles(conn: Connection, match_ids: list[int]) -> None:
+    """Each single match is carried by the email queued for exactly its item."""
+    n, am = notifications.c, alert_matches.c
+    carrier = (
+        select(n.id)
+        .where(
+            n.subscriber_id == am.subscriber_id,
+            n.item_kind == am.item_kind,
+            n.item_id == am.item_id,
+            n.channel == "email",
+        )
+        .scalar_subquery()
+    )
+    for i in range(0, len(match_ids), 500):
+        conn.execute(
+            update(alert_matches)
+            .where(am.id.in_(match_ids[i : i + 500]), am.notification_id.is_(None))
+            .values(notification_id=carrier)
+        )
+
+
+def _queue_group(conn: Connection, matches: list, now: datetime) -> int:
+    """One `group` email for a subscriber's many matches (keyed by the first match id, so a
+    re-run queues it once) and each match linked to it. Returns 1 when queued now."""
+    first = matches[0]
+    row = outbox_row(first.tenant_id, first.subscriber_id, "group", first.id, "email", now)
+    made = insert_ignore_rows(conn, notifications, [row], NOTIFICATION_KEY)
+    carry(conn, row["idempotency_key"], [m.id for m in matches])
+    return made
+
+
+def carry(conn: Connection, idempotency_key: str, match_ids: list[int]) -> None:
+    """Mark the matches as carried by the notification with that key (if still uncarried)."""
+    nid = conn.execute(
+        select(notifications.c.id).where(notifications.c.idempotency_key == idempotency_key)
+    ).scalar_one()
+    stmt = (
+        update(alert_matches)
+        .where(alert_matches.c.id == bindparam("b_id"), alert_matches.c.notification_id.is_(None))
+        .values(notification_id=nid)
+    )
+    if match_ids:
+        conn.execute(stmt, [{"b_id": i} for i in match_ids])

@@ -8,7 +8,7 @@ import warnings
 import click
 
 from pipelines.cli.accounts import criteria, subscribers, tenants
-from pipelines.cli.alerts import alerts, serve
+from pipelines.cli.alerts import alerts, serve, tick_cmd
 from pipelines.cli.db import db
 from pipelines.cli.demo import demo
 from pipelines.cli.dlq import dlq
@@ -50,6 +50,7 @@ for _command in (
     listings,
     outbox,
     alerts,
+    tick_cmd,
     serve,
     lookup,
 ):

@@ -11,7 +11,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.cli.alerts import process_alerts
+from pipelines.accounts.criteria import LEAD_TYPES
+from pipelines.cli.alerts import run_ticks
 from pipelines.cli.common import console, fail, migrated_engine
 from pipelines.cli.ingest import print_summary, write_sample_files
 
@@ -31,6 +32,16 @@ DEMO_SUBSCRIBERS = [
         "Alex Agent",
         {"min_score": 70, "lead_types": ["probate", "foreclosure"]},
     ),
+    (
+        "buyer@demo-realty.example",
+        "Nia Newowner",
+        {"min_score": 60, "lead_types": ["new_homeowner", "eviction", "lien", "judgment"]},
+    ),
+    (
+        "digest@demo-realty.example",
+        "Dee Digest",
+        {"min_score": 0, "lead_types": list(LEAD_TYPES), "digest_only": True},
+    ),
 ]
 
 
@@ -40,8 +51,10 @@ DEMO_SUBSCRIBERS = [
 def demo(days: int, docs_per_day: int) -> None:
     """Generate sample county files and ingest them on the embedded defaults: the daily partitions
     one run at a time, then a week and a month of civil files, then the nightly lead scoring;
-    then a demo tenant with two subscribers submits 300 listings, which are scored, matched
-    and emailed (to the file outbox) through the sensor-driven path."""
+    then a demo tenant with four subscribers submits 300 listings; `folio tick` scores,
+    matches and emails listings and leads of every type (to the file outbox), the daily
+    digest goes out, and a lead page is opened from an email's link, which moves the lead's
+    score at the next scoring."""
     from pipelines.control.instance import get_instance
     from pipelines.control.runner import run_job, run_partitions
     from pipelines.settings import get_settings
@@ -79,7 +92,8 @@ def demo(days: int, docs_per_day: int) -> None:
             fail(f"lead scoring run {outcome.run_id} failed: {outcome.error}")
         progress.advance(task)
     print_summary()
-    demo_alerts()
+    engine = demo_alerts()
+    demo_digest_and_engagement(engine, written["daily"][-1])
     console.print(
         f"\ndatabase: {settings.resolved_database_url}\n"
         f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"
@@ -113,20 +127,55 @@ def demo_alerts(listing_count: int = 300) -> None:
     rows = sample_listings(listing_count)
     records = [RawRecord(n, json.dumps(r), r) for n, r in enumerate(rows, start=1)]
     result = ingest_records(engine, tenant, records, "demo", "demo listings")
-    with console.status("scoring, matching and sending alerts (sensor ticks in-process)"):
-        runs = process_alerts()
+    with console.status("scoring, matching and sending alerts (folio tick --until-idle)"):
+        runs = {n: len(r) for n, r in run_ticks(True).runs.items() if r}
     summary = tenant_alert_summary(engine, tenant["id"])
     table = Table(title=f"Alerts for tenant {DEMO_TENANT}", show_header=False)
     table.add_row("listings submitted", f"{len(rows)} ({result.summary()})")
     table.add_row("listings scored", str(summary["listings_scored"]))
     table.add_row(
-        "matches: listings / hot county leads",
+        "matches: listings / county leads",
         f"{summary['listing_matches']} / {summary['lead_matches']}",
     )
+    for lead_type, n in summary["lead_matches_by_type"].items():
+        table.add_row(f"  {lead_type} (at once / for the digest)", n)
     for state, n in summary["messages_by_state"].items():
         table.add_row(f"emails {state}", str(n))
+    for template, n in summary["messages_by_template"].items():
+        table.add_row(f"  {template}", str(n))
     table.add_row(
         "Dagster runs", ", ".join(f"{k.replace('_sensor', '')} {v}" for k, v in runs.items())
     )
     console.print(table)
     console.print(f"email outbox (.eml files, open in any mail client): {email_outbox_dir()}")
+    return engine
+
+
+def demo_digest_and_engagement(engine, day: str) -> None:
+    """The digest of the last business day, then one email's link followed as its reader
+    would (through the HTTP app), and the lead score moving at the next scoring."""
+    from pipelines.cli.engagement import count_sent, follow_first_link
+    from pipelines.control.instance import get_instance
+    from pipelines.control.runner import run_job, run_partition
+
+    instance = get_instance()
+    outcome = run_partition(instance, "daily_digest", day)
+    if not outcome.success:
+        fail(f"digest run {outcome.run_id} failed: {outcome.error}")
+    run_ticks(True)
+    digests = count_sent(engine, "daily_digest")
+    followed = follow_first_link(engine)
+    if followed is None:
+        console.print("no lead email to follow")
+        return
+    outcome = run_job(instance, "lead_scoring")
+    if not outcome.success:
+        fail(f"lead scoring run {outcome.run_id} failed: {outcome.error}")
+    after = followed.score_now(engine)
+    console.print(
+        f"daily digest for {day}: {digests} email(s) sent (see the outbox)\n"
+        f"followed {followed.to}'s link {followed.url[:60]}…: page {followed.status}; "
+        f"opened and clicked recorded\n"
+        f"lead {followed.lead_id} score {followed.score_before:g} → {after:g} at the next "
+        f"scoring (engagement bonus)"
+    )

@@ -102,8 +102,11 @@ def cadence_keys(cadence: str, start: date, end: date) -> list[str]:
         fail(str(exc))
 
 
+PERIODIC = {"digest": ("daily", "daily_digest"), "weekly-report": ("weekly", "weekly_report")}
+
+
 @click.command()
-@click.argument("cadence", type=CADENCE)
+@click.argument("cadence", type=click.Choice([*CADENCES, *PERIODIC]))
 @click.option(
     "--date",
     "day",
@@ -114,15 +117,34 @@ def cadence_keys(cadence: str, start: date, end: date) -> list[str]:
 )
 @click.option("--source", help=SOURCE_HELP)
 def run(cadence: str, day: date, source: str | None) -> None:
-    """Materialise one partition: raw files → staged → matched/merged → leads."""
+    """Materialise one partition: raw files → staged → matched/merged → leads. `digest` and
+    `weekly-report` queue that day's digest (that week's report) emails instead."""
     from pipelines.county.partition_keys import first_day, key_for
 
+    if cadence in PERIODIC:
+        return _run_periodic(cadence, day)
     source_url = resolve_source(source)
     key = key_for(cadence, day)
     keys = [k for k in cadence_keys(cadence, first_day(key), first_day(key)) if k == key]
     if not keys:
         fail(f"{day} is not in a complete {cadence} partition (weekends are not business days)")
     _launch(cadence, keys, source_url)
+
+
+def _run_periodic(name: str, day: date) -> None:
+    from pipelines.control.instance import get_instance
+    from pipelines.control.runner import run_partition
+    from pipelines.county.partition_keys import first_day, key_for
+
+    cadence, job_name = PERIODIC[name]
+    key = key_for(cadence, day)
+    if not cadence_keys(cadence, first_day(key), first_day(key)):
+        fail(f"{day} is not in a complete {cadence} partition (weekends are not business days)")
+    migrated_engine()
+    outcome = run_partition(get_instance(), job_name, key)
+    if not outcome.success:
+        fail(f"run {outcome.run_id} failed: {outcome.error}")
+    console.print(f"run {outcome.run_id} succeeded: {name} for {key} queued; `folio tick` sends it")
 
 
 @click.command()

@@ -11,6 +11,9 @@ each is here:
 - reverse_cron_string_iterator: the last tick a schedule was due at, computed exactly as
   the scheduler computes it (time zone and DST included), so "missed tick" means what the
   daemon means.
+- the instance's cursor table (`run_storage.get/set_cursor_values`, what Dagster's own
+  daemons keep their cursors in): `folio tick` keeps each sensor's cursor there, so
+  cursors live with the instance, not in a file or in memory.
 If a Dagster upgrade moves one of these, this module is the only place to change.
 """
 
@@ -25,7 +28,19 @@ PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 RUN_KEY_TAG = "dagster/run_key"
 SENSOR_NAME_TAG = "dagster/sensor_name"
 
+
+def load_cursors(instance, keys: set[str]) -> dict[str, str]:
+    return dict(instance.run_storage.get_cursor_values(keys))
+
+
+def save_cursors(instance, pairs: dict[str, str]) -> None:
+    if pairs:
+        instance.run_storage.set_cursor_values(pairs)
+
+
 __all__ = [
+    "load_cursors",
+    "save_cursors",
     "PARTITION_RANGE_END_TAG",
     "PARTITION_RANGE_START_TAG",
     "PARTITION_TAG",

@@ -255,6 +255,13 @@ def run_partitions(
     return _execute(job_name, instance, keys, log_level, tags=tags, run_config=config)
 
 
+def run_partition(
+    instance: DagsterInstance, job_name: str, key: str, log_level: str = "WARNING"
+) -> RunOutcome:
+    """One partition of a partitioned job that reads no files (the digest, the weekly report)."""
+    return _execute(job_name, instance, [key], log_level, partition_key=key)
+
+
 @dataclass
 class TickOutcome:
     cursor: str | None

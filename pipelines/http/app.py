@@ -1,5 +1,6 @@
-"""The HTTP intake (`folio serve`): POST /listings, GET /listings/{id}, POST /lookups,
-GET /lookups/{id}, GET /health.
+"""The HTTP service (`folio serve`): POST /listings, GET /listings/{id}, POST /lookups,
+GET /lookups/{id}, GET /leads, GET /leads/{id}, GET /health, and the pages email links open
+(/l/, /c/, /o/, /u/: pipelines/http/pages.py).
 
 Every listing request names its tenant by API key (`X-API-Key`, from `folio tenants
 add`); a listing of another tenant is a 404, exactly like one that does not exist.
@@ -19,7 +20,9 @@ from fastapi.responses import JSONResponse
 
 from pipelines.db.engine import ping
 from pipelines.http.auth import Tenant, engine
+from pipelines.http.leads import router as leads_router
 from pipelines.http.lookups import router as lookups_router
+from pipelines.http.pages import router as pages_router
 from pipelines.listings.model import ListingIn
 from pipelines.listings.store import save_listings
 from pipelines.listings.views import listing_view
@@ -29,6 +32,8 @@ MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one names nothing
 
 app = FastAPI(title="Folio intake", version="1")
 app.include_router(lookups_router)
+app.include_router(leads_router)
+app.include_router(pages_router)
 
 
 MAX_BODY_BYTES = 1_000_000  # one listing is a few hundred bytes; a file goes to the inbox

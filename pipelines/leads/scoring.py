@@ -111,6 +111,7 @@ def _open_leads(conn: Connection) -> pl.DataFrame:
             func.sum(case((ev.event == "opened", 1), else_=0)).label("opens"),
             func.sum(case((ev.event == "clicked", 1), else_=0)).label("clicks"),
         )
+        .where(ev.item_kind == "lead")  # one row per subscriber and event: distinct alerts
         .group_by(ev.lead_id)
         .subquery()
     )

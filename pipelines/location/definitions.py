@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from assets.county_leads import eviction_and_lien_leads, probate_and_judgment_leads
+from assets.digests import daily_digest, weekly_report
 from assets.ingestion import build_ingestion_assets
 from assets.leads import leads
 from assets.listings import alert_matches, listing_scores, notifications
@@ -19,7 +20,7 @@ from resources.scoring import ListingScorerResource
 from sensors.due_jobs import build_due_jobs_sensor
 from sensors.email_delivery import email_outbox_sensor
 from sensors.inbox import inbox_sensor
-from sensors.listings import hot_leads_sensor, new_listings_sensor
+from sensors.listings import lead_alerts_sensor, new_listings_sensor
 from sensors.lookups import lookup_requests_sensor
 from sensors.orphaned_runs import orphaned_runs_sensor
 from sensors.queue_metrics import queue_metrics_sensor
@@ -38,6 +39,8 @@ defs = Definitions(
         listing_scores,
         alert_matches,
         notifications,
+        daily_digest,
+        weekly_report,
     ],
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
@@ -46,7 +49,7 @@ defs = Definitions(
         queue_metrics_sensor,
         build_due_jobs_sensor(ALL_JOBS),
         new_listings_sensor,
-        hot_leads_sensor,
+        lead_alerts_sensor,
         email_outbox_sensor,
         inbox_sensor,
         lookup_requests_sensor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Backoff, RetryPolicy, define_asset_job, job
 
-from assets.partitions import PARTITIONS_BY_CADENCE
+from assets.partitions import PARTITIONS_BY_CADENCE, daily_partitions, weekly_partitions
 from pipelines.location.ops.cleanup import cleanup_old_rows
 from pipelines.location.ops.delivery import send_queued_email
 from pipelines.location.ops.intake import take_in_inbox_file
@@ -104,12 +104,26 @@ listing_alerts_job = define_asset_job(
     "outbox.",
     tags=job_tags("alerts", "HIGH", 30 * 60, "listing_alerts"),
 )
-hot_lead_alerts_job = define_asset_job(
-    "hot_lead_alerts",
+lead_alerts_job = define_asset_job(
+    "lead_alerts",
     selection=AssetSelection.assets("alert_matches", "notifications"),
-    description="New probate and foreclosure leads matched to opted-in subscribers and queued at "
-    "once.",
-    tags=job_tags("alerts", "HIGH", 30 * 60, "hot_lead_alerts"),
+    description="New (or re-scored) county leads of every type matched to subscribers' criteria; "
+    "hot leads and non-digest subscribers' matches queued at once.",
+    tags=job_tags("alerts", "HIGH", 30 * 60, "lead_alerts"),
+)
+daily_digest_job = define_asset_job(
+    "daily_digest",
+    selection=AssetSelection.assets("daily_digest"),
+    partitions_def=daily_partitions,
+    description="The business day's digest email per subscriber (07:30, after ingestion).",
+    tags=job_tags("alerts", "NORMAL", 30 * 60, "daily_digest"),
+)
+weekly_report_job = define_asset_job(
+    "weekly_report",
+    selection=AssetSelection.assets("weekly_report"),
+    partitions_def=weekly_partitions,
+    description="The week's report email per subscriber (Mondays 08:00).",
+    tags=job_tags("alerts", "NORMAL", 30 * 60, "weekly_report"),
 )
 
 
@@ -148,7 +162,9 @@ ALL_JOBS = [
     lead_scoring_job,
     cleanup_job,
     listing_alerts_job,
-    hot_lead_alerts_job,
+    lead_alerts_job,
+    daily_digest_job,
+    weekly_report_job,
     deliver_email_job,
     listing_intake_job,
     lookups_job,

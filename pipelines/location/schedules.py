@@ -15,21 +15,24 @@ from assets.partitions import PARTITIONS_BY_CADENCE
 from pipelines.county.partition_keys import format_key
 from pipelines.location.jobs import (
     cleanup_job,
+    daily_digest_job,
     daily_ingestion_job,
     lead_scoring_job,
     monthly_ingestion_job,
     weekly_ingestion_job,
+    weekly_report_job,
 )
 from pipelines.settings import get_settings
 
 _s = get_settings()
 
 
-def _ingestion_schedule(cadence: str, job, cron: str, description: str):
+def _ingestion_schedule(cadence: str, job, cron: str, description: str, name: str | None = None):
+    """A schedule that runs `job` for the last complete partition of `cadence` at its tick."""
     pdef = PARTITIONS_BY_CADENCE[cadence]
 
     @schedule(
-        name=f"{cadence}_ingestion_schedule",
+        name=name or f"{cadence}_ingestion_schedule",
         job=job,
         cron_schedule=cron,
         execution_timezone=_s.timezone,
@@ -75,10 +78,27 @@ cleanup_schedule = ScheduleDefinition(
     execution_timezone=_s.timezone,
 )
 
+daily_digest_schedule = _ingestion_schedule(
+    "daily",
+    daily_digest_job,
+    _s.digest_cron,
+    "Mon–Fri 07:30, after the 06:00 ingestion: the digest of the business day just ingested.",
+    name="daily_digest_schedule",
+)
+weekly_report_schedule = _ingestion_schedule(
+    "weekly",
+    weekly_report_job,
+    _s.weekly_report_cron,
+    "Monday 08:00: each subscriber's report of the week that just ended.",
+    name="weekly_report_schedule",
+)
+
 ALL_SCHEDULES = [
     daily_ingestion_schedule,
     weekly_ingestion_schedule,
     monthly_ingestion_schedule,
     lead_scoring_schedule,
     cleanup_schedule,
+    daily_digest_schedule,
+    weekly_report_schedule,
 ]

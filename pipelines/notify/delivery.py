@@ -15,27 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, and_, bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 
-from pipelines.accounts.criteria import Criteria
-from pipelines.db.schema import (
-    alert_criteria,
-    email_logs,
-    leads,
-    listing_scores,
-    listings,
-    notifications,
-    properties,
-    subscribers,
-    tenants,
-)
+from pipelines.db.schema import email_logs, notifications
 from pipelines.notify.email import (
     EmailMessage,
     OutcomeUnknown,
     PermanentSendError,
     TransientSendError,
 )
-from pipelines.notify.render import render
+from pipelines.notify.messages import build_messages
 from pipelines.settings import RETRY_BUDGETS, Settings, get_settings
 
 
@@ -245,107 +234,6 @@ def deliver_email(
                 if state in ("failed", "unknown"):
                     counts.problems[nid] = f"{state}: {error}"
     return counts
-
-
-def build_messages(engine: Engine, ids: list[int], settings: Settings) -> dict[int, EmailMessage]:
-    """Render each notification's message from its subscriber, tenant and item."""
-    out: dict[int, EmailMessage] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        with engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    select(
-                        notifications,
-                        subscribers.c.email,
-                        subscribers.c.name.label("subscriber_name"),
-                        tenants.c.name.label("tenant_name"),
-                    )
-                    .join(
-                        subscribers,
-                        and_(
-                            subscribers.c.id == notifications.c.subscriber_id,
-                            subscribers.c.tenant_id == notifications.c.tenant_id,
-                        ),
-                    )
-                    .join(tenants, tenants.c.id == notifications.c.tenant_id)
-                    .where(notifications.c.id.in_(chunk))
-                )
-                .mappings()
-                .all()
-            )
-            items = _items(conn, rows, settings)
-        for r in rows:
-            subscriber = {"email": r["email"], "name": r["subscriber_name"]}
-            context = {
-                "subscriber": subscriber,
-                "tenant_name": r["tenant_name"],
-                "item": items.get((r["item_kind"], r["item_id"])),
-            }
-            if r["item_kind"] == "welcome":
-                context["criteria"] = items[("criteria", r["subscriber_id"])]
-            subject, text, html = render(r["template"], **context)
-            out[r["id"]] = EmailMessage(
-                to=r["email"],
-                subject=subject,
-                text=text,
-                html=html,
-                template=r["template"],
-                idempotency_key=r["idempotency_key"],
-                sender=settings.email_from,
-                tenant_id=r["tenant_id"],
-            )
-    return out
-
-
-def _items(conn, rows, settings: Settings) -> dict[tuple[str, int], object]:
-    """The listings, leads and criteria the rows talk about, fetched once per chunk."""
-    want: dict[str, set[int]] = {"listing": set(), "lead": set(), "welcome": set()}
-    for r in rows:
-        want[r["item_kind"]].add(r["item_id"])
-    items: dict[tuple[str, int], object] = {}
-    base = settings.public_base_url.rstrip("/")
-    if want["listing"]:
-        q = (
-            select(
-                listings,
-                listing_scores.c.score,
-                listing_scores.c.roi,
-                listing_scores.c.cap_rate,
-                listing_scores.c.reasoning,
-            )
-            .join(listing_scores, listing_scores.c.listing_id == listings.c.id)
-            .where(listings.c.id.in_(want["listing"]))
-        )
-        for m in conn.execute(q).mappings():
-            items[("listing", m["id"])] = {
-                **m,
-                "kind": "listing",
-                "price": float(m["price"]),
-                "link": f"{base}/listings/{m['id']}",
-            }
-    if want["lead"]:
-        q = (
-            select(
-                leads.c.id,
-                leads.c.lead_type,
-                leads.c.folio,
-                leads.c.score,
-                leads.c.contact_name,
-                properties.c.address,
-                properties.c.city,
-                properties.c.zip,
-            )
-            .join(properties, properties.c.folio == leads.c.folio, isouter=True)
-            .where(leads.c.id.in_(want["lead"]))
-        )
-        for m in conn.execute(q).mappings():
-            items[("lead", m["id"])] = {**m, "kind": "lead", "link": f"{base}/leads/{m['id']}"}
-    if want["welcome"]:
-        q = select(alert_criteria).where(alert_criteria.c.subscriber_id.in_(want["welcome"]))
-        for m in conn.execute(q).mappings():
-            items[("criteria", m["subscriber_id"])] = Criteria.from_row(dict(m))
-    return items
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class EmailMessage:
     sender: str
     tenant_id: int | None = None
     custom_args: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
 
 
 class TransientSendError(Exception):
@@ -66,6 +67,8 @@ class FileOutbox:
         mime["Message-ID"] = make_msgid(domain="folio.local")
         mime["X-Folio-Idempotency-Key"] = msg.idempotency_key
         mime["X-Folio-Template"] = msg.template
+        for name, value in msg.headers.items():
+            mime[name] = value
         mime.set_content(msg.text)
         mime.add_alternative(msg.html, subtype="html")
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in msg.idempotency_key)
@@ -98,13 +101,15 @@ class SendGridSender:
 
     def send(self, msg: EmailMessage) -> str:
         from python_http_client import exceptions as http_errors
-        from sendgrid.helpers.mail import Content, CustomArg, Mail
+        from sendgrid.helpers.mail import Content, CustomArg, Header, Mail
 
         mail = Mail(from_email=msg.sender, to_emails=msg.to, subject=msg.subject)
         mail.add_content(Content("text/plain", msg.text))
         mail.add_content(Content("text/html", msg.html))
         for key, value in {"folio_idempotency_key": msg.idempotency_key, **msg.custom_args}.items():
             mail.add_custom_arg(CustomArg(key, value))
+        for name, value in msg.headers.items():
+            mail.add_header(Header(name, value))
         try:
             response = self.client.client.mail.send.post(request_body=mail.get())
         except http_errors.HTTPError as exc:

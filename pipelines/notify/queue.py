@@ -13,7 +13,15 @@ from sqlalchemy import Connection
 from pipelines.db.schema import notifications
 from pipelines.db.upsert import insert_ignore_rows
 
-TEMPLATE_FOR = {"listing": "new_lead_alert", "lead": "new_lead_alert", "welcome": "welcome_email"}
+TEMPLATE_FOR = {
+    "listing": "new_lead_alert",
+    "lead": "new_lead_alert",
+    "group": "lead_alert_group",  # item_id: the first match it carries
+    "digest": "daily_digest",  # item_id: the business day, YYYYMMDD
+    "weekly": "weekly_report",  # item_id: the week's Monday, YYYYMMDD
+    "welcome": "welcome_email",
+}
+NOTIFICATION_KEY = ["subscriber_id", "item_kind", "item_id", "channel"]
 
 
 def idempotency_key(channel: str, subscriber_id: int, item_kind: str, item_id: int) -> str:
@@ -44,5 +52,5 @@ def queue_welcome(conn: Connection, tenant_id: int, subscriber_id: int) -> int:
         conn,
         notifications,
         [outbox_row(tenant_id, subscriber_id, "welcome", subscriber_id, "email", now)],
-        ["subscriber_id", "item_kind", "item_id", "channel"],
+        NOTIFICATION_KEY,
     )

@@ -5,6 +5,7 @@ from pipelines.location.definitions import defs
 
 ASSETS = [
     "alert_matches",
+    "daily_digest",
     "eviction_and_lien_leads",
     "lead_scores",
     "leads",
@@ -30,33 +31,38 @@ ASSETS = [
     "staged_parties",
     "staged_probate",
     "staged_verdicts",
+    "weekly_report",
 ]
 JOBS = [
     "__ASSET_JOB",
     "cleanup",
+    "daily_digest",
     "daily_ingestion",
     "deliver_email",
-    "hot_lead_alerts",
+    "lead_alerts",  # was hot_lead_alerts: every lead type alerts now (its runs keep the old name)
     "lead_scoring",
     "listing_alerts",
     "listing_intake",
     "lookups",
     "monthly_ingestion",
     "weekly_ingestion",
+    "weekly_report",
 ]
 SCHEDULES = [
     "cleanup_schedule",
+    "daily_digest_schedule",
     "daily_ingestion_schedule",
     "lead_scoring_schedule",
     "monthly_ingestion_schedule",
     "weekly_ingestion_schedule",
+    "weekly_report_schedule",
 ]
 SENSORS = [
     "dead_letter_sensor",
     "due_jobs_sensor",
     "email_outbox_sensor",
-    "hot_leads_sensor",
     "inbox_sensor",
+    "lead_alerts_sensor",  # was hot_leads_sensor (its cursor, a lead id, is read as one)
     "lookup_requests_sensor",
     "new_listings_sensor",
     "orphaned_runs_sensor",

@@ -44,6 +44,8 @@ subscribers = Table(
     Column("time_zone", String(40), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set by the unsubscribe link: no alert, digest or report is sent to them after it.
+    Column("unsubscribed_at", DateTime(timezone=True)),
     UniqueConstraint("tenant_id", "email"),
 )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -29,5 +31,12 @@ alert_matches = Table(
     Column("reasons", Text, nullable=False),
     Column("digest_only", Boolean, nullable=False),
     Column("matched_at", DateTime(timezone=True), nullable=False),
+    # The item's own date (a lead's lead_date, a listing's listed day): the digest's order
+    # and the alert window read it.
+    Column("item_date", Date),
+    # The email that carried this match (its own alert, a grouped alert or a digest); NULL
+    # until one did. A match is carried by at most one email.
+    Column("notification_id", Integer),
     UniqueConstraint("subscriber_id", "item_kind", "item_id"),
+    Index(None, "subscriber_id", "notification_id"),
 )

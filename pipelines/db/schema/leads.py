@@ -81,13 +81,21 @@ lead_scores = Table(
     Column("scored_at", DateTime(timezone=True), nullable=False),
 )
 
-# Engagement with alerts about a lead (filled by notification delivery: opens and clicks).
+# What a subscriber did with an alert about an item (docs/domain.md#engagement): opened,
+# clicked, contacted, dismissed. One row per (item, subscriber, event): a second open of the
+# same mail adds nothing. `lead_id` is the item's id (a listing's when item_kind = listing).
+LEAD_EVENTS = ("opened", "clicked", "contacted", "dismissed")
 lead_events = Table(
     "lead_events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("lead_id", Integer, nullable=False),
-    Column("event", String(10), nullable=False),  # opened | clicked
+    Column("event", String(10), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("item_kind", String(10), nullable=False, server_default="lead"),
+    Column("subscriber_id", Integer),
+    Column("tenant_id", Integer),
+    Column("notification_id", Integer),
     Index(None, "lead_id", "event"),
+    Index(None, "item_kind", "lead_id", "subscriber_id", "event", unique=True),
 )
