@@ -93,5 +93,9 @@ def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase
             )
         cursor["scored"] = scored
     if not requests:
-        return SkipReason(f"no new alertable lead after id {cursor['id']} and no new scoring")
+        # The cursor may still move (a first scoring seen): a SkipReason alone would drop it.
+        return SensorResult(
+            skip_reason=f"no new alertable lead after id {cursor['id']} and no new scoring",
+            cursor=json.dumps(cursor),
+        )
     return SensorResult(run_requests=requests, cursor=json.dumps(cursor))

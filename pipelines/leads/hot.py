@@ -13,7 +13,7 @@ at least `hot_lead_min_score`: hot leads go out at once even to digest-only subs
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 from sqlalchemy import Engine, and_, func, select
 
@@ -79,4 +79,8 @@ def last_scored_at(engine: Engine) -> str | None:
     every alertable lead, since a higher score can now meet a subscriber's minimum."""
     with engine.connect() as conn:
         value = conn.execute(select(func.max(leads.c.scored_at))).scalar()
-    return value.isoformat() if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()

@@ -1,8 +1,7 @@
 """Criteria matching: each criterion on its own, the "nothing matches" case, county-lead
 opt-in, and tenant isolation (tenant A's listings never reach tenant B's subscribers)."""
 
-import json
-from datetime import datetime, timezone
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -10,9 +9,10 @@ from sqlalchemy import select
 from pipelines.accounts.criteria import Criteria
 from pipelines.alerts.match import match_leads, match_listings, reasons
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import alert_matches, leads, properties
+from pipelines.db.schema import alert_matches
 from pipelines.listings.scoring import RuleScorer, score_listings
 from pipelines.settings import get_settings
+from tests.lead_helpers import add_leads, add_property, daily
 from tests.listing_helpers import add_listings, listing, tenant_with_subscribers
 
 ITEM = {
@@ -118,72 +118,58 @@ def test_tenant_isolation_and_exact_matches(db_url):
     assert a_hialeah not in {r.subscriber_id for r in rows}
 
 
-def test_hot_leads_reach_opted_in_subscribers_of_every_tenant(db_url):
-    a, (a1, a2), _ = tenant_with_subscribers(db_url, "tenant-a", [{"lead_types": ["probate"]}, {}])
+def test_leads_of_every_type_reach_opted_in_subscribers_of_every_tenant(db_url):
+    today = date(2026, 11, 3)  # the alert window starts Oct 27
+    a, (a1, a2, a3), _ = tenant_with_subscribers(
+        db_url,
+        "tenant-a",
+        [
+            {"lead_types": ["probate"]},
+            {},  # no lead_types: county leads are opt-in, so none
+            {"lead_types": ["eviction", "lien"], "digest_only": True},
+        ],
+    )
     b, (b1,), _ = tenant_with_subscribers(
-        db_url, "tenant-b", [{"lead_types": ["probate", "foreclosure"], "zip_codes": ["33125"]}]
+        db_url, "tenant-b", [{"lead_types": ["probate", "new_homeowner"], "zip_codes": ["33125"]}]
+    )
+    add_property(db_url, "3040120010010")
+    recent, old = date(2026, 11, 2), date(2026, 10, 14)
+    ids = add_leads(
+        db_url,
+        [
+            ("probate", 88, recent, daily(recent)),
+            ("new_homeowner", 85, recent, daily(recent)),
+            ("eviction", 75, recent, daily(recent)),
+            ("lien", 95, recent, daily(recent)),  # ≥ 90: hot, at once even for a digest-only
+            ("new_homeowner", 85, old, daily(old)),  # a back-filled old partition: nobody
+            # filed Oct 14, known when October's monthly file ended (Oct 31): alerts
+            ("probate", 88, old, "monthly/2026-10/Probate.exp"),
+        ],
     )
     engine = get_engine(db_url)
-    now = datetime.now(timezone.utc)
-    with engine.begin() as conn:
-        conn.execute(
-            properties.insert(),
-            [
-                {
-                    "folio": "3040120010010",
-                    "address": "1 MAIN ST",
-                    "city": "MIAMI",
-                    "zip": "33125",
-                    "first_seen_at": now,
-                    "updated_at": now,
-                }
-            ],
-        )
-        conn.execute(
-            leads.insert(),
-            [
-                {
-                    "folio": "3040120010010",
-                    "lead_type": lt,
-                    "product": "B",
-                    "base_score": s,
-                    "score": s,
-                    "priority": p,
-                    "status": "new",
-                    "lead_date": now.date(),
-                    "source_asset": "t",
-                    "source_file": "f",
-                    "source_line": i,
-                    "source_key": f"k{i}",
-                    "created_at": now,
-                }
-                for i, (lt, s, p) in enumerate(
-                    [
-                        ("probate", 88, "high"),
-                        ("foreclosure", 90, "normal"),
-                        ("eviction", 75, "normal"),
-                    ]
-                )
-            ],
-        )
-    assert match_leads(engine, 0, 3) == {
-        "items": 2,
-        "matches": 3,
-        "new_matches": 3,
-    }  # eviction is not hot
+    assert match_leads(engine, 0, None, today=today) == {"items": 5, "matches": 7, "new_matches": 7}
+    assert match_leads(engine, 0, None, today=today)["new_matches"] == 0  # a re-run adds nothing
     with engine.connect() as conn:
         rows = conn.execute(
             select(
                 alert_matches.c.tenant_id,
                 alert_matches.c.subscriber_id,
                 alert_matches.c.item_id,
-                alert_matches.c.reasons,
-            ).order_by(alert_matches.c.item_id, alert_matches.c.subscriber_id)
+                alert_matches.c.digest_only,
+                alert_matches.c.item_date,
+            ).order_by(alert_matches.c.subscriber_id, alert_matches.c.item_id)
         ).all()
-    assert [(r.tenant_id, r.subscriber_id, r.item_id) for r in rows] == [
-        (a["id"], a1, 1),
-        (b["id"], b1, 1),
-        (b["id"], b1, 2),
+    assert rows == [
+        (a["id"], a1, ids[0], False, recent),
+        (a["id"], a1, ids[5], False, date(2026, 10, 31)),
+        (a["id"], a3, ids[2], True, recent),  # an eviction waits for the digest-only's digest
+        (a["id"], a3, ids[3], False, recent),  # a hot lien does not
+        (b["id"], b1, ids[0], False, recent),
+        (b["id"], b1, ids[1], False, recent),
+        (b["id"], b1, ids[5], False, date(2026, 10, 31)),
     ]
-    assert json.loads(rows[2].reasons) == ["score 90 ≥ 70", "lead type foreclosure", "zip 33125"]
     assert a2 not in {r.subscriber_id for r in rows}
+    # Three weeks on, the same leads alert nobody (a first start, a replay, a backfill).
+    with engine.begin() as conn:
+        conn.execute(alert_matches.delete())
+    assert match_leads(engine, 0, None, today=date(2026, 11, 24))["items"] == 0

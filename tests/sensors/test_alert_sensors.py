@@ -2,10 +2,12 @@
 and the whole listing → score → match → outbox → email path through their runs."""
 
 import hashlib
-from datetime import datetime, timezone
+import json
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from dagster import DagsterInstance, build_sensor_context
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pipelines.control.runner import tick_sensor
 from pipelines.db.engine import get_engine
@@ -15,10 +17,10 @@ from pipelines.db.schema import (
     listing_scores,
     listings,
     notifications,
-    properties,
 )
 from pipelines.location.definitions import defs
 from resources.database import FolioDatabase
+from tests.lead_helpers import add_leads, add_property, daily
 from tests.listing_helpers import HEADER, add_listings, listing, tenant_with_subscribers
 
 
@@ -117,48 +119,31 @@ def test_listings_flow_to_email_once(db_url, monkeypatch, tmp_path):
     assert states == [("sent", 4)]
 
 
-def test_hot_leads_sensor_hands_on_new_probate_and_foreclosure_leads(sqlite_url):
-    engine = get_engine(sqlite_url)
-    now = datetime.now(timezone.utc)
-    with engine.begin() as conn:
-        conn.execute(
-            properties.insert(),
-            [{"folio": "3040120010010", "first_seen_at": now, "updated_at": now}],
-        )
-        conn.execute(
-            leads.insert(),
-            [
-                {
-                    "folio": "3040120010010",
-                    "lead_type": lt,
-                    "product": "B",
-                    "base_score": 80,
-                    "score": 80,
-                    "priority": p,
-                    "status": "new",
-                    "lead_date": now.date(),
-                    "source_asset": "t",
-                    "source_file": "f",
-                    "source_line": i,
-                    "source_key": f"k{i}",
-                    "created_at": now,
-                }
-                for i, (lt, p) in enumerate(
-                    [
-                        ("eviction", "normal"),
-                        ("probate", "high"),
-                        ("foreclosure", "normal"),
-                        ("lien", "normal"),
-                    ]
-                )
-            ],
-        )
-    first = evaluate("hot_leads_sensor", sqlite_url)
+def test_lead_alerts_sensor_hands_on_new_leads_of_every_type_and_each_rescoring(sqlite_url):
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    old, recent = today - timedelta(days=30), today - timedelta(days=1)
+    add_property(sqlite_url, "3040120010010")
+    ids = add_leads(
+        sqlite_url,
+        [("new_homeowner", 85, old, daily(old))]
+        + [(t, 80, recent, daily(recent)) for t in ("eviction", "probate", "lien", "judgment")],
+    )
+    first = evaluate("lead_alerts_sensor", sqlite_url)
     assert [(r.run_key, r.tags["folio/batch"]) for r in first.run_requests] == [
-        ("leads:0-3", "leads:0-3")
-    ]
-    assert first.cursor == "3"
-    assert evaluate("hot_leads_sensor", sqlite_url, cursor="3").run_requests == []
+        (f"leads:0-{ids[-1]}", f"leads:0-{ids[-1]}")
+    ]  # the month-old lead is skipped, every type of the recent ones is handed on
+    assert json.loads(first.cursor) == {"id": ids[-1], "scored": None}
+    assert evaluate("lead_alerts_sensor", sqlite_url, cursor=first.cursor).run_requests == []
+    assert evaluate("lead_alerts_sensor", sqlite_url, cursor=str(ids[-1])).run_requests == []
+    # The nightly scoring touched the leads: every alertable lead is offered again, once.
+    with get_engine(sqlite_url).begin() as conn:
+        conn.execute(update(leads).values(scored_at=datetime(2026, 11, 24, 7, tzinfo=timezone.utc)))
+    seen = evaluate("lead_alerts_sensor", sqlite_url, cursor=first.cursor)
+    assert seen.run_requests == []  # the first scoring seen is a baseline, not a change
+    with get_engine(sqlite_url).begin() as conn:
+        conn.execute(update(leads).values(scored_at=datetime(2026, 11, 25, 7, tzinfo=timezone.utc)))
+    again = evaluate("lead_alerts_sensor", sqlite_url, cursor=seen.cursor)
+    assert [r.run_key for r in again.run_requests] == ["rescored:2026-11-25T07:00:00+00:00"]
 
 
 def test_outbox_sensor_keys_by_last_queued_id(sqlite_url):
