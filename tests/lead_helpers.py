@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timezone
 
 from pipelines.db.engine import get_engine
 from pipelines.db.schema import leads, properties
 
 PRIORITY = {"probate": "high"}
+_keys = itertools.count(1)  # source keys unique across calls
 
 
 def add_property(url: str, folio: str, zip_code: str = "33125", city: str = "MIAMI") -> None:
@@ -49,7 +51,7 @@ def add_leads(url: str, rows: list[tuple], folio: str = "3040120010010") -> list
                         source_asset="t",
                         source_file=source_file,
                         source_line=n + 1,
-                        source_key=f"k{n}-{lead_type}-{lead_date}",
+                        source_key=f"k{next(_keys)}",
                         created_at=now,
                     )
                 ).inserted_primary_key[0]
