@@ -56,8 +56,8 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "cleanup": None,  # batched and resumable: the next night finishes the work
     "listing_alerts": None,  # the sensor's next batch picks up anything left unscored
     "lead_alerts": None,  # idempotent: a re-run of the batch adds what is missing
-    "daily_digest": None,  # idempotent per (subscriber, day): a re-run sends nothing again
-    "weekly_report": None,  # idempotent per (subscriber, week)
+    "daily_digest_emails": None,  # idempotent per (subscriber, day): a re-run sends nothing again
+    "weekly_report_emails": None,  # idempotent per (subscriber, week)
     # an unreadable file stays unreadable; fixed files come back as new files
     "listing_intake": None,
     "deliver_email": None,  # the job does not retry: each message retries by the "email" budget

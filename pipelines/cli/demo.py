@@ -159,7 +159,7 @@ def demo_digest_and_engagement(engine, day: str) -> None:
     from pipelines.control.runner import run_job, run_partition
 
     instance = get_instance()
-    outcome = run_partition(instance, "daily_digest", day)
+    outcome = run_partition(instance, "daily_digest_emails", day)
     if not outcome.success:
         fail(f"digest run {outcome.run_id} failed: {outcome.error}")
     run_ticks(True)

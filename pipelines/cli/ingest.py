@@ -102,7 +102,10 @@ def cadence_keys(cadence: str, start: date, end: date) -> list[str]:
         fail(str(exc))
 
 
-PERIODIC = {"digest": ("daily", "daily_digest"), "weekly-report": ("weekly", "weekly_report")}
+PERIODIC = {
+    "digest": ("daily", "daily_digest_emails"),
+    "weekly-report": ("weekly", "weekly_report_emails"),
+}
 
 
 @click.command()

@@ -112,18 +112,18 @@ lead_alerts_job = define_asset_job(
     tags=job_tags("alerts", "HIGH", 30 * 60, "lead_alerts"),
 )
 daily_digest_job = define_asset_job(
-    "daily_digest",
+    "daily_digest_emails",
     selection=AssetSelection.assets("daily_digest"),
     partitions_def=daily_partitions,
     description="The business day's digest email per subscriber (07:30, after ingestion).",
-    tags=job_tags("alerts", "NORMAL", 30 * 60, "daily_digest"),
+    tags=job_tags("alerts", "NORMAL", 30 * 60, "daily_digest_emails"),
 )
 weekly_report_job = define_asset_job(
-    "weekly_report",
+    "weekly_report_emails",
     selection=AssetSelection.assets("weekly_report"),
     partitions_def=weekly_partitions,
     description="The week's report email per subscriber (Mondays 08:00).",
-    tags=job_tags("alerts", "NORMAL", 30 * 60, "weekly_report"),
+    tags=job_tags("alerts", "NORMAL", 30 * 60, "weekly_report_emails"),
 )
 
 

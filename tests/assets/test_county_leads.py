@@ -1,11 +1,14 @@
 """Weekly and monthly files matched to properties and turned into leads (SQLite and PostgreSQL)."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from pipelines.db.engine import get_engine
+from pipelines.db.schema import leads as lead_table
 from pipelines.db.schema import record_matches
-from pipelines.leads.hot import hot_leads_after
+from pipelines.leads.hot import is_hot, new_leads_after
 from tests.builders import doc, line, write_partition
 from tests.dagster_helpers import materializations, run_daily
 from tests.flow import lead_rows
@@ -253,8 +256,17 @@ def test_monthly_probate_is_hot_and_ambiguity_makes_no_lead(world):
     ) == (F1, "high", 88, "LUIS GARCIA", "1 HEIR LN, ORLANDO FL")
     assert str(p["lead_date"]) == "2026-01-20"
     assert (leads["judgment"]["folio"], leads["judgment"]["base_score"]) == (F3, 65)
-    hot = hot_leads_after(get_engine(db_url), 0)
-    assert [(h["lead_type"], h["folio"]) for h in hot] == [("probate", F1)]
+    # January's monthly file is known once January ends: both leads alert in early February,
+    # the probate lead at once (hot), the judgment at once only for non-digest subscribers.
+    fresh = new_leads_after(get_engine(db_url), 0, 100, today=date(2026, 2, 3))
+    with get_engine(db_url).connect() as conn:
+        ids = conn.execute(
+            select(lead_table.c.id).where(lead_table.c.lead_type.in_(("probate", "judgment")))
+        ).scalars()
+        assert sorted(fresh) == sorted(ids)
+    assert is_hot("probate", p["priority"], p["base_score"])
+    assert not is_hot("judgment", leads["judgment"]["priority"], leads["judgment"]["base_score"])
+    assert new_leads_after(get_engine(db_url), 0, 100, today=date(2026, 2, 9)) == []
 
 
 def test_reruns_and_partition_order_change_nothing(world, tmp_path):

@@ -2,14 +2,18 @@
 come from the app's own route table: a new route that takes a key fails this test until it
 is given an A-owned object to probe here."""
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 
+from pipelines.alerts.match import match_leads
 from pipelines.db.engine import get_engine
 from pipelines.http.app import app
 from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.requests import request_lookup
 from pipelines.settings import get_settings
+from tests.lead_helpers import add_leads, add_property, daily
 from tests.listing_helpers import listing, tenant_with_subscribers
 
 OPEN_ROUTES = {("GET", "/health")}
@@ -26,8 +30,12 @@ def tenant_routes() -> list[tuple[str, str]]:
 def two_tenants(sqlite_url, monkeypatch):
     monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("FOLIO_RECORDS_API_URL", "http://records.invalid")
-    a, _, key_a = tenant_with_subscribers(sqlite_url, "tenant-a", [])
+    a, _, key_a = tenant_with_subscribers(sqlite_url, "tenant-a", [{"lead_types": ["lien"]}])
     _, _, key_b = tenant_with_subscribers(sqlite_url, "tenant-b", [])
+    add_property(sqlite_url, "3040120010020")  # not the looked-up folio (that would be cached)
+    day = date(2026, 11, 20)
+    (lead_id,) = add_leads(sqlite_url, [("lien", 80, day, daily(day))], folio="3040120010020")
+    match_leads(get_engine(sqlite_url), today=day)  # the lead matched A's subscriber only
     client = TestClient(app)
     listing_id = client.post(
         "/listings", json=listing("A-OWNED"), headers={"X-API-Key": key_a}
@@ -35,11 +43,14 @@ def two_tenants(sqlite_url, monkeypatch):
     lookup_id = request_lookup(
         get_engine(sqlite_url), a["id"], LookupQuery(folio="3040120010010"), get_settings()
     ).request_id
-    return client, key_a, key_b, {"listing_id": listing_id, "request_id": lookup_id}
+    ids = {"listing_id": listing_id, "request_id": lookup_id, "lead_id": lead_id}
+    return client, key_a, key_b, ids
 
 
 # What B tries on each route against A's objects, and what must hold afterwards.
 PROBES = {
+    ("GET", "/leads"): lambda c, h, ids: c.get("/leads", headers=h),
+    ("GET", "/leads/{lead_id}"): lambda c, h, ids: c.get(f"/leads/{ids['lead_id']}", headers=h),
     ("GET", "/listings/{listing_id}"): lambda c, h, ids: c.get(
         f"/listings/{ids['listing_id']}", headers=h
     ),
@@ -65,7 +76,9 @@ def test_tenant_b_never_sees_or_changes_tenant_a(two_tenants, route):
     before = client.get(f"/listings/{ids['listing_id']}", headers={"X-API-Key": key_a}).json()
     answer = PROBES[route](client, {"X-API-Key": key_b}, ids)
     assert "A-OWNED" not in answer.text or route == ("POST", "/listings")
-    if route[0] == "GET":
+    if route == ("GET", "/leads"):  # a list: B's own (none), never A's lead
+        assert answer.status_code == 200 and answer.json() == {"leads": [], "count": 0}
+    elif route[0] == "GET":
         assert answer.status_code == 404
     if route == ("POST", "/listings"):  # naming A's tenant with B's key is refused
         assert answer.status_code == 422 and "is not your tenant" in answer.text

@@ -35,9 +35,13 @@ def test_asset_graph():
             "listing_scores",
             "alert_matches",
             "notifications",
+            "daily_digest",
+            "weekly_report",
         )
     }
     assert graph_parents("notifications") == {AssetKey("alert_matches")}
+    assert graph_parents("daily_digest") == {AssetKey("alert_matches")}
+    assert graph_parents("weekly_report") == {AssetKey("alert_matches")}
     assert AssetKey("listing_scores") in graph_parents("alert_matches")
     graph = defs.resolve_asset_graph()
     assert graph.get(AssetKey("staged_official_records")).parent_keys == {

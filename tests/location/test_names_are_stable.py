@@ -36,7 +36,7 @@ ASSETS = [
 JOBS = [
     "__ASSET_JOB",
     "cleanup",
-    "daily_digest",
+    "daily_digest_emails",
     "daily_ingestion",
     "deliver_email",
     "lead_alerts",  # was hot_lead_alerts: every lead type alerts now (its runs keep the old name)
@@ -46,7 +46,7 @@ JOBS = [
     "lookups",
     "monthly_ingestion",
     "weekly_ingestion",
-    "weekly_report",
+    "weekly_report_emails",
 ]
 SCHEDULES = [
     "cleanup_schedule",

@@ -5,6 +5,7 @@ from pipelines.accounts.criteria import Criteria
 from pipelines.notify.render import render
 
 SUB = {"email": "ann@acme.example", "name": "Ann"}
+LINKS = {"unsubscribe": "http://h/u/tok", "pixel": "http://h/o/tok.gif", "items": []}
 
 
 def test_listing_alert_escapes_feed_text_in_html():
@@ -22,7 +23,7 @@ def test_listing_alert_escapes_feed_text_in_html():
         "link": "http://h/listings/1",
     }
     subject, text, html = render(
-        "new_lead_alert", subscriber=SUB, tenant_name="Acme <Realty>", item=item
+        "new_lead_alert", subscriber=SUB, tenant_name="Acme <Realty>", item=item, **LINKS
     )
     assert subject == 'New sale match: 1 <script>alert("x")</script> ST, MIAMI (score 81)'
     assert (
@@ -44,12 +45,16 @@ def test_lead_alert_and_welcome():
         "contact_name": "ESTATE OF A",
         "link": "http://h/leads/7",
     }
-    subject, text, _ = render("new_lead_alert", subscriber=SUB, tenant_name="Acme", item=lead)
+    subject, text, html = render(
+        "new_lead_alert", subscriber=SUB, tenant_name="Acme", item=lead, **LINKS
+    )
     assert subject == "New probate lead: 3040120010010 (score 88)"
     assert "address unknown" in text and "Contact: ESTATE OF A" in text
+    assert "Unsubscribe: http://h/u/tok" in text and '<a href="http://h/u/tok">' in html
+    assert '<img src="http://h/o/tok.gif" width="1" height="1"' in html
     criteria = Criteria(min_score=60, cities=["Miami"], zip_codes=["33125"], digest_only=True)
     subject, text, html = render(
-        "welcome_email", subscriber=SUB, tenant_name="Acme", criteria=criteria
+        "welcome_email", subscriber=SUB, tenant_name="Acme", criteria=criteria, **LINKS
     )
     assert subject == "Welcome to Folio property alerts"
     assert "scores 60 or more in MIAMI (zip 33125)" in " ".join(text.split())
