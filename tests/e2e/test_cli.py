@@ -121,8 +121,15 @@ def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
     # The alerting half: 300 listings scored; every sent email is an .eml with both parts.
     assert re.search(r"listings scored\s+│ 300 ", out), out
     sent = int(re.search(r"emails sent\s+│ (\d+)", out).group(1))
+    digests = int(re.search(r"daily digest for [\d-]+: (\d+) email", out).group(1))
     emails = sorted((tmp_path / "data" / "outbox" / "email").glob("*.eml"))
-    assert sent == len(emails) > 2  # two welcome emails and the alerts
+    assert sent + digests == len(emails) > 4  # four welcome emails, the alerts, the digest
+    assert digests == 1  # the digest-only subscriber's
+    assert len(list((tmp_path / "data" / "outbox" / "email").glob("*_digest_*.eml"))) == 1
+    # A subscriber's email link was followed through `folio serve`, and the score moved.
+    assert re.search(r"link\s+http://127.0.0.1:8000/c/\S+: page 200", " ".join(out.split()))
+    before, after = map(int, re.search(r"score (\d+) → (\d+) at the next", out).groups())
+    assert after == min(100, before + 7)  # one open (+2) and one click (+5)
     message = email.message_from_bytes(emails[0].read_bytes(), policy=email.policy.default)
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 

@@ -41,7 +41,7 @@ def test_the_demo_with_every_key_set_leaks_none(tmp_path):
             timeout=900,
         )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        assert len(sendgrid.accepted) > 50 and len(anthropic.requests) > 100  # the keys were used
+        assert len(sendgrid.accepted) > 10 and len(anthropic.requests) > 100  # the keys were used
     seen = [proc.stdout, proc.stderr]
     engine = create_engine(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
     with engine.connect() as conn:
