@@ -6,8 +6,6 @@ is never scored or matched twice.
 """
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from dagster import (
     DefaultSensorStatus,
@@ -19,7 +17,7 @@ from dagster import (
 )
 
 from pipelines.alerts.batches import BATCH_TAG, batch_tag
-from pipelines.leads.hot import last_scored_at, new_leads_after
+from pipelines.leads.hot import county_today, last_scored_at, new_leads_after
 from pipelines.listings.scoring import pending_batches
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
@@ -78,7 +76,7 @@ def _lead_cursor(raw: str | None) -> dict:
 def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase):
     cursor = _lead_cursor(context.cursor)
     engine = database.engine()
-    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    today = county_today()
     ids = new_leads_after(engine, cursor["id"], get_settings().listing_batch_size, today)
     requests = []
     if ids:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, and_, select
 from pipelines.accounts.criteria import Criteria
 from pipelines.db.schema import alert_criteria, alert_matches, leads, properties, subscribers
 from pipelines.db.upsert import insert_ignore_rows
-from pipelines.leads.hot import alertable, alerts_on, is_hot, known_on
+from pipelines.leads.hot import alertable, alerts_on, county_today, is_hot, known_on
 from pipelines.listings.scoring import current_scores
 
 
@@ -157,7 +157,7 @@ def match_leads(
         properties.c.city,
         properties.c.zip,
     ).join(properties, properties.c.folio == leads.c.folio, isouter=True)
-    today = today or date.today()
+    today = today or county_today()
     q = q.where(leads.c.id > lead_from, alertable(today))
     if lead_to is not None:
         q = q.where(leads.c.id <= lead_to)

@@ -50,6 +50,7 @@ def pending_immediate(conn: Connection, min_match_id: int = 0) -> list:
             am.id > min_match_id,
             am.digest_only.is_(False),
             am.notification_id.is_(None),
+            subscribers.c.active.is_(True),
             subscribers.c.unsubscribed_at.is_(None),
         )
         .order_by(am.id)

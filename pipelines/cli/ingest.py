@@ -102,6 +102,7 @@ def cadence_keys(cadence: str, start: date, end: date) -> list[str]:
         fail(str(exc))
 
 
+PERIODIC_KIND = {"digest": "digest", "weekly-report": "weekly"}
 PERIODIC = {
     "digest": ("daily", "daily_digest_emails"),
     "weekly-report": ("weekly", "weekly_report_emails"),
@@ -147,7 +148,25 @@ def _run_periodic(name: str, day: date) -> None:
     outcome = run_partition(get_instance(), job_name, key)
     if not outcome.success:
         fail(f"run {outcome.run_id} failed: {outcome.error}")
-    console.print(f"run {outcome.run_id} succeeded: {name} for {key} queued; `folio tick` sends it")
+    waiting = periodic_emails(PERIODIC_KIND[name], first_day(key))
+    console.print(
+        f"run {outcome.run_id} succeeded: {waiting} {name} email(s) for {key} in the "
+        "outbox; `folio tick` sends what is queued"
+    )
+
+
+def periodic_emails(kind: str, day: date) -> int:
+    from sqlalchemy import func, select
+
+    from pipelines.alerts.digest import day_id
+    from pipelines.db.engine import get_engine
+    from pipelines.db.schema import notifications
+
+    n = notifications.c
+    with get_engine(database_url()).connect() as conn:
+        return conn.execute(
+            select(func.count()).where(n.item_kind == kind, n.item_id == day_id(day))
+        ).scalar()
 
 
 @click.command()

@@ -13,7 +13,8 @@ at least `hot_lead_min_score`: hot leads go out at once even to digest-only subs
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, func, select
 
@@ -23,6 +24,11 @@ from pipelines.settings import get_settings
 
 HOT_PRIORITY = "high"
 HOT_LEAD_TYPES = ("probate", "foreclosure")
+
+
+def county_today() -> date:
+    """Today in the county's time zone (the day partitions and lead dates are in)."""
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def window_start(today: date) -> date:

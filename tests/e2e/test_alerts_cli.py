@@ -6,7 +6,9 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 
+from pipelines.county.partition_keys import last_business_day
 from tests.listing_helpers import HEADER
 
 
@@ -112,6 +114,11 @@ def test_set_up_submit_process_and_inspect(tmp_path):
     assert again.returncode == 0
     assert again.stdout.strip() == "1 round(s); runs launched: none (nothing to do)"
     assert folio("alerts", "run", cwd=tmp_path).stdout.strip().endswith("nothing to do)")
+    # No digest-only subscriber: the digest run queues nothing, and says so.
+    day = last_business_day(date.today()).isoformat()
+    digest = folio("run", "digest", "--date", day, cwd=tmp_path)
+    assert digest.returncode == 0, digest.stdout + digest.stderr
+    assert f"0 digest email(s) for {day} in the outbox" in " ".join(digest.stdout.split())
     shown = json.loads(folio("listings", "show", "1", "--tenant", "acme", cwd=tmp_path).stdout)
     assert shown["score"]["score"] == 51 and shown["alerts"] == [
         {
