@@ -68,6 +68,8 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "ai_scorer": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s between the 3 calls
     "lookups": None,  # the job does not retry: each call retries by the "records_api" budget
     "records_api": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s; timeouts and 5xx only
+    "reports": RetryPolicySpec(2, 5),  # one report per run: 2 attempts, 5 s apart
+    "daily_market_report": RetryPolicySpec(2, 5),
 }
 
 
@@ -77,6 +79,7 @@ class Settings:
     database_url: str = ""  # empty: sqlite file under data_dir
     source_url: str = ""  # empty: data_dir/source (local folder source)
     archive_url: str = ""  # empty: data_dir/archive (local folder); or s3://bucket/prefix
+    reports_url: str = ""  # empty: data_dir/reports (local folder); or s3://bucket/prefix
     timezone: str = "America/New_York"
     executor: str = "multiprocess"  # or "celery": steps run on Celery workers (FOLIO_CELERY_BROKER)
     daily_start_date: date = date(2026, 1, 1)
@@ -163,6 +166,11 @@ class Settings:
     lookups_sensor_interval_seconds: int = 2
     lookup_max_runtime_seconds: int = 5 * 60  # run monitoring fails a lookup run past this
 
+    # Reports (docs/domain.md#reports)
+    report_max_runtime_seconds: int = 60  # run monitoring fails a report run past this
+    reports_sensor_interval_seconds: int = 2
+    market_report_top: int = 20
+
     # Bulk paths
     sqlite_batch_rows: int = 5_000
 
@@ -178,6 +186,7 @@ class Settings:
     scoring_cron: str = "0 2 * * *"
     cleanup_cron: str = "0 3 * * *"
     digest_cron: str = "30 7 * * 1-5"  # after the 06:00 ingestion
+    market_report_cron: str = "15 7 * * 1-5"
     weekly_report_cron: str = "0 8 * * 1"
 
     @property
@@ -189,6 +198,10 @@ class Settings:
     @property
     def resolved_source_url(self) -> str:
         return self.source_url or str((self.data_dir / "source").resolve())
+
+    @property
+    def resolved_reports_url(self) -> str:
+        return self.reports_url or str((self.data_dir / "reports").resolve())
 
     @property
     def resolved_archive_url(self) -> str:

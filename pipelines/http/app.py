@@ -1,6 +1,7 @@
 """The HTTP service (`folio serve`): POST /listings, GET /listings/{id}, POST /lookups,
-GET /lookups/{id}, GET /leads, GET /leads/{id}, GET /health, and the pages email links open
-(/l/, /c/, /o/, /u/: pipelines/http/pages.py).
+GET /lookups/{id}, GET /leads, GET /leads/{id}, POST /reports, GET /reports/{id},
+GET /health, and the links emails carry (/l/, /c/, /o/, /u/ in pipelines/http/pages.py;
+/r/ in pipelines/http/reports.py).
 
 Every listing request names its tenant by API key (`X-API-Key`, from `folio tenants
 add`); a listing of another tenant is a 404, exactly like one that does not exist.
@@ -23,6 +24,7 @@ from pipelines.http.auth import Tenant, engine
 from pipelines.http.leads import router as leads_router
 from pipelines.http.lookups import router as lookups_router
 from pipelines.http.pages import router as pages_router
+from pipelines.http.reports import router as reports_router
 from pipelines.listings.model import ListingIn
 from pipelines.listings.store import save_listings
 from pipelines.listings.views import listing_view
@@ -34,6 +36,7 @@ app = FastAPI(title="Folio intake", version="1")
 app.include_router(lookups_router)
 app.include_router(leads_router)
 app.include_router(pages_router)
+app.include_router(reports_router)
 
 
 MAX_BODY_BYTES = 1_000_000  # one listing is a few hundred bytes; a file goes to the inbox

@@ -8,6 +8,7 @@ from assets.ingestion import build_ingestion_assets
 from assets.leads import leads
 from assets.listings import alert_matches, listing_scores, notifications
 from assets.properties import properties
+from assets.reports import daily_market_report
 from assets.scoring import lead_scores
 from pipelines.location.executors import default_executor
 from pipelines.location.jobs import ALL_JOBS
@@ -24,6 +25,7 @@ from sensors.listings import lead_alerts_sensor, new_listings_sensor
 from sensors.lookups import lookup_requests_sensor
 from sensors.orphaned_runs import orphaned_runs_sensor
 from sensors.queue_metrics import queue_metrics_sensor
+from sensors.reports import report_requests_sensor
 from sensors.run_failures import dead_letter_sensor
 
 defs = Definitions(
@@ -41,6 +43,7 @@ defs = Definitions(
         notifications,
         daily_digest,
         weekly_report,
+        daily_market_report,
     ],
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
@@ -54,6 +57,7 @@ defs = Definitions(
         inbox_sensor,
         lookup_requests_sensor,
         orphaned_runs_sensor,
+        report_requests_sensor,
     ],
     resources={
         "database": FolioDatabase(),

@@ -14,6 +14,7 @@ from pipelines.location.ops.cleanup import cleanup_old_rows
 from pipelines.location.ops.delivery import send_queued_email
 from pipelines.location.ops.intake import take_in_inbox_file
 from pipelines.location.ops.lookups import perform_records_lookup
+from pipelines.location.ops.reports import build_requested_report
 from pipelines.settings import PRIORITY, RETRY_BUDGETS, get_settings
 
 _s = get_settings()
@@ -155,6 +156,26 @@ def lookups_job():
     perform_records_lookup()
 
 
+@job(
+    name="reports",
+    tags=job_tags("reports", "NORMAL", _s.report_max_runtime_seconds, "reports"),
+    op_retry_policy=retry_policy("reports"),
+    description="One requested report (listing PDF or leads export): built, stored, emailed.",
+)
+def reports_job():
+    build_requested_report()
+
+
+market_report_job = define_asset_job(
+    "market_report",
+    selection=AssetSelection.assets("daily_market_report"),
+    partitions_def=daily_partitions,
+    description="The business day's market report PDF (07:15, after ingestion).",
+    tags=job_tags("reports", "NORMAL", 10 * 60, "daily_market_report"),
+    op_retry_policy=retry_policy("daily_market_report"),
+)
+
+
 ALL_JOBS = [
     daily_ingestion_job,
     weekly_ingestion_job,
@@ -168,4 +189,6 @@ ALL_JOBS = [
     deliver_email_job,
     listing_intake_job,
     lookups_job,
+    reports_job,
+    market_report_job,
 ]

@@ -18,6 +18,7 @@ from pipelines.location.jobs import (
     daily_digest_job,
     daily_ingestion_job,
     lead_scoring_job,
+    market_report_job,
     monthly_ingestion_job,
     weekly_ingestion_job,
     weekly_report_job,
@@ -93,6 +94,14 @@ weekly_report_schedule = _ingestion_schedule(
     name="weekly_report_schedule",
 )
 
+market_report_schedule = _ingestion_schedule(
+    "daily",
+    market_report_job,
+    _s.market_report_cron,
+    "Mon–Fri 07:15, after the 06:00 ingestion: the market report of the business day ingested.",
+    name="market_report_schedule",
+)
+
 ALL_SCHEDULES = [
     daily_ingestion_schedule,
     weekly_ingestion_schedule,
@@ -101,4 +110,5 @@ ALL_SCHEDULES = [
     cleanup_schedule,
     daily_digest_schedule,
     weekly_report_schedule,
+    market_report_schedule,
 ]

@@ -24,7 +24,7 @@ from functools import cache
 
 from pipelines.settings import get_settings
 
-KINDS = ("lead", "listing", "open", "unsubscribe")
+KINDS = ("lead", "listing", "open", "unsubscribe", "report")
 
 
 class BadLink(Exception):
@@ -33,7 +33,7 @@ class BadLink(Exception):
 
 @dataclass(frozen=True)
 class Link:
-    kind: str  # lead | listing (a page), open (a notification's pixel), unsubscribe
+    kind: str  # lead | listing (a page), open (a notification's pixel), unsubscribe, report
     item_id: int
     subscriber_id: int
     tenant_id: int

@@ -22,6 +22,8 @@ from pipelines.db.schema import (
     listings,
     notifications,
     properties,
+    report_requests,
+    reports,
     subscribers,
     tenants,
 )
@@ -102,6 +104,8 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         }
         top = set(summary["top_ids"])
         context["items"] = [i for i in week if (i["kind"], i["id"]) in top]
+    elif kind == "report":
+        context["report"] = _report(conn, r["item_id"], r["tenant_id"], who)
     elif kind == "welcome":
         row = conn.execute(
             select(alert_criteria).where(alert_criteria.c.subscriber_id == r["subscriber_id"])
@@ -125,6 +129,22 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         tenant_id=r["tenant_id"],
         headers=headers,
     )
+
+
+def _report(conn: Connection, request_id: int, tenant_id: int, who: tuple) -> dict:
+    """A ready report request with its signed download link."""
+    rr = report_requests.c
+    row = (
+        conn.execute(
+            select(rr.id, rr.kind, rr.format, rr.report_id, reports.c.bytes, reports.c.sha256)
+            .join(reports, reports.c.id == rr.report_id)
+            .where(rr.id == request_id, rr.tenant_id == tenant_id)
+        )
+        .mappings()
+        .one()
+    )
+    token = make_token("report", row["report_id"], *who)
+    return {**row, "link": url("r", token)}
 
 
 def load_items(conn: Connection, wanted: list[tuple[str, int]], who: tuple) -> list[dict]:

@@ -20,6 +20,7 @@ TEMPLATE_FOR = {
     "digest": "daily_digest",  # item_id: the business day, YYYYMMDD
     "weekly": "weekly_report",  # item_id: the week's Monday, YYYYMMDD
     "welcome": "welcome_email",
+    "report": "report_ready",  # item_id: the report request
 }
 NOTIFICATION_KEY = ["subscriber_id", "item_kind", "item_id", "channel"]
 
@@ -52,5 +53,17 @@ def queue_welcome(conn: Connection, tenant_id: int, subscriber_id: int) -> int:
         conn,
         notifications,
         [outbox_row(tenant_id, subscriber_id, "welcome", subscriber_id, "email", now)],
+        NOTIFICATION_KEY,
+    )
+
+
+def queue_report_ready(
+    conn: Connection, tenant_id: int, subscriber_id: int, request_id: int
+) -> int:
+    now = datetime.now(timezone.utc)
+    return insert_ignore_rows(
+        conn,
+        notifications,
+        [outbox_row(tenant_id, subscriber_id, "report", request_id, "email", now)],
         NOTIFICATION_KEY,
     )

@@ -20,6 +20,8 @@ SUBJECTS = {
     "lead{{ 's' if items | length != 1 }}",
     "weekly_report": "Your Folio week from {{ summary.week }}: {{ summary.matches }} matches",
     "welcome_email": "Welcome to Folio property alerts",
+    "report_ready": "Your Folio {{ 'listing report' if report.kind == 'listing' else 'leads "
+    "export' }} is ready ({{ report.format | upper }})",
 }
 
 

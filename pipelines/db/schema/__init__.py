@@ -36,10 +36,13 @@ from pipelines.db.schema.lookups import (
     records_api_log,
 )
 from pipelines.db.schema.notify import email_logs, notifications
+from pipelines.db.schema.reports import report_requests, reports
 from pipelines.db.schema.upkeep import failed_jobs, queue_metrics, scheduled_jobs
 
 __all__ = [
     "DERIVED_COLUMNS",
+    "report_requests",
+    "reports",
     "lookup_requests",
     "lookup_unit_days",
     "records_api_alerts",

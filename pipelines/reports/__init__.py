@@ -1,0 +1,1 @@
+"""Reports and exports: listing and market PDFs, lead exports in CSV and Excel, report requests."""
