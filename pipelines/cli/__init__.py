@@ -17,6 +17,7 @@ from pipelines.cli.ingest import backfill, run, samples, status
 from pipelines.cli.listings import listings
 from pipelines.cli.lookup import lookup
 from pipelines.cli.outbox import outbox
+from pipelines.cli.reports import leads, reports
 from pipelines.cli.runs import runs
 from pipelines.cli.schedule import schedule_cmd
 
@@ -51,6 +52,8 @@ for _command in (
     outbox,
     alerts,
     tick_cmd,
+    reports,
+    leads,
     serve,
     lookup,
 ):
