@@ -69,7 +69,7 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "lookups": None,  # the job does not retry: each call retries by the "records_api" budget
     "records_api": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s; timeouts and 5xx only
     "reports": RetryPolicySpec(2, 5),  # one report per run: 2 attempts, 5 s apart
-    "daily_market_report": RetryPolicySpec(2, 5),
+    "market_report": RetryPolicySpec(2, 5),
 }
 
 

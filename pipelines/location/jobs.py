@@ -171,8 +171,8 @@ market_report_job = define_asset_job(
     selection=AssetSelection.assets("daily_market_report"),
     partitions_def=daily_partitions,
     description="The business day's market report PDF (07:15, after ingestion).",
-    tags=job_tags("reports", "NORMAL", 10 * 60, "daily_market_report"),
-    op_retry_policy=retry_policy("daily_market_report"),
+    tags=job_tags("reports", "NORMAL", 10 * 60, "market_report"),
+    op_retry_policy=retry_policy("market_report"),
 )
 
 

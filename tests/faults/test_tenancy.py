@@ -43,12 +43,30 @@ def two_tenants(sqlite_url, monkeypatch):
     lookup_id = request_lookup(
         get_engine(sqlite_url), a["id"], LookupQuery(folio="3040120010010"), get_settings()
     ).request_id
-    ids = {"listing_id": listing_id, "request_id": lookup_id, "lead_id": lead_id}
+    report_id = client.post(
+        "/reports",
+        json={"kind": "listing", "format": "pdf", "listing_id": listing_id},
+        headers={"X-API-Key": key_a},
+    ).json()["id"]
+    ids = {
+        "listing_id": listing_id,
+        "request_id": lookup_id,
+        "lead_id": lead_id,
+        "report_id": report_id,
+    }
     return client, key_a, key_b, ids
 
 
 # What B tries on each route against A's objects, and what must hold afterwards.
 PROBES = {
+    ("GET", "/reports/{request_id}"): lambda c, h, ids: c.get(
+        f"/reports/{ids['report_id']}", headers=h
+    ),
+    ("POST", "/reports"): lambda c, h, ids: c.post(
+        "/reports",
+        json={"kind": "listing", "format": "pdf", "listing_id": ids["listing_id"]},
+        headers=h,
+    ),
     ("GET", "/leads"): lambda c, h, ids: c.get("/leads", headers=h),
     ("GET", "/leads/{lead_id}"): lambda c, h, ids: c.get(f"/leads/{ids['lead_id']}", headers=h),
     ("GET", "/listings/{listing_id}"): lambda c, h, ids: c.get(
@@ -82,6 +100,8 @@ def test_tenant_b_never_sees_or_changes_tenant_a(two_tenants, route):
         assert answer.status_code == 404
     if route == ("POST", "/listings"):  # naming A's tenant with B's key is refused
         assert answer.status_code == 422 and "is not your tenant" in answer.text
+    if route == ("POST", "/reports"):  # a report of A's listing is refused, naming the field
+        assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == "listing_id"
     if route == ("POST", "/lookups"):  # B's own request, never A's
         assert answer.json()["id"] != ids["request_id"]
     after = client.get(f"/listings/{ids['listing_id']}", headers={"X-API-Key": key_a}).json()

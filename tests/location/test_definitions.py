@@ -37,11 +37,13 @@ def test_asset_graph():
             "notifications",
             "daily_digest",
             "weekly_report",
+            "daily_market_report",
         )
     }
     assert graph_parents("notifications") == {AssetKey("alert_matches")}
     assert graph_parents("daily_digest") == {AssetKey("alert_matches")}
     assert graph_parents("weekly_report") == {AssetKey("alert_matches")}
+    assert graph_parents("daily_market_report") == {AssetKey("leads")}
     assert AssetKey("listing_scores") in graph_parents("alert_matches")
     graph = defs.resolve_asset_graph()
     assert graph.get(AssetKey("staged_official_records")).parent_keys == {
@@ -174,6 +176,8 @@ def test_every_job_retries_as_the_budget_table_says():
         "daily_ingestion": (3, 300),
         "weekly_ingestion": (3, 600),
         "monthly_ingestion": (3, 900),
+        "reports": (2, 5),  # one report per run, 2 attempts 5 s apart
+        "market_report": (2, 5),
     }
     for job in defs.resolve_all_job_defs():
         if job.name.startswith("__"):

@@ -6,6 +6,7 @@ from pipelines.location.definitions import defs
 ASSETS = [
     "alert_matches",
     "daily_digest",
+    "daily_market_report",
     "eviction_and_lien_leads",
     "lead_scores",
     "leads",
@@ -44,7 +45,9 @@ JOBS = [
     "listing_alerts",
     "listing_intake",
     "lookups",
+    "market_report",
     "monthly_ingestion",
+    "reports",
     "weekly_ingestion",
     "weekly_report_emails",
 ]
@@ -53,6 +56,7 @@ SCHEDULES = [
     "daily_digest_schedule",
     "daily_ingestion_schedule",
     "lead_scoring_schedule",
+    "market_report_schedule",
     "monthly_ingestion_schedule",
     "weekly_ingestion_schedule",
     "weekly_report_schedule",
@@ -67,6 +71,7 @@ SENSORS = [
     "new_listings_sensor",
     "orphaned_runs_sensor",
     "queue_metrics_sensor",
+    "report_requests_sensor",
 ]
 STAGED = [
     "cases",
