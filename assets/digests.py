@@ -4,7 +4,7 @@ Both only queue emails (the deliver_email job sends them), and both are keyed by
 (subscriber, period): re-materialising a partition queues and sends nothing again.
 """
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.listings import alert_matches
 from assets.partitions import daily_partitions, weekly_partitions
@@ -30,12 +30,13 @@ def daily_digest(context: AssetExecutionContext, database: FolioDatabase) -> Mat
 
 
 @asset(
-    deps=[alert_matches],
+    deps=[alert_matches, AssetKey("weekly_subscriber_report")],
     partitions_def=weekly_partitions,
     group_name="alerts",
     kinds={"sql"},
     description="Per subscriber with matches that week: their week as one email (leads by type "
-    "and zip, the top 10, alerts sent and opened). A re-run sends nothing again.",
+    "and zip, the top 10, alerts sent and opened) linking the tenant's weekly PDF. A re-run "
+    "sends nothing again.",
 )
 def weekly_report(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     counts = queue_weekly_reports(database.engine(), first_day(context.partition_key))

@@ -7,7 +7,10 @@ when FOLIO_REQUIRE_SERVICES=1 (as in CI), so a missing service can never pass si
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -135,3 +138,29 @@ def sshd(tmp_path):
     server = Sshd(tmp_path / "sshd").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def poppler():
+    """Checks a PDF with poppler: page 1 renders to a real PNG; returns the PDF's text."""
+    if not (shutil.which("pdftoppm") and shutil.which("pdftotext")):
+        skip_or_fail(
+            "poppler's pdftoppm/pdftotext are not installed (apt-get install poppler-utils)"
+        )
+
+    def check(pdf: bytes, tmp: Path) -> str:
+        """Render page 1 to PNG (it must be a real image) and return the PDF's text."""
+        path = tmp / "check.pdf"
+        path.write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp / "page")],
+            check=True,
+        )
+        png = next(tmp.glob("page*.png"))
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+        )
+        return text.stdout
+
+    return check

@@ -8,7 +8,7 @@ from assets.ingestion import build_ingestion_assets
 from assets.leads import leads
 from assets.listings import alert_matches, listing_scores, notifications
 from assets.properties import properties
-from assets.reports import daily_market_report
+from assets.reports import daily_market_report, weekly_subscriber_report
 from assets.scoring import lead_scores
 from pipelines.location.executors import default_executor
 from pipelines.location.jobs import ALL_JOBS
@@ -44,6 +44,7 @@ defs = Definitions(
         daily_digest,
         weekly_report,
         daily_market_report,
+        weekly_subscriber_report,
     ],
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,

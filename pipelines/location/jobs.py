@@ -121,9 +121,9 @@ daily_digest_job = define_asset_job(
 )
 weekly_report_job = define_asset_job(
     "weekly_report_emails",
-    selection=AssetSelection.assets("weekly_report"),
+    selection=AssetSelection.assets("weekly_subscriber_report", "weekly_report"),
     partitions_def=weekly_partitions,
-    description="The week's report email per subscriber (Mondays 08:00).",
+    description="The week's PDF per tenant, then the report email per subscriber (Mondays 08:00).",
     tags=job_tags("alerts", "NORMAL", 30 * 60, "weekly_report_emails"),
 )
 

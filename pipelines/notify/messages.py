@@ -104,6 +104,7 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         }
         top = set(summary["top_ids"])
         context["items"] = [i for i in week if (i["kind"], i["id"]) in top]
+        context["pdf_link"] = _weekly_pdf_link(conn, summary["week"], who)
     elif kind == "report":
         context["report"] = _report(conn, r["item_id"], r["tenant_id"], who)
     elif kind == "welcome":
@@ -129,6 +130,20 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         tenant_id=r["tenant_id"],
         headers=headers,
     )
+
+
+def _weekly_pdf_link(conn: Connection, monday, who: tuple) -> str | None:
+    """The signed link to the tenant's weekly PDF, when it was built."""
+    rid = conn.execute(
+        select(reports.c.id)
+        .where(
+            reports.c.kind == "weekly_subscriber",
+            reports.c.tenant_id == who[1],
+            reports.c.period == monday.isoformat(),
+        )
+        .order_by(reports.c.id.desc())
+    ).scalar()
+    return url("r", make_token("report", rid, *who)) if rid else None
 
 
 def _report(conn: Connection, request_id: int, tenant_id: int, who: tuple) -> dict:

@@ -38,11 +38,15 @@ def test_asset_graph():
             "daily_digest",
             "weekly_report",
             "daily_market_report",
+            "weekly_subscriber_report",
         )
     }
     assert graph_parents("notifications") == {AssetKey("alert_matches")}
     assert graph_parents("daily_digest") == {AssetKey("alert_matches")}
-    assert graph_parents("weekly_report") == {AssetKey("alert_matches")}
+    assert graph_parents("weekly_report") == {
+        AssetKey("alert_matches"),
+        AssetKey("weekly_subscriber_report"),  # the email links the week's PDF
+    }
     assert graph_parents("daily_market_report") == {AssetKey("leads")}
     assert AssetKey("listing_scores") in graph_parents("alert_matches")
     graph = defs.resolve_asset_graph()

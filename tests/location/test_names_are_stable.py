@@ -33,6 +33,7 @@ ASSETS = [
     "staged_probate",
     "staged_verdicts",
     "weekly_report",
+    "weekly_subscriber_report",
 ]
 JOBS = [
     "__ASSET_JOB",

@@ -5,9 +5,11 @@ import re
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
+from dagster import DagsterInstance, materialize
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from assets.reports import weekly_subscriber_report
 from pipelines.alerts.digest import queue_digests
 from pipelines.alerts.match import match_leads, match_listings
 from pipelines.alerts.queue import queue_match_notifications
@@ -18,6 +20,7 @@ from pipelines.http.app import app
 from pipelines.listings.scoring import RuleScorer, score_listings
 from pipelines.notify.messages import build_messages
 from pipelines.settings import get_settings
+from resources.database import FolioDatabase
 from tests.lead_helpers import add_leads, add_property, daily
 from tests.listing_helpers import add_listings, listing, tenant_with_subscribers
 
@@ -89,3 +92,34 @@ def test_group_digest_and_weekly_emails(sqlite_url):
     assert "By type:\n  lien: 12" in report.text and "  33125: 12" in report.text
     assert len(CLICK.findall(report.text)) == 10  # the top 10
     assert "List-Unsubscribe" in report.headers
+    assert "The week as a PDF" not in report.text  # not built yet
+
+
+def test_weekly_email_links_the_tenants_weekly_pdf(sqlite_url, monkeypatch, tmp_path, poppler):
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    day = date(2026, 11, 18)
+    _, (sub,), _ = tenant_with_subscribers(sqlite_url, "acme", [{"lead_types": ["lien"]}])
+    add_property(sqlite_url, "3040120010010")
+    add_leads(sqlite_url, [("lien", 80, day, daily(day))] * 2)
+    engine = get_engine(sqlite_url)
+    match_leads(engine, today=day)
+    with engine.begin() as conn:
+        conn.execute(
+            update(alert_matches).values(matched_at=datetime(2026, 11, 18, 12, tzinfo=timezone.utc))
+        )
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [weekly_subscriber_report],
+            partition_key="2026-11-16",
+            resources={"database": FolioDatabase(url=sqlite_url)},
+            instance=instance,
+        )
+    assert result.success
+    queue_weekly_reports(engine, date(2026, 11, 16))
+    [mail] = messages(sqlite_url, "weekly")
+    link = re.search(r"The week as a PDF: (\S+)", mail.text).group(1)
+    pdf = TestClient(app).get(urlsplit(link).path)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = poppler(pdf.content, tmp_path)
+    assert "Acme: the week from 2026-11-16" in text
+    assert re.search(r"sub1@acme.example\s+2\s+0\s+0\s+0", text), text
