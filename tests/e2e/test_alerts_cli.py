@@ -114,6 +114,24 @@ def test_set_up_submit_process_and_inspect(tmp_path):
     assert again.returncode == 0
     assert again.stdout.strip() == "1 round(s); runs launched: none (nothing to do)"
     assert folio("alerts", "run", cwd=tmp_path).stdout.strip().endswith("nothing to do)")
+    # A listing report, requested, built by the next tick, saved.
+    asked = folio("reports", "request", "--tenant", "acme", "--listing", "1", cwd=tmp_path)
+    assert asked.returncode == 0 and "report request 1 queued" in asked.stdout
+    assert "report_requests 1" in folio("tick", cwd=tmp_path).stdout
+    shown = folio(
+        "reports", "show", "1", "--tenant", "acme", "--out", str(tmp_path / "r.pdf"), cwd=tmp_path
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    view = json.loads(shown.stdout[: shown.stdout.rindex("}") + 1])
+    assert view["state"] == "ready" and (tmp_path / "r.pdf").stat().st_size == view["bytes"]
+    refused = folio("reports", "request", "--tenant", "acme", "--listing", "9", cwd=tmp_path)
+    assert (
+        refused.returncode == 1 and refused.stdout.strip() == "error: no listing 9 in your tenant"
+    )
+    export = folio(
+        "leads", "export", "--tenant", "acme", "--format", "csv", "--out", "l.csv", cwd=tmp_path
+    )
+    assert export.stdout.strip() == "wrote 0 lead(s) to l.csv"  # no lead matched acme
     # No digest-only subscriber: the digest run queues nothing, and says so.
     day = last_business_day(date.today()).isoformat()
     digest = folio("run", "digest", "--date", day, cwd=tmp_path)
