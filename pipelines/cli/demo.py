@@ -94,6 +94,7 @@ def demo(days: int, docs_per_day: int) -> None:
     print_summary()
     engine = demo_alerts()
     demo_digest_and_engagement(engine, written["daily"][-1])
+    demo_reports(engine)
     console.print(
         f"\ndatabase: {settings.resolved_database_url}\n"
         f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"
@@ -179,3 +180,32 @@ def demo_digest_and_engagement(engine, day: str) -> None:
         f"lead {followed.lead_id} score {followed.score_before:g} → {after:g} at the next "
         f"scoring (engagement bonus)"
     )
+
+
+def demo_reports(engine) -> None:
+    """The investor asks for their best listing's PDF and an Excel export of the agency's
+    leads; `folio tick` builds both and emails the links."""
+    from pipelines.accounts.subscribers import find_subscriber
+    from pipelines.accounts.tenants import get_tenant
+    from pipelines.cli.engagement import best_listing
+    from pipelines.reports.requests import ReportRequestIn, request_report, request_view
+
+    tenant = get_tenant(engine, DEMO_TENANT)
+    investor = find_subscriber(engine, tenant["id"], DEMO_SUBSCRIBERS[0][0])
+    asks = [
+        ReportRequestIn(
+            kind="listing",
+            format="pdf",
+            listing_id=best_listing(engine, tenant["id"]),
+            subscriber_id=investor,
+        ),
+        ReportRequestIn(kind="leads_export", format="xlsx", subscriber_id=investor),
+    ]
+    ids = [request_report(engine, tenant["id"], ask) for ask in asks]
+    run_ticks(True)
+    for request_id in ids:
+        view = request_view(engine, tenant["id"], request_id)
+        console.print(
+            f"report {request_id} ({view['kind']}, {view['format']}): {view['state']}, "
+            f"{view['bytes'] or 0:,} bytes; the report_ready email carries its link"
+        )

@@ -115,3 +115,17 @@ def count_sent(engine, template: str) -> int:
         return conn.execute(
             select(func.count()).where(n.template == template, n.state == "sent")
         ).scalar()
+
+
+def best_listing(engine, tenant_id: int) -> int:
+    """The tenant's highest-scoring listing (ties: the lowest id)."""
+    from pipelines.db.schema import listing_scores
+
+    ls = listing_scores.c
+    with engine.connect() as conn:
+        return conn.execute(
+            select(ls.listing_id)
+            .where(ls.tenant_id == tenant_id)
+            .order_by(ls.score.desc(), ls.listing_id)
+            .limit(1)
+        ).scalar_one()

@@ -123,7 +123,11 @@ def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
     sent = int(re.search(r"emails sent\s+│ (\d+)", out).group(1))
     digests = int(re.search(r"daily digest for [\d-]+: (\d+) email", out).group(1))
     emails = sorted((tmp_path / "data" / "outbox" / "email").glob("*.eml"))
-    assert sent + digests == len(emails) > 4  # four welcome emails, the alerts, the digest
+    ready = re.findall(r"report \d+ \((listing, pdf|leads_export, xlsx)\): ready", out)
+    assert len(ready) == 2  # the investor's listing PDF and leads export
+    # Four welcome emails and the alerts, the digest, and one report_ready per report.
+    assert sent + digests + len(ready) == len(emails) > 6
+    assert len(list((tmp_path / "data" / "reports").rglob("*.pdf"))) == 1
     assert digests == 1  # the digest-only subscriber's
     assert len(list((tmp_path / "data" / "outbox" / "email").glob("*_digest_*.eml"))) == 1
     # A subscriber's email link was followed through `folio serve`, and the score moved.
