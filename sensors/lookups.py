@@ -3,20 +3,13 @@ at most 10 at once through the run queue's `folio/family=lookups` limit."""
 
 from datetime import timedelta
 
-from dagster import (
-    DefaultSensorStatus,
-    RunConfig,
-    RunRequest,
-    SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
-    sensor,
-)
+from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
 from pipelines.location.ops.lookups import LookupConfig
 from pipelines.lookups.requests import fail_abandoned, queued_after
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
+from sensors.per_request import one_run_per_request
 
 # Longer than a lookup run may take (its max runtime is 5 minutes).
 ABANDONED_AFTER = timedelta(minutes=10)
@@ -39,12 +32,4 @@ def lookup_requests_sensor(context: SensorEvaluationContext, database: FolioData
     ids = queued_after(engine, after)
     if not ids:
         return SkipReason(f"no queued lookup after request {after}")
-    requests = [
-        RunRequest(
-            run_key=f"lookup:{i}",
-            tags={"folio/lookup": str(i)},
-            run_config=RunConfig(ops={"perform_records_lookup": LookupConfig(request_id=i)}),
-        )
-        for i in ids
-    ]
-    return SensorResult(run_requests=requests, cursor=str(ids[-1]))
+    return one_run_per_request("lookup", "perform_records_lookup", LookupConfig, ids)

@@ -47,23 +47,20 @@ def outbox_row(
     }
 
 
-def queue_welcome(conn: Connection, tenant_id: int, subscriber_id: int) -> int:
+def queue_email(
+    conn: Connection, tenant_id: int, subscriber_id: int, item_kind: str, item_id: int
+) -> int:
+    """Queue one email about one thing (at most once: the outbox's unique key)."""
     now = datetime.now(timezone.utc)
-    return insert_ignore_rows(
-        conn,
-        notifications,
-        [outbox_row(tenant_id, subscriber_id, "welcome", subscriber_id, "email", now)],
-        NOTIFICATION_KEY,
-    )
+    row = outbox_row(tenant_id, subscriber_id, item_kind, item_id, "email", now)
+    return insert_ignore_rows(conn, notifications, [row], NOTIFICATION_KEY)
+
+
+def queue_welcome(conn: Connection, tenant_id: int, subscriber_id: int) -> int:
+    return queue_email(conn, tenant_id, subscriber_id, "welcome", subscriber_id)
 
 
 def queue_report_ready(
     conn: Connection, tenant_id: int, subscriber_id: int, request_id: int
 ) -> int:
-    now = datetime.now(timezone.utc)
-    return insert_ignore_rows(
-        conn,
-        notifications,
-        [outbox_row(tenant_id, subscriber_id, "report", request_id, "email", now)],
-        NOTIFICATION_KEY,
-    )
+    return queue_email(conn, tenant_id, subscriber_id, "report", request_id)

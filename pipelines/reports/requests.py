@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -69,26 +69,14 @@ def _now() -> datetime:
 
 def request_report(engine: Engine, tenant_id: int, ask: ReportRequestIn) -> int:
     with engine.begin() as conn:
-        if (
-            ask.listing_id is not None
-            and not conn.execute(
-                select(listings.c.id).where(
-                    listings.c.id == ask.listing_id, listings.c.tenant_id == tenant_id
-                )
-            ).first()
+        for field, table, value in (
+            ("listing_id", listings, ask.listing_id),
+            ("subscriber_id", subscribers, ask.subscriber_id),
         ):
-            raise RequestRefused("listing_id", f"no listing {ask.listing_id} in your tenant")
-        if (
-            ask.subscriber_id is not None
-            and not conn.execute(
-                select(subscribers.c.id).where(
-                    subscribers.c.id == ask.subscriber_id, subscribers.c.tenant_id == tenant_id
-                )
-            ).first()
-        ):
-            raise RequestRefused(
-                "subscriber_id", f"no subscriber {ask.subscriber_id} in your tenant"
-            )
+            owned = select(table.c.id).where(table.c.id == value, table.c.tenant_id == tenant_id)
+            if value is not None and conn.execute(owned).first() is None:
+                what = field.removesuffix("_id")
+                raise RequestRefused(field, f"no {what} {value} in your tenant")
         now = _now()
         return conn.execute(
             report_requests.insert().values(
@@ -104,6 +92,27 @@ def request_report(engine: Engine, tenant_id: int, ask: ReportRequestIn) -> int:
                 updated_at=now,
             )
         ).inserted_primary_key[0]
+
+
+def fail_abandoned(engine: Engine, older_than: timedelta) -> list[int]:
+    """Requests left `building` longer than any report run may take: their run died. They
+    fail with that reason (asking again makes a new request)."""
+    cutoff = _now() - older_than
+    rr = report_requests.c
+    with engine.begin() as conn:
+        return list(
+            conn.execute(
+                update(report_requests)
+                .where(rr.state == "building", rr.updated_at < cutoff)
+                .values(
+                    state="failed",
+                    error="its run stopped while building (killed or timed out)",
+                    updated_at=_now(),
+                    finished_at=_now(),
+                )
+                .returning(rr.id)
+            ).scalars()
+        )
 
 
 def queued_after(engine: Engine, after_id: int, limit: int = 100) -> list[int]:
