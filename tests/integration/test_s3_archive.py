@@ -52,3 +52,31 @@ def test_landed_files_are_archived_to_s3_and_staged_from_there(s3, sqlite_url, t
     assert not any(p.is_file() for p in (tmp_path / "landing").rglob("*"))  # landing cleaned
     report = stage_file(engine, layout, DAY, archive)  # read back from the bucket
     assert report.counts.staged == 2
+
+
+def test_reports_are_stored_in_and_served_from_a_bucket(s3, sqlite_url, monkeypatch):
+    """The report store is the same store: with FOLIO_REPORTS_URL=s3://…, a built export
+    lands in the bucket with its sha256, and the download link serves it from there."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    from fastapi.testclient import TestClient
+
+    from pipelines.http.app import app
+    from pipelines.reports.requests import ReportRequestIn, build_request, request_report
+    from tests.listing_helpers import tenant_with_subscribers
+
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("FOLIO_REPORTS_URL", "s3://folio-archive/reports")
+    tenant, _, key = tenant_with_subscribers(sqlite_url, "acme", [])
+    engine = get_engine(sqlite_url)
+    rid = request_report(engine, tenant["id"], ReportRequestIn(kind="leads_export", format="xlsx"))
+    built = build_request(engine, rid)
+    assert built.state == "ready" and built.report["uri"].startswith("s3://folio-archive/reports/")
+    stored = s3.get_object(Bucket="folio-archive", Key=f"reports/{built.report['store_key']}")
+    body = stored["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == built.report["sha256"]
+    client = TestClient(app)
+    view = client.get(f"/reports/{rid}", headers={"X-API-Key": key}).json()
+    download = client.get(urlsplit(view["url"]).path)
+    assert download.status_code == 200 and download.content == body
