@@ -65,6 +65,9 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "sms": RetryPolicySpec(3, 5),
     "voice": RetryPolicySpec(3, 30),
     "webhook": RetryPolicySpec(5, 1, "exponential"),
+    # like deliver_email: each SMS, call and webhook retries by its channel's budget
+    "deliver_outreach": None,
+    "token_expiry": None,  # keyed entries: a re-run expires and reminds nothing twice
     "ai_scorer": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s between the 3 calls
     "lookups": None,  # the job does not retry: each call retries by the "records_api" budget
     "records_api": RetryPolicySpec(3, 2, "exponential"),  # 2, 4 s; timeouts and 5xx only
@@ -153,6 +156,22 @@ class Settings:
     sendgrid_base_url: str = "https://api.sendgrid.com"
     public_base_url: str = "http://127.0.0.1:8000"  # links in emails
     sending_stale_seconds: int = 900  # a message `sending` this long died mid-call: unknown
+
+    # Tokens and paid outreach (docs/domain.md#tokens, #compliance)
+    sms_tokens: int = 10  # reserved per SMS
+    voice_tokens: int = 20  # reserved per call (a call of up to voice_max_seconds)
+    voice_max_seconds: int = 180
+    outreach_allowed_from: str = "08:00"  # recipient's local time; outside it messages wait
+    outreach_allowed_until: str = "21:00"
+    sms_daily_cap_per_number: int = 3  # SMS + calls to one number per recipient day
+    outreach_provider: str = ""  # empty: Twilio when TWILIO_ACCOUNT_SID is set, else files
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_from: str = ""  # FOLIO_TWILIO_FROM: our number, E.164
+    twilio_timeout_seconds: float = 10.0
+    webhook_timeout_seconds: float = 10.0
+    trial_reminder_days: int = 3  # `expiring_trial` email this many days before a trial ends
+    tokens_reminder_days: int = 7  # "tokens expire" email this many days before a grant ends
+    token_expiry_cron: str = "0 1 * * *"
 
     # On-demand lookups through the county's records API (docs/domain.md#lookups)
     records_api_url: str = ""  # base URL; the key is FOLIO_RECORDS_API_KEY (environment only)

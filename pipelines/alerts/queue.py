@@ -2,9 +2,14 @@
 match, or one grouped email when a subscriber has more than `alert_group_threshold` at once.
 
 Each match remembers the email that carried it (`alert_matches.notification_id`: its own
-alert, a group or a digest), so no later run, digest or replay carries it again. Only
-channels that have a delivery job are queued (email today); matches for other channels stay
-in `alert_matches` until their delivery exists.
+alert, a group or a digest), so no later run, digest or replay carries it again.
+
+Besides email: a subscriber whose channels include `webhook` gets one webhook per immediate
+match (when the tenant has set its endpoint), and one whose channels include `sms` gets an
+`urgent_lead` SMS for each *hot* lead, paid from the tenant's tokens and screened like any
+SMS (docs/domain.md#tokens). A hot lead that cannot be paid for, or whose number opted out,
+still goes by email; the refusal is recorded with its rule. Calls are never automatic: a
+subscriber asks for one (`POST /outreach`).
 """
 
 from __future__ import annotations
@@ -15,12 +20,23 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 
-from pipelines.db.schema import alert_criteria, alert_matches, notifications, subscribers
+from pipelines.billing.ledger import InsufficientTokens
+from pipelines.db.schema import (
+    alert_criteria,
+    alert_matches,
+    leads,
+    notifications,
+    properties,
+    subscribers,
+)
 from pipelines.db.upsert import insert_ignore_rows
+from pipelines.leads.hot import is_hot
+from pipelines.notify.compliance import record_block
+from pipelines.notify.paid import Refused, queue_paid, queue_webhook
 from pipelines.notify.queue import NOTIFICATION_KEY, outbox_row
 from pipelines.settings import get_settings
 
-DELIVERED_CHANNELS = ("email",)
+DELIVERED_CHANNELS = ("email", "sms", "webhook")
 
 
 def pending_immediate(conn: Connection, min_match_id: int = 0) -> list:
@@ -65,7 +81,9 @@ def queue_match_notifications(conn: Connection, min_match_id: int = 0) -> dict[s
     threshold = get_settings().alert_group_threshold
     by_subscriber: dict[int, list] = defaultdict(list)
     awaiting = 0
-    for m in pending_immediate(conn, min_match_id):
+    pending = pending_immediate(conn, min_match_id)
+    paid = queue_other_channels(conn, pending)
+    for m in pending:
         channels = json.loads(m.channels)
         awaiting += sum(1 for c in channels if c not in DELIVERED_CHANNELS)
         if "email" in channels:
@@ -90,7 +108,45 @@ def queue_match_notifications(conn: Connection, min_match_id: int = 0) -> dict[s
         "grouped": grouped,
         "already": len(single_rows) - queued,
         "awaiting_channel": awaiting,
+        **paid,
     }
+
+
+def queue_other_channels(conn: Connection, pending: list) -> dict[str, int]:
+    """Webhooks for every pending match, SMS for hot leads (see the module doc)."""
+    counts = {"webhooks": 0, "sms": 0, "sms_refused": 0}
+    hot = _hot_leads(conn, [m.item_id for m in pending if m.item_kind == "lead"])
+    phones = dict(conn.execute(select(subscribers.c.id, subscribers.c.phone)).all())
+    for m in pending:
+        channels = json.loads(m.channels)
+        if "webhook" in channels:
+            made = queue_webhook(conn, m.tenant_id, m.subscriber_id, m.item_kind, m.item_id,
+                                 "new_lead_alert")  # fmt: skip
+            counts["webhooks"] += made is not None
+        phone = phones.get(m.subscriber_id)
+        if "sms" in channels and m.item_kind == "lead" and m.item_id in hot and phone:
+            try:
+                done = queue_paid(conn, m.tenant_id, m.subscriber_id, "lead", m.item_id, "sms",
+                                  phone, "urgent_lead", hot[m.item_id])  # fmt: skip
+                counts["sms"] += done.created
+            except (Refused, InsufficientTokens) as exc:
+                if isinstance(exc, InsufficientTokens):
+                    record_block(conn, m.tenant_id, "sms", phone, "tokens", "refused", str(exc))
+                counts["sms_refused"] += 1
+    return counts
+
+
+def _hot_leads(conn: Connection, lead_ids: list[int]) -> dict[int, str | None]:
+    """{lead id: its property's zip} for the hot ones among `lead_ids`."""
+    out: dict[int, str | None] = {}
+    for i in range(0, len(lead_ids), 500):
+        rows = conn.execute(
+            select(leads.c.id, leads.c.lead_type, leads.c.priority, leads.c.score, properties.c.zip)
+            .join(properties, properties.c.folio == leads.c.folio, isouter=True)
+            .where(leads.c.id.in_(lead_ids[i : i + 500]))
+        )
+        out.update({r.id: r.zip for r in rows if is_hot(r.lead_type, r.priority, r.score)})
+    return out
 
 
 def _link_singles(conn: Connection, match_ids: list[int]) -> None:

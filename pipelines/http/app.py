@@ -23,6 +23,7 @@ from pipelines.db.engine import ping
 from pipelines.http.auth import Tenant, engine
 from pipelines.http.leads import router as leads_router
 from pipelines.http.lookups import router as lookups_router
+from pipelines.http.outreach import router as outreach_router
 from pipelines.http.pages import router as pages_router
 from pipelines.http.reports import router as reports_router
 from pipelines.listings.model import ListingIn
@@ -37,6 +38,7 @@ app.include_router(lookups_router)
 app.include_router(leads_router)
 app.include_router(pages_router)
 app.include_router(reports_router)
+app.include_router(outreach_router)
 
 
 MAX_BODY_BYTES = 1_000_000  # one listing is a few hundred bytes; a file goes to the inbox

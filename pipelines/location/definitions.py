@@ -16,6 +16,7 @@ from pipelines.location.schedules import ALL_SCHEDULES
 from resources.database import FolioDatabase
 from resources.email import EmailResource
 from resources.file_source import ArchiveResource, FileSourceResource
+from resources.outreach import OutreachResource
 from resources.records_api import RecordsApiResource
 from resources.scoring import ListingScorerResource
 from sensors.due_jobs import build_due_jobs_sensor
@@ -24,6 +25,7 @@ from sensors.inbox import inbox_sensor
 from sensors.listings import lead_alerts_sensor, new_listings_sensor
 from sensors.lookups import lookup_requests_sensor
 from sensors.orphaned_runs import orphaned_runs_sensor
+from sensors.outreach_delivery import outreach_outbox_sensor
 from sensors.queue_metrics import queue_metrics_sensor
 from sensors.reports import report_requests_sensor
 from sensors.run_failures import dead_letter_sensor
@@ -55,6 +57,7 @@ defs = Definitions(
         new_listings_sensor,
         lead_alerts_sensor,
         email_outbox_sensor,
+        outreach_outbox_sensor,
         inbox_sensor,
         lookup_requests_sensor,
         orphaned_runs_sensor,
@@ -67,6 +70,7 @@ defs = Definitions(
         "scorer": ListingScorerResource(),
         "email": EmailResource(),
         "records_api": RecordsApiResource(),
+        "outreach": OutreachResource(),
     },
     executor=default_executor(),
 )

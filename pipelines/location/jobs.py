@@ -14,6 +14,7 @@ from pipelines.location.ops.cleanup import cleanup_old_rows
 from pipelines.location.ops.delivery import send_queued_email
 from pipelines.location.ops.intake import take_in_inbox_file
 from pipelines.location.ops.lookups import perform_records_lookup
+from pipelines.location.ops.outreach import expire_tokens, send_queued_outreach
 from pipelines.location.ops.reports import build_requested_report
 from pipelines.settings import PRIORITY, RETRY_BUDGETS, get_settings
 
@@ -139,6 +140,24 @@ def deliver_email_job():
 
 
 @job(
+    name="deliver_outreach",
+    tags=job_tags("delivery", "HIGH", 30 * 60, "deliver_outreach", **{"folio/channel": "outreach"}),
+    description="SMS, call and webhook delivery from the outbox, paid from the token ledger.",
+)
+def deliver_outreach_job():
+    send_queued_outreach()
+
+
+@job(
+    name="token_expiry",
+    tags=job_tags("billing", "LOW", 10 * 60, "token_expiry"),
+    description="Nightly: lapsed token grants expire; trial and expiry reminders queued.",
+)
+def token_expiry_job():
+    expire_tokens()
+
+
+@job(
     name="listing_intake",
     tags=job_tags("intake", "NORMAL", 30 * 60, "listing_intake"),
     description="One inbox file's listings in.",
@@ -187,6 +206,8 @@ ALL_JOBS = [
     daily_digest_job,
     weekly_report_job,
     deliver_email_job,
+    deliver_outreach_job,
+    token_expiry_job,
     listing_intake_job,
     lookups_job,
     reports_job,

@@ -20,6 +20,7 @@ from pipelines.location.jobs import (
     lead_scoring_job,
     market_report_job,
     monthly_ingestion_job,
+    token_expiry_job,
     weekly_ingestion_job,
     weekly_report_job,
 )
@@ -78,6 +79,12 @@ cleanup_schedule = ScheduleDefinition(
     cron_schedule=_s.cleanup_cron,
     execution_timezone=_s.timezone,
 )
+token_expiry_schedule = ScheduleDefinition(
+    name="token_expiry_schedule",
+    job=token_expiry_job,
+    cron_schedule=_s.token_expiry_cron,
+    execution_timezone=_s.timezone,
+)
 
 daily_digest_schedule = _ingestion_schedule(
     "daily",
@@ -111,4 +118,5 @@ ALL_SCHEDULES = [
     daily_digest_schedule,
     weekly_report_schedule,
     market_report_schedule,
+    token_expiry_schedule,
 ]

@@ -95,42 +95,28 @@ class Outcome:
     log: list[tuple[int, str, str | None, str | None]] = field(
         default_factory=list
     )  # attempt, status, id, error
+    cause: Exception | None = None  # the last error, for callers that act on its kind
 
 
 def send_one(
     sender,
-    msg: EmailMessage,
+    msg,
     notification_id: int,
     settings: Settings,
     sleep: Callable[[float], None] = time.sleep,
+    budget: str = "email",
 ) -> Outcome:
-    """Send a claimed message within the email retry budget."""
-    budget = RETRY_BUDGETS["email"]
+    """Send a claimed message within its channel's retry budget."""
+    policy = RETRY_BUDGETS[budget]
     out = Outcome(notification_id)
-    for attempt in range(1, budget.max_attempts + 1):
+    for attempt in range(1, policy.max_attempts + 1):
         out.attempts = attempt
         try:
             message_id = sender.send(msg)
-        except TransientSendError as exc:
-            last = attempt == budget.max_attempts
-            out.log.append((attempt, "failed" if last else "retrying", None, str(exc)))
-            if last:
-                out.state, out.error = "failed", f"{attempt} attempts: {exc}"
-                return out
-            delay = budget.delay_before(attempt + 1, settings.retry_delay_scale)
-            if exc.retry_after is not None:  # the provider said how long: never less
-                delay = max(
-                    delay, min(exc.retry_after, MAX_RETRY_AFTER) * settings.retry_delay_scale
-                )
-            sleep(delay)
-            continue
-        except PermanentSendError as exc:
-            out.log.append((attempt, "failed", None, str(exc)))
-            out.state, out.error = "failed", str(exc)
-            return out
-        except OutcomeUnknown as exc:
-            out.log.append((attempt, "unknown", None, str(exc)))
-            out.state, out.error = "unknown", str(exc)
+        except (TransientSendError, PermanentSendError, OutcomeUnknown) as exc:
+            out.cause = exc
+            if not _ended(out, exc, attempt, policy, settings, sleep):
+                continue
             return out
         except Exception as exc:  # noqa: BLE001 - anything else: it may have left, never resend
             error = f"unexpected {type(exc).__name__} while sending: {str(exc)[:200]}"
@@ -141,6 +127,26 @@ def send_one(
         out.state, out.message_id = "sent", message_id
         return out
     raise AssertionError("unreachable")
+
+
+def _ended(out: Outcome, exc: Exception, attempt: int, policy, settings, sleep) -> bool:
+    """Record one failed attempt; True when the message is finished (failed or unknown),
+    False after sleeping out the delay before the next attempt."""
+    if isinstance(exc, TransientSendError):
+        last = attempt == policy.max_attempts
+        out.log.append((attempt, "failed" if last else "retrying", None, str(exc)))
+        if last:
+            out.state, out.error = "failed", f"{attempt} attempts: {exc}"
+            return True
+        delay = policy.delay_before(attempt + 1, settings.retry_delay_scale)
+        if exc.retry_after is not None:  # the provider said how long: never less
+            delay = max(delay, min(exc.retry_after, MAX_RETRY_AFTER) * settings.retry_delay_scale)
+        sleep(delay)
+        return False
+    state = "unknown" if isinstance(exc, OutcomeUnknown) else "failed"
+    out.log.append((attempt, state, None, str(exc)))
+    out.state, out.error = state, str(exc)
+    return True
 
 
 def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMessage]) -> None:

@@ -14,6 +14,8 @@ from collections import Counter
 from sqlalchemy import Connection, Engine, and_, select
 
 from pipelines.accounts.criteria import Criteria
+from pipelines.billing.expiry import remaining_by_grant
+from pipelines.billing.ledger import balance_in
 from pipelines.db.schema import (
     alert_criteria,
     alert_matches,
@@ -26,6 +28,7 @@ from pipelines.db.schema import (
     reports,
     subscribers,
     tenants,
+    token_ledger,
 )
 from pipelines.notify.email import EmailMessage
 from pipelines.notify.links import make_token, url
@@ -34,6 +37,7 @@ from pipelines.notify.summaries import weekly_summary
 from pipelines.settings import Settings
 
 CARRIERS = ("group", "digest")  # emails that carry several matches
+GRANT_NOTICES = ("receipt", "trial_ending", "tokens_expiring")
 
 
 def build_messages(engine: Engine, ids: list[int], settings: Settings) -> dict[int, EmailMessage]:
@@ -107,6 +111,8 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         context["pdf_link"] = _weekly_pdf_link(conn, summary["week"], who)
     elif kind == "report":
         context["report"] = _report(conn, r["item_id"], r["tenant_id"], who)
+    elif kind in GRANT_NOTICES:
+        context["grant"] = grant_notice(conn, r["item_id"], r["tenant_id"])
     elif kind == "welcome":
         row = conn.execute(
             select(alert_criteria).where(alert_criteria.c.subscriber_id == r["subscriber_id"])
@@ -206,3 +212,25 @@ def load_items(conn: Connection, wanted: list[tuple[str, int]], who: tuple) -> l
             token = make_token(key[0], key[1], *who)
             items.append({**found[key], "link": url("c", token), "page": url("l", token)})
     return items
+
+
+def grant_notice(conn: Connection, grant_id: int, tenant_id: int) -> dict:
+    """A grant as the billing emails show it: its tokens, what is left, when it expires."""
+    rows = list(
+        conn.execute(
+            select(token_ledger)
+            .where(token_ledger.c.tenant_id == tenant_id)
+            .order_by(token_ledger.c.id)
+        )
+    )
+    grant = next(r for r in rows if r.id == grant_id and r.entry == "grant")
+    bucket = remaining_by_grant(rows).get(grant_id)
+    amount = (grant.reason or "").partition(" paid ")[2] or None
+    return {
+        "tokens": grant.tokens,
+        "left": bucket.left if bucket else 0,
+        "expires_at": grant.expires_at.strftime("%Y-%m-%d") if grant.expires_at else None,
+        "available": balance_in(conn, tenant_id).available,
+        "reason": grant.reason or grant.idempotency_key,
+        "amount": amount,
+    }

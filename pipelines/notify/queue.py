@@ -21,6 +21,10 @@ TEMPLATE_FOR = {
     "weekly": "weekly_report",  # item_id: the week's Monday, YYYYMMDD
     "welcome": "welcome_email",
     "report": "report_ready",  # item_id: the report request
+    # item_id: the grant (token_ledger id) each is about
+    "receipt": "payment_receipt",
+    "trial_ending": "expiring_trial",
+    "tokens_expiring": "tokens_expiring",
 }
 NOTIFICATION_KEY = ["subscriber_id", "item_kind", "item_id", "channel"]
 

@@ -20,6 +20,10 @@ SUBJECTS = {
     "lead{{ 's' if items | length != 1 }}",
     "weekly_report": "Your Folio week from {{ summary.week }}: {{ summary.matches }} matches",
     "welcome_email": "Welcome to Folio property alerts",
+    "payment_receipt": "Folio receipt: {{ '{:,}'.format(grant.tokens) }} tokens added",
+    "expiring_trial": "Your Folio trial ends on {{ grant.expires_at }}",
+    "tokens_expiring": "{{ '{:,}'.format(grant.left) }} Folio tokens expire on "
+    "{{ grant.expires_at }}",
     "report_ready": "Your Folio {{ 'listing report' if report.kind == 'listing' else 'leads "
     "export' }} is ready ({{ report.format | upper }})",
 }

@@ -41,6 +41,7 @@ JOBS = [
     "daily_digest_emails",
     "daily_ingestion",
     "deliver_email",
+    "deliver_outreach",  # new: SMS, calls and webhooks
     "lead_alerts",  # was hot_lead_alerts: every lead type alerts now (its runs keep the old name)
     "lead_scoring",
     "listing_alerts",
@@ -49,6 +50,7 @@ JOBS = [
     "market_report",
     "monthly_ingestion",
     "reports",
+    "token_expiry",  # new: lapsed token grants
     "weekly_ingestion",
     "weekly_report_emails",
 ]
@@ -59,6 +61,7 @@ SCHEDULES = [
     "lead_scoring_schedule",
     "market_report_schedule",
     "monthly_ingestion_schedule",
+    "token_expiry_schedule",
     "weekly_ingestion_schedule",
     "weekly_report_schedule",
 ]
@@ -71,6 +74,7 @@ SENSORS = [
     "lookup_requests_sensor",
     "new_listings_sensor",
     "orphaned_runs_sensor",
+    "outreach_outbox_sensor",
     "queue_metrics_sensor",
     "report_requests_sensor",
 ]

@@ -11,6 +11,7 @@ so re-running a partition rewrites them byte for byte.
 from pipelines.db.schema.accounts import alert_criteria, subscribers, tenants
 from pipelines.db.schema.alerts import alert_matches
 from pipelines.db.schema.base import metadata
+from pipelines.db.schema.billing import token_accounts, token_ledger
 from pipelines.db.schema.county import (
     DERIVED_COLUMNS,
     STAGED_TABLES,
@@ -36,10 +37,28 @@ from pipelines.db.schema.lookups import (
     records_api_log,
 )
 from pipelines.db.schema.notify import email_logs, notifications
+from pipelines.db.schema.outreach import (
+    compliance_blocks,
+    lead_contacts,
+    opt_outs,
+    outreach_requests,
+    sms_logs,
+    voice_call_logs,
+    webhook_logs,
+)
 from pipelines.db.schema.reports import report_requests, reports
 from pipelines.db.schema.upkeep import failed_jobs, queue_metrics, scheduled_jobs
 
 __all__ = [
+    "compliance_blocks",
+    "lead_contacts",
+    "opt_outs",
+    "outreach_requests",
+    "sms_logs",
+    "token_accounts",
+    "token_ledger",
+    "voice_call_logs",
+    "webhook_logs",
     "DERIVED_COLUMNS",
     "report_requests",
     "reports",

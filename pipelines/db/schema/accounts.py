@@ -31,6 +31,10 @@ tenants = Table(
         "api_key_sha256", String(64), nullable=False, unique=True
     ),  # the key itself is never stored
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Where the webhook channel posts (the tenant's endpoint or a Slack incoming webhook),
+    # and the secret its X-Folio-Signature is computed with (shown to the tenant once).
+    Column("webhook_url", Text),
+    Column("webhook_secret", String(64)),
 )
 
 subscribers = Table(

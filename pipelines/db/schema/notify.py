@@ -25,7 +25,9 @@ notifications = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant_id", Integer, nullable=False),
     Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
-    Column("item_kind", String(10), nullable=False),  # listing | lead | welcome
+    Column(
+        "item_kind", String(10), nullable=False
+    ),  # listing | lead | group | digest | … | outreach
     Column("item_id", Integer, nullable=False),
     Column("channel", String(8), nullable=False),  # email | sms | voice | webhook
     Column("template", String(40), nullable=False),
@@ -37,6 +39,12 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    # SMS / voice / webhook: where it goes (E.164 or URL), what it costs, the reservation
+    # paying for it, and the earliest time it may go (quiet hours defer it).
+    Column("to_address", Text),
+    Column("tokens", Integer),
+    Column("reservation_id", Integer),
+    Column("not_before", DateTime(timezone=True)),
     UniqueConstraint("subscriber_id", "item_kind", "item_id", "channel"),
     Index(None, "channel", "state", "id"),
 )

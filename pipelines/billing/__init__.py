@@ -1,0 +1,1 @@
+"""Tokens: the per-tenant ledger (grant, reserve, capture, release, expire) and purchases."""

@@ -1,0 +1,100 @@
+"""SMS, voice and webhook outreach: phones attached to leads, the opt-out list, outreach
+requests, compliance blocks and the log of every provider attempt per channel."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pipelines.db.schema.base import metadata
+
+# A phone a tenant attached to a lead (CSV import or PUT /leads/{id}/contact).
+lead_contacts = Table(
+    "lead_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("lead_id", Integer, nullable=False),
+    Column("name", Text),
+    Column("phone", String(16), nullable=False),  # E.164
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "lead_id"),
+)
+
+# Numbers that said STOP (or were added by an operator). Global: a STOP to our number
+# applies to every tenant's messages.
+opt_outs = Table(
+    "opt_outs",
+    metadata,
+    Column("phone", String(16), primary_key=True),
+    Column("source", String(10), nullable=False),  # inbound | operator
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A subscriber-initiated SMS or call. The idempotency key (the client's Idempotency-Key
+# header) is unique per tenant; `answer` is the first answer, returned again for a replay.
+outreach_requests = Table(
+    "outreach_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("subscriber_id", Integer, nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("to_phone", String(16), nullable=False),
+    Column("lead_id", Integer),
+    Column("template", String(40), nullable=False),
+    Column("idempotency_key", String(120)),
+    Column("notification_id", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+)
+
+# Every message the compliance screen stopped or deferred, with the rule.
+compliance_blocks = Table(
+    "compliance_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, nullable=False),
+    Column("notification_id", Integer),
+    Column("channel", String(8), nullable=False),
+    Column("to_phone", String(16), nullable=False),
+    Column("rule", String(20), nullable=False),  # opt_out | quiet_hours | daily_cap | tokens
+    Column("action", String(10), nullable=False),  # refused | deferred | blocked
+    Column("detail", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "tenant_id", "id"),
+)
+
+
+def _attempt_log(name: str, *extra: Column) -> Table:
+    """One row per provider attempt of one channel (the email_logs of that channel)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("tenant_id", Integer),
+        Column("notification_id", Integer),
+        Column("to_address", Text, nullable=False),
+        Column("template", String(40), nullable=False),
+        Column("status", String(12), nullable=False),
+        Column("provider_message_id", Text),
+        Column("attempt", Integer, nullable=False),
+        Column("error", Text),
+        *extra,
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Index(None, "created_at"),
+    )
+
+
+sms_logs = _attempt_log("sms_logs")
+voice_call_logs = _attempt_log("voice_call_logs", Column("duration_seconds", Integer))
+webhook_logs = _attempt_log("webhook_logs", Column("http_status", Integer))

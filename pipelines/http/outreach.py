@@ -1,0 +1,153 @@
+"""Tokens and paid outreach over HTTP.
+
+Tenant routes (X-API-Key): `GET /tokens`, `POST /outreach` (optional `Idempotency-Key`),
+`GET /outreach/{id}`, `PUT /leads/{id}/contact`. Provider routes, authenticated by the
+provider's signature instead of a key: `POST /twilio/status` (delivery and call status),
+`POST /twilio/inbound` (STOP / START replies), `POST /billing/stripe` (purchases).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelines.billing.expiry import expiring_soon
+from pipelines.billing.ledger import balance
+from pipelines.http.auth import Tenant, engine
+from pipelines.notify.compliance import inbound_keyword, opt_in, opt_out
+from pipelines.notify.paid_delivery import settle_status
+from pipelines.notify.phones import BadPhone, normalise
+from pipelines.notify.twilio import valid_signature
+from pipelines.outreach.contacts import is_entitled, set_contact
+from pipelines.outreach.purchases import PurchaseRefused, handle_stripe_event
+from pipelines.outreach.requests import OutreachError, OutreachIn, outreach_view, request_outreach
+from pipelines.settings import get_settings
+
+router = APIRouter()
+Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+
+
+@router.get("/tokens")
+def get_tokens(who: Tenant) -> dict:
+    """The balance: available, reserved, and what expires within the reminder window."""
+    days = get_settings().tokens_reminder_days
+    soon = [b for b in expiring_soon(engine(), timedelta(days=days)) if b.tenant_id == who["id"]]
+    return {
+        **balance(engine(), who["id"]).as_dict(),
+        "expiring_soon": [
+            {"tokens": b.left, "expires_at": b.expires_at.isoformat(), "kind": b.kind} for b in soon
+        ],
+    }
+
+
+@router.post("/outreach", status_code=202)
+def post_outreach(
+    ask: OutreachIn,
+    who: Tenant,
+    idempotency_key: Annotated[str | None, Header(max_length=120)] = None,
+):
+    try:
+        return request_outreach(engine(), who["id"], ask, idempotency_key)
+    except OutreachError as exc:
+        if exc.status == 402:
+            body = {
+                "detail": str(exc),
+                "balance": exc.extra["balance"],
+                "needed": exc.extra["needed"],
+            }
+            return JSONResponse(status_code=402, content=body)
+        if exc.status == 404:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        detail = [{"loc": ["body", exc.where], "type": exc.where, "msg": str(exc)}]
+        raise HTTPException(status_code=422, detail=detail) from None
+
+
+@router.get("/outreach/{request_id}")
+def get_outreach(request_id: Id, who: Tenant) -> dict:
+    view = outreach_view(engine(), who["id"], request_id)
+    if view is None:
+        raise HTTPException(status_code=404, detail=f"no outreach request {request_id}")
+    return view
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: str = Field(max_length=30)
+    name: str | None = Field(default=None, max_length=200)
+
+
+@router.put("/leads/{lead_id}/contact")
+def put_contact(lead_id: Id, body: ContactIn, who: Tenant) -> dict:
+    with engine().begin() as conn:
+        if not is_entitled(conn, who["id"], lead_id):
+            raise HTTPException(status_code=404, detail=f"no lead {lead_id}")
+        try:
+            phone = set_contact(conn, who["id"], lead_id, body.phone, body.name)
+        except BadPhone as exc:
+            detail = [{"loc": ["body", "phone"], "type": "value_error", "msg": str(exc)}]
+            raise HTTPException(status_code=422, detail=detail) from None
+    return {"lead_id": lead_id, "phone": phone, "name": body.name}
+
+
+async def _twilio_form(request: Request) -> dict[str, str]:
+    """The callback's form, after checking Twilio's signature over our public URL."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    token = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    public = get_settings().public_base_url.rstrip("/") + request.url.path
+    if request.url.query:
+        public += "?" + request.url.query
+    if not token or not valid_signature(
+        token, public, form, request.headers.get("X-Twilio-Signature")
+    ):
+        raise HTTPException(status_code=403, detail="X-Twilio-Signature does not match")
+    return form
+
+
+@router.post("/twilio/status", include_in_schema=False)
+async def twilio_status(request: Request, n: int = 0):
+    form = await _twilio_form(request)
+    sid = form.get("MessageSid") or form.get("CallSid") or ""
+    status = form.get("MessageStatus") or form.get("CallStatus") or ""
+    duration = form.get("CallDuration")
+    done = settle_status(
+        engine(), n, sid, status, int(duration) if (duration or "").isdigit() else None
+    )
+    return {"result": done}
+
+
+@router.post("/twilio/inbound", include_in_schema=False)
+async def twilio_inbound(request: Request):
+    form = await _twilio_form(request)
+    word = inbound_keyword(form.get("Body", ""))
+    try:
+        phone = normalise(form.get("From", ""))
+    except BadPhone:
+        word = None
+    reply = ""
+    if word is not None:
+        with engine().begin() as conn:
+            if word == "stop":
+                opt_out(conn, phone, "inbound")
+                reply = "You are unsubscribed from Folio messages. Reply START to resubscribe."
+            else:
+                opt_in(conn, phone)
+                reply = "You are resubscribed to Folio messages. Reply STOP to unsubscribe."
+    twiml = f"<Response><Message>{reply}</Message></Response>" if reply else "<Response/>"
+    return Response(content=twiml, media_type="application/xml")
+
+
+@router.post("/billing/stripe", include_in_schema=False)
+async def stripe_webhook(
+    request: Request, stripe_signature: Annotated[str | None, Header()] = None
+):
+    try:
+        done = handle_stripe_event(engine(), await request.body(), stripe_signature)
+    except PurchaseRefused as exc:
+        raise HTTPException(status_code=exc.status, detail=str(exc)) from None
+    return {"event": done.event_id, "granted": done.granted, "tokens": done.tokens}

@@ -1,0 +1,138 @@
+"""Queueing SMS, calls and webhooks (docs/domain.md#tokens, #compliance).
+
+An SMS or call is paid for when it is queued: the compliance screen runs, the tokens are
+reserved and the outbox row is written in one transaction, so a message that cannot be paid
+for (or may not be sent) is refused at once and never queued to fail later. A replay of the
+same (subscriber, item, channel) finds the first row and reserves nothing again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, select, update
+
+from pipelines.billing.ledger import attach, reserve
+from pipelines.db.schema import notifications, tenants
+from pipelines.notify.compliance import record_block, screen
+from pipelines.notify.queue import idempotency_key
+from pipelines.settings import get_settings
+
+
+class Refused(Exception):
+    """The compliance screen refused the message: `rule` names the rule, `detail` says why."""
+
+    def __init__(self, rule: str, detail: str):
+        super().__init__(f"{rule}: {detail}")
+        self.rule, self.detail = rule, detail
+
+
+@dataclass(frozen=True)
+class Queued:
+    notification_id: int
+    tokens_reserved: int
+    not_before: datetime | None  # set when quiet hours (or the daily cap) defer it
+    created: bool  # False: it was queued before (a replay)
+
+
+def tokens_for(channel: str) -> int:
+    s = get_settings()
+    return {"sms": s.sms_tokens, "voice": s.voice_tokens}.get(channel, 0)
+
+
+def _existing(conn: Connection, key: str):
+    return conn.execute(select(notifications).where(notifications.c.idempotency_key == key)).first()
+
+
+def queue_paid(
+    conn: Connection,
+    tenant_id: int,
+    subscriber_id: int,
+    item_kind: str,
+    item_id: int,
+    channel: str,
+    to: str,
+    template: str,
+    zip_code: str | None = None,
+    now: datetime | None = None,
+) -> Queued:
+    """Screen, reserve and queue one SMS or call inside the caller's transaction. Raises
+    Refused (opt-out, daily cap) or ledger.InsufficientTokens; nothing is held then."""
+    now = now or datetime.now(timezone.utc)
+    key = idempotency_key(channel, subscriber_id, item_kind, item_id)
+    if (row := _existing(conn, key)) is not None:
+        return Queued(row.id, row.tokens or 0, row.not_before, False)
+    verdict = screen(conn, to, now, zip_code)
+    if verdict.action == "block" or verdict.rule == "daily_cap":
+        # A request someone is waiting on is told now rather than parked until tomorrow.
+        record_block(conn, tenant_id, channel, to, verdict.rule, "refused", verdict.detail)
+        raise Refused(verdict.rule, verdict.detail)
+    tokens = tokens_for(channel)
+    reservation = reserve(conn, tenant_id, tokens, f"reserve:{key}", channel=channel)
+    nid = conn.execute(
+        notifications.insert()
+        .values(
+            tenant_id=tenant_id,
+            subscriber_id=subscriber_id,
+            item_kind=item_kind,
+            item_id=item_id,
+            channel=channel,
+            template=template,
+            state="queued",
+            attempts=0,
+            idempotency_key=key,
+            to_address=to,
+            tokens=tokens,
+            reservation_id=reservation,
+            not_before=verdict.not_before,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(notifications.c.id)
+    ).scalar_one()
+    attach(conn, reservation, nid)
+    if verdict.action == "defer":
+        record_block(conn, tenant_id, channel, to, verdict.rule, "deferred", verdict.detail, nid)
+    return Queued(nid, tokens, verdict.not_before, True)
+
+
+def queue_webhook(
+    conn: Connection,
+    tenant_id: int,
+    subscriber_id: int,
+    item_kind: str,
+    item_id: int,
+    template: str,
+) -> int | None:
+    """Queue a webhook for the tenant's endpoint (none set: nothing). No tokens."""
+    url = conn.execute(select(tenants.c.webhook_url).where(tenants.c.id == tenant_id)).scalar()
+    if not url:
+        return None
+    key = idempotency_key("webhook", subscriber_id, item_kind, item_id)
+    if (row := _existing(conn, key)) is not None:
+        return row.id
+    now = datetime.now(timezone.utc)
+    return conn.execute(
+        notifications.insert()
+        .values(
+            tenant_id=tenant_id,
+            subscriber_id=subscriber_id,
+            item_kind=item_kind,
+            item_id=item_id,
+            channel="webhook",
+            template=template,
+            state="queued",
+            attempts=0,
+            idempotency_key=key,
+            to_address=url,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(notifications.c.id)
+    ).scalar_one()
+
+
+def set_state(conn: Connection, nid: int, **values) -> None:
+    values.setdefault("updated_at", datetime.now(timezone.utc))
+    conn.execute(update(notifications).where(notifications.c.id == nid).values(**values))

@@ -1,0 +1,345 @@
+"""Delivering SMS, calls and webhooks from the outbox, and settling what they cost.
+
+The same states as email (`queued → sending → sent | failed | unknown`, the claim one
+conditional UPDATE) with the money attached to them:
+- an SMS accepted by Twilio is captured at once; a call is captured when Twilio reports it
+  `completed` (its duration recorded) and released when it was busy, not answered or failed;
+- a message that finally fails, or that the compliance screen blocks at send time (the
+  recipient said STOP since it was queued), is released;
+- a message whose outcome is unknown (the request left, no answer) keeps its reservation
+  until a status callback or a provider lookup (`reconcile`) settles it, once.
+Before it is sent each SMS or call is screened again: a STOP that arrived meanwhile blocks
+it, quiet hours or the daily cap put it back with a later `not_before`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, or_, select, update
+
+from pipelines.billing.ledger import capture, open_reservations, release
+from pipelines.db.schema import notifications, sms_logs, tenants, voice_call_logs, webhook_logs
+from pipelines.notify.compliance import opt_out, record_block, screen
+from pipelines.notify.delivery import Outcome, _claim, send_one
+from pipelines.notify.paid import set_state
+from pipelines.notify.phone_texts import render
+from pipelines.notify.phones import mask
+from pipelines.notify.twilio import PhoneMessage, RecipientUnsubscribed
+from pipelines.notify.webhooks import WebhookMessage
+from pipelines.settings import Settings, get_settings
+
+CHANNELS = ("sms", "voice", "webhook")
+LOGS = {"sms": sms_logs, "voice": voice_call_logs, "webhook": webhook_logs}
+CALL_DONE = {"completed"}
+CALL_NOT_CONNECTED = {"busy", "no-answer", "failed", "canceled"}
+SMS_FAILED = {"failed", "undelivered"}
+NOT_AT_PROVIDER = "the provider has no record of it: it never went out"
+
+
+@dataclass
+class ChannelCounts:
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    deferred: int = 0
+    blocked: int = 0
+    problems: dict[int, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def due_ids(engine: Engine, channels=CHANNELS, now: datetime | None = None) -> list[int]:
+    n = notifications.c
+    now = now or _now()
+    q = select(n.id).where(
+        n.channel.in_(channels),
+        n.state == "queued",
+        or_(n.not_before.is_(None), n.not_before <= now),
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(q.order_by(n.id)).scalars())
+
+
+def _message(conn, row, settings: Settings):
+    text, payload = render(conn, row)
+    if row.channel == "webhook":
+        secret = conn.execute(
+            select(tenants.c.webhook_secret).where(tenants.c.id == row.tenant_id)
+        ).scalar()
+        return WebhookMessage(
+            row.to_address,
+            secret or "",
+            payload,
+            text,
+            row.idempotency_key,
+            row.template,
+            row.tenant_id,
+        )
+    callback = f"{settings.public_base_url.rstrip('/')}/twilio/status?n={row.id}"
+    return PhoneMessage(
+        row.channel,
+        row.to_address,
+        text,
+        row.idempotency_key,
+        row.template,
+        row.tenant_id,
+        callback,
+    )
+
+
+def _log(conn, row, o: Outcome) -> None:
+    table = LOGS[row.channel]
+    conn.execute(
+        table.insert(),
+        [
+            {
+                "tenant_id": row.tenant_id,
+                "notification_id": row.id,
+                "to_address": row.to_address,
+                "template": row.template,
+                "attempt": a,
+                "status": st,
+                "provider_message_id": mid,
+                "error": err,
+                "created_at": _now(),
+            }
+            for a, st, mid, err in o.log
+        ],
+    )
+
+
+def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
+    """True when the message may go now; otherwise it is blocked or put back."""
+    verdict = screen(conn, row.to_address, now, notification_id=row.id)
+    if verdict.action == "send":
+        return True
+    if verdict.action == "block":
+        release(conn, row.reservation_id, reason=f"blocked: {verdict.rule}")
+        set_state(
+            conn, row.id, state="failed", last_error=f"blocked ({verdict.rule}): {verdict.detail}"
+        )
+        record_block(
+            conn,
+            row.tenant_id,
+            row.channel,
+            row.to_address,
+            verdict.rule,
+            "blocked",
+            verdict.detail,
+            row.id,
+        )
+        counts.blocked += 1
+    else:
+        set_state(conn, row.id, state="queued", not_before=verdict.not_before)
+        record_block(
+            conn,
+            row.tenant_id,
+            row.channel,
+            row.to_address,
+            verdict.rule,
+            "deferred",
+            verdict.detail,
+            row.id,
+        )
+        counts.deferred += 1
+    return False
+
+
+def _settle_outcome(conn, row, o: Outcome, at_once: bool) -> None:
+    sent_at = _now() if o.state in ("sent", "unknown") else None
+    set_state(
+        conn,
+        row.id,
+        state=o.state,
+        attempts=o.attempts,
+        provider_message_id=o.message_id,
+        last_error=o.error,
+        sent_at=sent_at,
+    )
+    if row.reservation_id is None:
+        return
+    if o.state == "sent" and (row.channel == "sms" or at_once):
+        capture(conn, row.reservation_id, reason="accepted by the provider")
+    elif o.state == "failed":
+        release(conn, row.reservation_id, reason=o.error)
+    # voice sent: settled by its status callback; unknown: by reconcile
+
+
+def deliver_outreach(
+    engine: Engine,
+    phone_sender,
+    webhook_sender,
+    settings: Settings | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    now: datetime | None = None,
+    log=None,
+) -> ChannelCounts:
+    """Send every due SMS, call and webhook once, each by its channel's retry budget."""
+    settings = settings or get_settings()
+    counts = ChannelCounts()
+    mark_stale(engine, settings)
+    for nid in due_ids(engine, now=now):
+        if not _claim(engine, [nid]):
+            continue
+        with engine.begin() as conn:
+            row = conn.execute(select(notifications).where(notifications.c.id == nid)).one()
+            if row.channel != "webhook" and not _screen_again(conn, row, now or _now(), counts):
+                continue
+            msg = _message(conn, row, settings)
+        sender = webhook_sender if row.channel == "webhook" else phone_sender
+        o = send_one(sender, msg, nid, settings, sleep, budget=row.channel)
+        with engine.begin() as conn:
+            _log(conn, row, o)
+            _settle_outcome(conn, row, o, getattr(sender, "settles_at_once", False))
+            if isinstance(o.cause, RecipientUnsubscribed):
+                opt_out(conn, row.to_address, "provider")
+        setattr(counts, o.state, getattr(counts, o.state) + 1)
+        if o.state in ("failed", "unknown"):
+            counts.problems[nid] = f"{o.state}: {o.error}"
+        if log:
+            shown = "the tenant's endpoint" if row.channel == "webhook" else mask(row.to_address)
+            log(f"{row.channel} {nid} to {shown}: {o.state}")
+    return counts
+
+
+def settle_status(
+    engine: Engine, notification_id: int, sid: str, status: str, duration: int | None = None
+) -> str:
+    """Apply a Twilio status callback (or a looked-up status) to its message, once.
+    Returns what it did: captured | released | recorded | ignored."""
+    status = (status or "").lower()
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(notifications).where(notifications.c.id == notification_id)
+        ).first()
+        if row is None or row.channel not in ("sms", "voice"):
+            return "ignored"
+        if row.provider_message_id and row.provider_message_id != sid:
+            return "ignored"  # not the message this callback is about
+        ok = status in ("sent", "delivered") if row.channel == "sms" else status in CALL_DONE
+        bad = status in SMS_FAILED if row.channel == "sms" else status in CALL_NOT_CONNECTED
+        table = LOGS[row.channel]
+        log = {
+            "tenant_id": row.tenant_id,
+            "notification_id": row.id,
+            "to_address": row.to_address,
+            "template": row.template,
+            "attempt": row.attempts,
+            "status": status[:12],
+            "provider_message_id": sid,
+            "created_at": _now(),
+        }
+        if row.channel == "voice" and duration is not None:
+            log["duration_seconds"] = duration
+        if not (ok or bad):
+            conn.execute(table.insert().values(**log))
+            return "recorded"
+        conn.execute(table.insert().values(**log))
+        if ok:
+            set_state(
+                conn,
+                row.id,
+                state="sent",
+                provider_message_id=sid,
+                sent_at=row.sent_at or _now(),
+                last_error=None,
+            )
+            done = row.reservation_id is not None and capture(
+                conn, row.reservation_id, reason=f"provider: {status}"
+            )
+            return "captured" if done else "recorded"
+        set_state(
+            conn, row.id, state="failed", provider_message_id=sid, last_error=f"provider: {status}"
+        )
+        done = row.reservation_id is not None and release(
+            conn, row.reservation_id, reason=f"provider: {status}"
+        )
+        return "released" if done else "recorded"
+
+
+def reconcile(engine: Engine, phone_sender, older_than: timedelta = timedelta(minutes=2)) -> dict:
+    """Settle SMS and calls whose reservation is still open long after they were handed on:
+    `unknown` ones (the answer never came) and calls whose callback never arrived. Asks the
+    provider; what it has no record of never went out and is released."""
+    n = notifications.c
+    cutoff = _now() - older_than
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(notifications).where(
+                n.channel.in_(("sms", "voice")),
+                n.state.in_(("unknown", "sent")),
+                n.reservation_id.is_not(None),
+                n.updated_at < cutoff,
+            )
+        ).all()
+    with engine.connect() as conn:
+        still_open = {r.id for r in open_reservations(conn)}
+    result = {"settled": 0, "released": 0, "waiting": 0}
+    for row in rows:
+        if row.reservation_id not in still_open:
+            continue
+        since = (row.sent_at or row.created_at).replace(tzinfo=timezone.utc)
+        found = phone_sender.lookup(
+            row.channel,
+            row.provider_message_id,
+            row.to_address,
+            (since - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        if found is None:
+            with engine.begin() as conn:
+                set_state(conn, row.id, state="failed", last_error=NOT_AT_PROVIDER)
+                release(conn, row.reservation_id, reason="not at the provider")
+            result["released"] += 1
+            continue
+        what = settle_status(
+            engine, row.id, found["sid"], found.get("status", ""), _int(found.get("duration"))
+        )
+        result["settled" if what in ("captured", "released") else "waiting"] += 1
+    return result
+
+
+def _int(v) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def outreach_backlog(engine: Engine) -> tuple[int | None, int]:
+    """(newest due message id, how many SMS/calls wait for reconciliation)."""
+    due = due_ids(engine)
+    n = notifications.c
+    with engine.connect() as conn:
+        pending = conn.execute(
+            select(n.id).where(n.channel.in_(("sms", "voice")), n.state == "unknown")
+        ).all()
+    return (due[-1] if due else None), len(pending)
+
+
+def mark_stale(engine: Engine, settings: Settings) -> int:
+    """SMS, calls and webhooks left in `sending` by a run that died: unknown (reservation
+    kept for reconcile), never requeued."""
+    cutoff = _now() - timedelta(seconds=settings.sending_stale_seconds)
+    with engine.begin() as conn:
+        return conn.execute(
+            update(notifications)
+            .where(
+                notifications.c.channel.in_(CHANNELS),
+                notifications.c.state == "sending",
+                notifications.c.updated_at < cutoff,
+            )
+            .values(
+                state="unknown",
+                last_error="stale in sending: the delivering run died",
+                updated_at=_now(),
+            )
+        ).rowcount

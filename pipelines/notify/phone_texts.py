@@ -1,0 +1,79 @@
+"""What an SMS says, what a call says and what a webhook carries, per template.
+
+SMS and calls are short plain text; every SMS ends with the opt-out words carriers expect.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from pipelines.db.schema import outreach_requests, subscribers, tenants
+from pipelines.notify.messages import load_items
+
+SMS_FOOTER = " Reply STOP to opt out."
+TEMPLATES = {
+    # to a subscriber, about a hot lead (alerts)
+    "urgent_lead": "Folio hot lead: {lead_type} at {address} (score {score}). {page}",
+    # to a subscriber, to confirm their number
+    "verification": "Folio: your verification code is {code}.",
+    # to a lead's phone, on a subscriber's behalf (outreach)
+    "lead_intro": "Hello{name_part}, this is {sender} of {tenant}. We help owners at "
+    "{address}. May we call you?",
+    "lead_call": "Hello{name_part}. This is {sender} of {tenant}, calling about the property "
+    "at {address}. Please call us back at your convenience. Goodbye.",
+}
+LEAD_FIELDS = ("id", "lead_type", "folio", "score", "address", "city", "zip")
+OUTREACH_TEMPLATES = {"sms": ("lead_intro", "verification"), "voice": ("lead_call",)}
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def _lead(conn: Connection, lead_id: int | None, who: tuple) -> dict:
+    if lead_id is None:
+        return {}
+    items = load_items(conn, [("lead", lead_id)], who)
+    return items[0] if items else {}
+
+
+def render(conn: Connection, row) -> tuple[str, dict]:
+    """(text, webhook payload) for one outbox row."""
+    who = (row.subscriber_id, row.tenant_id, row.id)
+    ctx: dict = {}
+    if row.item_kind == "outreach":
+        req = conn.execute(
+            select(outreach_requests).where(
+                outreach_requests.c.id == row.item_id,
+                outreach_requests.c.tenant_id == row.tenant_id,
+            )
+        ).one()
+        ctx.update(_lead(conn, req.lead_id, who))
+        ctx["code"] = str(req.id).zfill(6)
+    elif row.item_kind == "lead":
+        ctx.update(_lead(conn, row.item_id, who))
+    names = conn.execute(
+        select(subscribers.c.name, subscribers.c.email, tenants.c.name.label("tenant"))
+        .join(tenants, tenants.c.id == subscribers.c.tenant_id)
+        .where(subscribers.c.id == row.subscriber_id, subscribers.c.tenant_id == row.tenant_id)
+    ).one()
+    ctx["sender"] = names.name or names.email
+    ctx["tenant"] = names.tenant
+    ctx["name_part"] = f" {ctx['contact_name']}" if ctx.get("contact_name") else ""
+    ctx.setdefault("address", ctx.get("folio") or "the property")
+    text = TEMPLATES[row.template].format_map(_Blank(ctx))
+    if row.channel == "sms":
+        text += SMS_FOOTER
+    payload = {
+        "event": row.template,
+        "notification_id": row.id,
+        "item": {"kind": row.item_kind, "id": row.item_id},
+        "lead": {
+            k: ctx.get(k) for k in ("id", "lead_type", "folio", "score", "address", "city", "zip")
+        }
+        if ctx.get("id")
+        else None,
+        "text": text,
+    }
+    return text, payload

@@ -1,0 +1,70 @@
+"""The webhook channel: a JSON POST to the tenant's URL (or a Slack incoming webhook),
+signed so the tenant can tell it is ours.
+
+`X-Folio-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the tenant's
+secret>` — the timestamp is inside the signed text, so a captured request cannot be
+replayed later with a fresh time. Slack URLs get Slack's own body (`{"text": …}`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from pipelines.notify.email import OutcomeUnknown, PermanentSendError, TransientSendError
+
+
+@dataclass(frozen=True)
+class WebhookMessage:
+    url: str
+    secret: str
+    payload: dict
+    text: str  # one line for Slack
+    idempotency_key: str
+    template: str
+    tenant_id: int | None = None
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def is_slack(url: str) -> bool:
+    return urlsplit(url).hostname == "hooks.slack.com"
+
+
+class WebhookSender:
+    name = "webhook"
+
+    def __init__(self, timeout: float):
+        self.client = httpx.Client(timeout=timeout)
+
+    def send(self, msg: WebhookMessage, now: float | None = None) -> str:
+        payload = {"text": msg.text} if is_slack(msg.url) else msg.payload
+        body = json.dumps(payload, sort_keys=True, default=str).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Folio-Signature": sign(msg.secret, int(now or time.time()), body),
+            "X-Folio-Idempotency-Key": msg.idempotency_key,
+        }
+        try:
+            r = self.client.post(msg.url, content=body, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise TransientSendError(f"webhook unreachable: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:
+            raise OutcomeUnknown(
+                f"no answer from the webhook after the request was sent ({type(exc).__name__})"
+            ) from None
+        if 200 <= r.status_code < 300:
+            return f"http:{r.status_code}"
+        detail = f"webhook answered {r.status_code}"
+        if r.status_code in (408, 429) or r.status_code >= 500:
+            raise TransientSendError(detail)
+        raise PermanentSendError(detail)
