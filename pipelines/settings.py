@@ -168,6 +168,8 @@ class Settings:
     twilio_base_url: str = "https://api.twilio.com"
     twilio_from: str = ""  # FOLIO_TWILIO_FROM: our number, E.164
     twilio_timeout_seconds: float = 10.0
+    # an SMS or call still unsettled this long after it was handed on is looked up at Twilio
+    reconcile_after_seconds: int = 120
     webhook_timeout_seconds: float = 10.0
     trial_reminder_days: int = 3  # `expiring_trial` email this many days before a trial ends
     tokens_reminder_days: int = 7  # "tokens expire" email this many days before a grant ends

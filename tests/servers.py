@@ -166,12 +166,12 @@ class Sshd:
 
 
 @contextmanager
-def folio_serve(database_url: str, cwd: Path):
-    """A real `folio serve` process on a free loopback port; yields its base URL once it
-    answers /health, and stops it afterwards."""
+def folio_serve(database_url: str, cwd: Path, port: int | None = None):
+    """A real `folio serve` process on a free loopback port (or `port`); yields its base URL
+    once it answers /health, and stops it afterwards."""
     import httpx
 
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port)],
         cwd=cwd,

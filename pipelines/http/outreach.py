@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from urllib.parse import parse_qsl
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
@@ -97,7 +98,10 @@ def put_contact(lead_id: Id, body: ContactIn, who: Tenant) -> dict:
 
 async def _twilio_form(request: Request) -> dict[str, str]:
     """The callback's form, after checking Twilio's signature over our public URL."""
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    # Twilio posts application/x-www-form-urlencoded; parsed here (no multipart needed).
+    form = dict(
+        parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    )
     token = os.environ.get("TWILIO_AUTH_TOKEN", "")
     public = get_settings().public_base_url.rstrip("/") + request.url.path
     if request.url.query:

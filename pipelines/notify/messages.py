@@ -37,7 +37,7 @@ from pipelines.notify.summaries import weekly_summary
 from pipelines.settings import Settings
 
 CARRIERS = ("group", "digest")  # emails that carry several matches
-GRANT_NOTICES = ("receipt", "trial_ending", "tokens_expiring")
+GRANT_NOTICES = ("receipt", "trial_end", "expiring")
 
 
 def build_messages(engine: Engine, ids: list[int], settings: Settings) -> dict[int, EmailMessage]:

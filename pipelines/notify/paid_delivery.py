@@ -266,11 +266,13 @@ def settle_status(
         return "released" if done else "recorded"
 
 
-def reconcile(engine: Engine, phone_sender, older_than: timedelta = timedelta(minutes=2)) -> dict:
+def reconcile(engine: Engine, phone_sender, older_than: timedelta | None = None) -> dict:
     """Settle SMS and calls whose reservation is still open long after they were handed on:
     `unknown` ones (the answer never came) and calls whose callback never arrived. Asks the
     provider; what it has no record of never went out and is released."""
     n = notifications.c
+    if older_than is None:
+        older_than = timedelta(seconds=get_settings().reconcile_after_seconds)
     cutoff = _now() - older_than
     with engine.connect() as conn:
         rows = conn.execute(

@@ -23,8 +23,8 @@ TEMPLATE_FOR = {
     "report": "report_ready",  # item_id: the report request
     # item_id: the grant (token_ledger id) each is about
     "receipt": "payment_receipt",
-    "trial_ending": "expiring_trial",
-    "tokens_expiring": "tokens_expiring",
+    "trial_end": "expiring_trial",
+    "expiring": "tokens_expiring",
 }
 NOTIFICATION_KEY = ["subscriber_id", "item_kind", "item_id", "channel"]
 

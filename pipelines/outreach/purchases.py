@@ -108,7 +108,7 @@ def run_token_expiry(engine: Engine, now: datetime | None = None) -> dict[str, i
             who = owner(conn, b.tenant_id)
             if who is None:
                 continue
-            kind = "trial_ending" if trial else "tokens_expiring"
+            kind = "trial_end" if trial else "expiring"
             made = queue_email(conn, b.tenant_id, who, kind, b.grant_id)
             counts["trial_reminders" if trial else "expiry_reminders"] += made
     return counts
