@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from urllib.parse import parse_qsl
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi import Path as PathParam

@@ -171,9 +171,8 @@ def test_stop_is_honoured_by_the_very_next_message(sqlite_url, twilio, tmp_path)
         ask(sqlite_url, tenant, sub)  # a new request is refused at once, naming the rule
     assert (refused.value.status, refused.value.where) == (422, "opt_out")
     with get_engine(sqlite_url).connect() as conn:
-        blocks = conn.execute(
-            select(compliance_blocks.c.rule, compliance_blocks.c.action).order_by(compliance_blocks.c.id)
-        ).all()  # fmt: skip
+        cb = compliance_blocks.c
+        blocks = conn.execute(select(cb.rule, cb.action).order_by(cb.id)).all()
     assert [tuple(b) for b in blocks] == [("opt_out", "blocked"), ("opt_out", "refused")]
 
 
