@@ -42,8 +42,11 @@ class FakeTwilio(LocalHttpServer):
             def _reply(self, status: int, payload: dict, headers: dict | None = None):
                 data = json.dumps(payload).encode()
                 self.send_response(status)
-                for k, v in {**(headers or {}), "Content-Type": "application/json",
-                             "Content-Length": str(len(data))}.items():  # fmt: skip
+                for k, v in {
+                    **(headers or {}),
+                    "Content-Type": "application/json",
+                    "Content-Length": str(len(data)),
+                }.items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
@@ -56,34 +59,51 @@ class FakeTwilio(LocalHttpServer):
                 return True
 
             def do_POST(self):
-                form = {k: v[0] for k, v in parse_qs(
-                    self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                ).items()}  # fmt: skip
+                form = {
+                    k: v[0]
+                    for k, v in parse_qs(
+                        self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                    ).items()
+                }
                 if not self._authorised():
                     return
                 kind = "sms" if self.path.endswith("/Messages.json") else "voice"
                 with outer.lock:
                     action = outer.script.pop(0) if outer.script else "ok"
-                    outer.requests.append({"path": self.path, "form": form, "action": action,
-                                           "kind": kind})  # fmt: skip
+                    outer.requests.append(
+                        {"path": self.path, "form": form, "action": action, "kind": kind}
+                    )
                 if action == "down":
                     self.close_connection = True
                     return
                 if action == "500":
                     return self._reply(500, {"code": 20500, "message": "Internal Server Error"})
                 if action == "429":
-                    return self._reply(429, {"code": 20429, "message": "Too Many Requests"},
-                                       {"Retry-After": "1"})  # fmt: skip
+                    return self._reply(
+                        429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": "1"}
+                    )
                 if action == "unsubscribed":
-                    return self._reply(400, {"code": 21610, "message": "Attempt to send to "
-                                             "unsubscribed recipient", "status": 400})  # fmt: skip
+                    return self._reply(
+                        400,
+                        {
+                            "code": 21610,
+                            "message": "Attempt to send to unsubscribed recipient",
+                            "status": 400,
+                        },
+                    )
                 prefix = "SM" if kind == "sms" else "CA"
                 sid = f"{prefix}{next(outer._ids):032d}"
-                record = {"sid": sid, "to": form.get("To"), "from": form.get("From"),
-                          "status": "queued", "body": form.get("Body"),
-                          "twiml": form.get("Twiml"), "time_limit": form.get("TimeLimit"),
-                          "status_callback": form.get("StatusCallback"),
-                          "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000")}  # fmt: skip
+                record = {
+                    "sid": sid,
+                    "to": form.get("To"),
+                    "from": form.get("From"),
+                    "status": "queued",
+                    "body": form.get("Body"),
+                    "twiml": form.get("Twiml"),
+                    "time_limit": form.get("TimeLimit"),
+                    "status_callback": form.get("StatusCallback"),
+                    "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+                }
                 with outer.lock:
                     outer.created[sid] = record
                 if action == "timeout":  # taken, but the answer comes after the client gave up
@@ -102,8 +122,13 @@ class FakeTwilio(LocalHttpServer):
                     items = list(outer.created.values())
                 if url.path.endswith("/Messages.json") or url.path.endswith("/Calls.json"):
                     prefix = "SM" if "Messages" in url.path else "CA"
-                    found = [i for i in items if i["sid"].startswith(prefix)
-                             and i["to"] == q.get("To") and i["from"] == q.get("From")]  # fmt: skip
+                    found = [
+                        i
+                        for i in items
+                        if i["sid"].startswith(prefix)
+                        and i["to"] == q.get("To")
+                        and i["from"] == q.get("From")
+                    ]
                     key = "messages" if prefix == "SM" else "calls"
                     return self._reply(200, {key: list(reversed(found))})
                 sid = url.path.rsplit("/", 1)[-1].removesuffix(".json")
@@ -142,8 +167,9 @@ def inbound(base_url: str, public_base: str, from_number: str, body: str, token:
     url = f"{public_base.rstrip('/')}/twilio/inbound"
     form = {"From": from_number, "To": FROM, "Body": body, "AccountSid": SID}
     signature = RequestValidator(token).compute_signature(url, form)
-    return httpx.post(f"{base_url}/twilio/inbound", data=form,
-                      headers={"X-Twilio-Signature": signature})  # fmt: skip
+    return httpx.post(
+        f"{base_url}/twilio/inbound", data=form, headers={"X-Twilio-Signature": signature}
+    )
 
 
 def twilio_env(monkeypatch, fake: FakeTwilio) -> None:

@@ -120,14 +120,24 @@ def queue_other_channels(conn: Connection, pending: list) -> dict[str, int]:
     for m in pending:
         channels = json.loads(m.channels)
         if "webhook" in channels:
-            made = queue_webhook(conn, m.tenant_id, m.subscriber_id, m.item_kind, m.item_id,
-                                 "new_lead_alert")  # fmt: skip
+            made = queue_webhook(
+                conn, m.tenant_id, m.subscriber_id, m.item_kind, m.item_id, "new_lead_alert"
+            )
             counts["webhooks"] += made is not None
         phone = phones.get(m.subscriber_id)
         if "sms" in channels and m.item_kind == "lead" and m.item_id in hot and phone:
             try:
-                done = queue_paid(conn, m.tenant_id, m.subscriber_id, "lead", m.item_id, "sms",
-                                  phone, "urgent_lead", hot[m.item_id])  # fmt: skip
+                done = queue_paid(
+                    conn,
+                    m.tenant_id,
+                    m.subscriber_id,
+                    "lead",
+                    m.item_id,
+                    "sms",
+                    phone,
+                    "urgent_lead",
+                    hot[m.item_id],
+                )
                 counts["sms"] += done.created
             except (Refused, InsufficientTokens) as exc:
                 if isinstance(exc, InsufficientTokens):

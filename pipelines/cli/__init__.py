@@ -20,6 +20,7 @@ from pipelines.cli.outbox import outbox
 from pipelines.cli.reports import leads, reports
 from pipelines.cli.runs import runs
 from pipelines.cli.schedule import schedule_cmd
+from pipelines.cli.tokens import optout, tokens
 
 
 @click.group()
@@ -56,5 +57,7 @@ for _command in (
     leads,
     serve,
     lookup,
+    tokens,
+    optout,
 ):
     main.add_command(_command)

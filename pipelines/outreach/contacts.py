@@ -18,8 +18,13 @@ from pipelines.notify.phones import BadPhone, normalise
 
 
 def set_contact(conn: Connection, tenant_id: int, lead_id: int, phone: str, name: str | None):
-    row = {"tenant_id": tenant_id, "lead_id": lead_id, "name": name or None,
-           "phone": normalise(phone), "updated_at": datetime.now(timezone.utc)}  # fmt: skip
+    row = {
+        "tenant_id": tenant_id,
+        "lead_id": lead_id,
+        "name": name or None,
+        "phone": normalise(phone),
+        "updated_at": datetime.now(timezone.utc),
+    }
     upsert(conn, lead_contacts, [row], ["tenant_id", "lead_id"], ["name", "phone", "updated_at"])
     return row["phone"]
 

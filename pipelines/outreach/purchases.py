@@ -77,9 +77,13 @@ def handle_stripe_event(engine: Engine, payload: bytes, signature: str | None) -
         raise PurchaseRefused(422, "metadata must name a known tenant and tokens > 0")
     paid = f"${(session.get('amount_total') or 0) / 100:,.2f}"
     grant_id, new = grant(
-        engine, tenant_id, tokens, f"stripe:{event['id']}", kind="purchase",
+        engine,
+        tenant_id,
+        tokens,
+        f"stripe:{event['id']}",
+        kind="purchase",
         reason=f"Stripe {session.get('id')} paid {paid}",
-    )  # fmt: skip
+    )
     if new:
         with engine.begin() as conn:
             sub_id = meta.get("subscriber_id")
@@ -96,8 +100,12 @@ def run_token_expiry(engine: Engine, now: datetime | None = None) -> dict[str, i
     settings = get_settings()
     now = now or datetime.now(timezone.utc)
     expired = expire_lapsed(engine, now)
-    counts = {"grants_expired": len(expired), "tokens_expired": sum(expired.values()),
-              "trial_reminders": 0, "expiry_reminders": 0}  # fmt: skip
+    counts = {
+        "grants_expired": len(expired),
+        "tokens_expired": sum(expired.values()),
+        "trial_reminders": 0,
+        "expiry_reminders": 0,
+    }
     horizon = timedelta(days=max(settings.trial_reminder_days, settings.tokens_reminder_days))
     with engine.begin() as conn:
         for b in expiring_soon(engine, horizon, now):

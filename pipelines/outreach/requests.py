@@ -73,9 +73,11 @@ def _target(conn, tenant_id: int, ask: OutreachIn) -> tuple[str, str | None]:
     contact = contact_for(conn, tenant_id, ask.lead_id)
     if contact is None:
         raise OutreachError(
-            422, "lead_id", f"lead {ask.lead_id} has no phone: attach one first "
+            422,
+            "lead_id",
+            f"lead {ask.lead_id} has no phone: attach one first "
             "(PUT /leads/{id}/contact or folio leads contacts import)",
-        )  # fmt: skip
+        )
     zip_code = conn.execute(
         select(properties.c.zip)
         .join(leads, leads.c.folio == properties.c.folio)
@@ -115,19 +117,38 @@ def request_outreach(
             phone, zip_code = _target(conn, tenant_id, ask)
             rid = conn.execute(
                 outreach_requests.insert()
-                .values(tenant_id=tenant_id, subscriber_id=ask.subscriber_id,
-                        channel=ask.channel, to_phone=phone, lead_id=ask.lead_id,
-                        template=ask.template, idempotency_key=idempotency_key, created_at=now)
+                .values(
+                    tenant_id=tenant_id,
+                    subscriber_id=ask.subscriber_id,
+                    channel=ask.channel,
+                    to_phone=phone,
+                    lead_id=ask.lead_id,
+                    template=ask.template,
+                    idempotency_key=idempotency_key,
+                    created_at=now,
+                )
                 .returning(outreach_requests.c.id)
-            ).scalar_one()  # fmt: skip
+            ).scalar_one()
             try:
-                queued = queue_paid(conn, tenant_id, ask.subscriber_id, "outreach", rid,
-                                    ask.channel, phone, ask.template, zip_code, now)  # fmt: skip
+                queued = queue_paid(
+                    conn,
+                    tenant_id,
+                    ask.subscriber_id,
+                    "outreach",
+                    rid,
+                    ask.channel,
+                    phone,
+                    ask.template,
+                    zip_code,
+                    now,
+                )
             except InsufficientTokens as exc:
                 raise OutreachError(
-                    402, "tokens", str(exc),
+                    402,
+                    "tokens",
+                    str(exc),
                     {"balance": balance_in(conn, tenant_id).available, "needed": exc.needed},
-                ) from None  # fmt: skip
+                ) from None
             except Refused as exc:
                 raise OutreachError(422, exc.rule, exc.detail, {"to": phone}) from None
             conn.execute(
@@ -138,8 +159,9 @@ def request_outreach(
     except OutreachError as exc:
         if exc.where in ("opt_out", "daily_cap"):  # the refusal is kept, the request is not
             with engine.begin() as conn:
-                record_block(conn, tenant_id, ask.channel, exc.extra["to"], exc.where,
-                             "refused", str(exc))  # fmt: skip
+                record_block(
+                    conn, tenant_id, ask.channel, exc.extra["to"], exc.where, "refused", str(exc)
+                )
         raise
     except IntegrityError:
         # The same Idempotency-Key raced us and won: its answer is ours.
@@ -153,21 +175,33 @@ def outreach_view(engine: Engine, tenant_id: int, request_id: int) -> dict | Non
     o, n = outreach_requests.c, notifications.c
     with engine.connect() as conn:
         row = conn.execute(
-            select(outreach_requests, n.state, n.attempts, n.tokens, n.not_before, n.last_error,
-                   n.provider_message_id, n.sent_at)
+            select(
+                outreach_requests,
+                n.state,
+                n.attempts,
+                n.tokens,
+                n.not_before,
+                n.last_error,
+                n.provider_message_id,
+                n.sent_at,
+            )
             .join(notifications, n.id == o.notification_id)
             .where(o.id == request_id, o.tenant_id == tenant_id)
-        ).first()  # fmt: skip
+        ).first()
         if row is None:
             return None
         log = sms_logs if row.channel == "sms" else voice_call_logs
         attempts = [
-            {"attempt": a.attempt, "status": a.status, "error": a.error,
-             "at": a.created_at.isoformat()}
+            {
+                "attempt": a.attempt,
+                "status": a.status,
+                "error": a.error,
+                "at": a.created_at.isoformat(),
+            }
             for a in conn.execute(
                 select(log).where(log.c.notification_id == row.notification_id).order_by(log.c.id)
             )
-        ]  # fmt: skip
+        ]
     return {
         "id": row.id,
         "channel": row.channel,

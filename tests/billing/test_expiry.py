@@ -54,15 +54,23 @@ def test_reminders_go_out_once_per_grant(db_url):
     bought, _ = grant(engine, t, 50, "b", kind="purchase", expires_at=NOW + timedelta(days=6))
     grant(engine, t, 50, "later", kind="purchase", expires_at=NOW + timedelta(days=30))
     first = run_token_expiry(engine, NOW)
-    assert first == {"grants_expired": 0, "tokens_expired": 0, "trial_reminders": 1,
-                     "expiry_reminders": 1}  # fmt: skip
+    assert first == {
+        "grants_expired": 0,
+        "tokens_expired": 0,
+        "trial_reminders": 1,
+        "expiry_reminders": 1,
+    }
     again = run_token_expiry(engine, NOW + timedelta(hours=1))
     assert again["trial_reminders"] == again["expiry_reminders"] == 0
     with engine.connect() as conn:
         sent = conn.execute(
-            select(notifications.c.subscriber_id, notifications.c.item_kind,
-                   notifications.c.item_id, notifications.c.template).order_by(notifications.c.id)
-        ).all()  # fmt: skip
+            select(
+                notifications.c.subscriber_id,
+                notifications.c.item_kind,
+                notifications.c.item_id,
+                notifications.c.template,
+            ).order_by(notifications.c.id)
+        ).all()
     billing = [tuple(r) for r in sent if r.item_kind in ("trial_end", "expiring")]
     assert billing == [
         (owner, "trial_end", trial, "expiring_trial"),

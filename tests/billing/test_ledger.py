@@ -54,8 +54,15 @@ def test_reserve_then_capture_or_release_moves_the_balance_once(db_url):
     assert balance(engine, t) == Balance(available=86, reserved=0)
     assert verify(engine, t) == balance(engine, t)
     entries = [(e["entry"], e["tokens"]) for e in reversed(history(engine, t))]
-    assert entries == [("grant", 100), ("reserve", 10), ("reserve", 10), ("reserve", 10),
-                       ("capture", 10), ("release", 10), ("capture", 4)]  # fmt: skip
+    assert entries == [
+        ("grant", 100),
+        ("reserve", 10),
+        ("reserve", 10),
+        ("reserve", 10),
+        ("capture", 10),
+        ("release", 10),
+        ("capture", 4),
+    ]
     with engine.connect() as conn:
         usage = conn.execute(text("SELECT action, tokens FROM token_usage_logs ORDER BY id")).all()
     assert [tuple(u) for u in usage] == entries[1:]
@@ -142,14 +149,16 @@ def test_any_sequence_keeps_the_row_equal_to_the_entries_and_never_negative(tmp_
         elif op == "replay":
             key = f"r{held[-1]}"
             with engine.connect() as conn:
-                key = conn.execute(select(token_ledger.c.idempotency_key)
-                                   .where(token_ledger.c.id == held[-1])).scalar_one()  # fmt: skip
+                key = conn.execute(
+                    select(token_ledger.c.idempotency_key).where(token_ledger.c.id == held[-1])
+                ).scalar_one()
             assert _reserve(engine, t, amount, key) == held[-1]  # nothing held twice
         elif held:
             rid = held.pop(0)
             with engine.connect() as conn:
-                res = conn.execute(select(token_ledger.c.tokens)
-                                   .where(token_ledger.c.id == rid)).scalar_one()  # fmt: skip
+                res = conn.execute(
+                    select(token_ledger.c.tokens).where(token_ledger.c.id == rid)
+                ).scalar_one()
             with engine.begin() as conn:
                 if op == "capture":
                     capture(conn, rid)

@@ -17,9 +17,13 @@ UTC = timezone.utc
 
 @pytest.mark.parametrize(
     "raw, e164",
-    [("(305) 555-0100", "+13055550100"), ("1-305-555-0100", "+13055550100"),
-     ("+44 20 7946 0958", "+442079460958"), ("305.555.0100", "+13055550100")],
-)  # fmt: skip
+    [
+        ("(305) 555-0100", "+13055550100"),
+        ("1-305-555-0100", "+13055550100"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("305.555.0100", "+13055550100"),
+    ],
+)
 def test_numbers_normalise_to_e164(raw, e164):
     assert normalise(raw) == e164
 
@@ -36,10 +40,15 @@ def test_logs_see_a_masked_number():
 
 @pytest.mark.parametrize(
     "phone, zip_code, zone",
-    [("+13055550100", None, "America/New_York"), ("+13125550100", "33125", "America/Chicago"),
-     ("+16025550100", None, "America/Phoenix"), ("+19995550100", "32501", "America/Chicago"),
-     ("+19995550100", "33125", "America/New_York"), ("+442079460958", None, "America/New_York")],
-)  # fmt: skip
+    [
+        ("+13055550100", None, "America/New_York"),
+        ("+13125550100", "33125", "America/Chicago"),
+        ("+16025550100", None, "America/Phoenix"),
+        ("+19995550100", "32501", "America/Chicago"),
+        ("+19995550100", "33125", "America/New_York"),
+        ("+442079460958", None, "America/New_York"),
+    ],
+)
 def test_the_zone_comes_from_the_area_code_then_the_zip_then_the_county(phone, zip_code, zone):
     assert time_zone(phone, zip_code, "America/New_York") == zone
 
@@ -69,11 +78,23 @@ _ids = iter(range(1000, 2000))
 def _sent(conn, phone: str, at: datetime, n: int, channel: str = "sms") -> None:
     for _ in range(n):
         i = next(_ids)
-        conn.execute(notifications.insert().values(
-            tenant_id=1, subscriber_id=1, item_kind="outreach", item_id=i, channel=channel,
-            template="lead_intro", state="sent", attempts=1, idempotency_key=f"k{i}",
-            to_address=phone, created_at=at, updated_at=at, sent_at=at,
-        ))  # fmt: skip
+        conn.execute(
+            notifications.insert().values(
+                tenant_id=1,
+                subscriber_id=1,
+                item_kind="outreach",
+                item_id=i,
+                channel=channel,
+                template="lead_intro",
+                state="sent",
+                attempts=1,
+                idempotency_key=f"k{i}",
+                to_address=phone,
+                created_at=at,
+                updated_at=at,
+                sent_at=at,
+            )
+        )
 
 
 def test_opt_out_blocks_and_start_lifts_it(sqlite_url):
@@ -106,8 +127,16 @@ def test_the_fourth_message_of_the_day_waits_for_tomorrow(sqlite_url):
 
 @pytest.mark.parametrize(
     "body, word",
-    [("STOP", "stop"), ("stop please", "stop"), ("Unsubscribe", "stop"), ("quit.", "stop"),
-     ("START", "start"), ("yes", "start"), ("stopping by later", None), ("", None)],
-)  # fmt: skip
+    [
+        ("STOP", "stop"),
+        ("stop please", "stop"),
+        ("Unsubscribe", "stop"),
+        ("quit.", "stop"),
+        ("START", "start"),
+        ("yes", "start"),
+        ("stopping by later", None),
+        ("", None),
+    ],
+)
 def test_carrier_keywords(body, word):
     assert inbound_keyword(body) == word

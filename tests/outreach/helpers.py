@@ -30,8 +30,14 @@ def funded_tenant(url: str, tokens: int = 100, slug: str = "acme"):
     return tenant, sub, key
 
 
-def ask(url: str, tenant: dict, sub: int, channel: str = "sms", to: str = LEAD_PHONE,
-        key: str | None = None) -> dict:  # fmt: skip
+def ask(
+    url: str,
+    tenant: dict,
+    sub: int,
+    channel: str = "sms",
+    to: str = LEAD_PHONE,
+    key: str | None = None,
+) -> dict:
     body = OutreachIn(channel=channel, subscriber_id=sub, to=to)
     return request_outreach(get_engine(url), tenant["id"], body, key)
 

@@ -119,7 +119,10 @@ def test_unknown_without_a_callback_is_settled_by_asking_twilio(sqlite_url, twil
     from datetime import timedelta
 
     assert reconcile(get_engine(sqlite_url), open_phone_sender(), timedelta(0)) == {
-        "settled": 1, "released": 0, "waiting": 0}  # fmt: skip
+        "settled": 1,
+        "released": 0,
+        "waiting": 0,
+    }
     assert entries(sqlite_url)[1:] == [("reserve", 10), ("capture", 10)]
     assert verify(get_engine(sqlite_url), tenant["id"]) == Balance(90, 0)
 
@@ -144,11 +147,16 @@ def test_a_call_is_captured_when_completed_and_released_when_not_answered(
     assert balance(get_engine(sqlite_url), tenant["id"]) == Balance(80, 0)
     with get_engine(sqlite_url).connect() as conn:
         durations = conn.execute(
-            select(voice_call_logs.c.status, voice_call_logs.c.duration_seconds)
-            .order_by(voice_call_logs.c.id)
-        ).all()  # fmt: skip
-    assert [tuple(d) for d in durations] == [("sent", None), ("sent", None), ("completed", 95),
-                                             ("no-answer", None)]  # fmt: skip
+            select(voice_call_logs.c.status, voice_call_logs.c.duration_seconds).order_by(
+                voice_call_logs.c.id
+            )
+        ).all()
+    assert [tuple(d) for d in durations] == [
+        ("sent", None),
+        ("sent", None),
+        ("completed", 95),
+        ("no-answer", None),
+    ]
 
 
 def test_stop_is_honoured_by_the_very_next_message(sqlite_url, twilio, tmp_path):

@@ -1,0 +1,246 @@
+"""`folio tokens grant | balance | history`, `folio optout add | remove | list`,
+`folio leads contacts import` and `folio tenants webhook`: paid outreach from the command
+line."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from rich.table import Table
+
+from pipelines.cli.accounts import tenants
+from pipelines.cli.common import console, fail, migrated_engine, parse_date, tenant_or_fail
+from pipelines.cli.reports import leads
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@click.group()
+def tokens() -> None:
+    """The tenant's token balance: grants, spending (reserve → capture | release), expiry."""
+
+
+@tokens.command("grant")
+@click.argument("tenant")
+@click.argument("amount", type=click.IntRange(min=1))
+@click.option(
+    "--expires",
+    callback=parse_date,
+    help="Last day the tokens can be spent, YYYY-MM-DD (county time); default: never.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["manual", "trial", "purchase"]),
+    default="manual",
+    show_default=True,
+    help="What the grant is; trials get the expiring_trial email.",
+)
+@click.option("--reason", help="Why, shown in the history.")
+def tokens_grant(tenant: str, amount: int, expires: date | None, kind: str, reason: str | None):
+    """Give TENANT AMOUNT tokens."""
+    from pipelines.billing.ledger import balance, grant
+    from pipelines.settings import get_settings
+
+    engine = migrated_engine()
+    t = tenant_or_fail(engine, tenant)
+    expires_at = None
+    if expires is not None:
+        zone = ZoneInfo(get_settings().timezone)
+        if expires < datetime.now(zone).date():
+            fail(f"--expires {expires} is in the past")
+        # the end of that county day: the tokens can be spent all of it
+        expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=zone).astimezone(
+            timezone.utc
+        )
+    key = f"cli:{t['id']}:{secrets.token_hex(8)}"
+    grant_id, _ = grant(
+        engine,
+        t["id"],
+        amount,
+        key,
+        kind=kind,
+        expires_at=expires_at,
+        reason=reason or "granted by an operator",
+    )
+    b = balance(engine, t["id"])
+    console.print(
+        f"granted {amount:,} tokens to {tenant} (entry {grant_id}); "
+        f"available {b.available:,}, reserved {b.reserved:,}"
+    )
+
+
+@tokens.command("balance")
+@click.argument("tenant")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def tokens_balance(tenant: str, as_json: bool):
+    """TENANT's available and reserved tokens, and what expires within the reminder window."""
+    from datetime import timedelta
+
+    from pipelines.billing.expiry import expiring_soon
+    from pipelines.billing.ledger import balance
+    from pipelines.settings import get_settings
+
+    engine = migrated_engine()
+    t = tenant_or_fail(engine, tenant)
+    b = balance(engine, t["id"])
+    days = get_settings().tokens_reminder_days
+    soon = [s for s in expiring_soon(engine, timedelta(days=days)) if s.tenant_id == t["id"]]
+    body = {
+        **b.as_dict(),
+        "expiring_soon": [
+            {"tokens": s.left, "expires_at": s.expires_at.isoformat(), "kind": s.kind} for s in soon
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(body))
+        return
+    console.print(f"{tenant}: {b.available:,} available, {b.reserved:,} reserved")
+    for s in soon:
+        console.print(f"  {s.left:,} {s.kind} tokens expire {_when(s.expires_at)} UTC")
+
+
+@tokens.command("history")
+@click.argument("tenant")
+@click.option("--limit", default=50, show_default=True, help="Newest entries shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def tokens_history(tenant: str, limit: int, as_json: bool):
+    """TENANT's ledger entries, newest first."""
+    from pipelines.billing.ledger import history
+
+    engine = migrated_engine()
+    t = tenant_or_fail(engine, tenant)
+    rows = history(engine, t["id"], limit)
+    if as_json:
+        click.echo(json.dumps(rows, default=str))
+        return
+    table = Table("id", "when (UTC)", "entry", "tokens", "for", "why")
+    for r in rows:
+        what = r["channel"] or r["grant_kind"] or ""
+        if r["notification_id"]:
+            what += f" #{r['notification_id']}"
+        table.add_row(
+            str(r["id"]),
+            _when(r["created_at"]),
+            r["entry"],
+            f"{r['tokens']:,}",
+            what,
+            (r["reason"] or "")[:40],
+        )
+    console.print(table)
+
+
+@click.group()
+def optout() -> None:
+    """Numbers that must never get an SMS or call (STOP replies land here too)."""
+
+
+def _phone(raw: str) -> str:
+    from pipelines.notify.phones import BadPhone, normalise
+
+    try:
+        return normalise(raw)
+    except BadPhone as exc:
+        fail(str(exc))
+
+
+@optout.command("add")
+@click.argument("phone")
+def optout_add(phone: str):
+    """Put PHONE (any usual spelling) on the opt-out list."""
+    from pipelines.notify.compliance import opt_out
+
+    number = _phone(phone)
+    with migrated_engine().begin() as conn:
+        added = opt_out(conn, number, "operator")
+    console.print(f"{number} {'opted out' if added else 'was already opted out'}")
+
+
+@optout.command("remove")
+@click.argument("phone")
+def optout_remove(phone: str):
+    """Take PHONE off the opt-out list (only with the person's consent)."""
+    from pipelines.notify.compliance import opt_in
+
+    number = _phone(phone)
+    with migrated_engine().begin() as conn:
+        removed = opt_in(conn, number)
+    console.print(f"{number} {'removed' if removed else 'was not on the list'}")
+
+
+@optout.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def optout_list(as_json: bool):
+    """Every opted-out number, with how and when."""
+    from sqlalchemy import select
+
+    from pipelines.db.schema import opt_outs
+
+    with migrated_engine().connect() as conn:
+        rows = conn.execute(select(opt_outs).order_by(opt_outs.c.created_at)).all()
+    if as_json:
+        click.echo(json.dumps([dict(r._mapping) for r in rows], default=str))
+        return
+    table = Table("phone", "source", "since (UTC)")
+    for r in rows:
+        table.add_row(r.phone, r.source, _when(r.created_at))
+    console.print(table)
+
+
+@leads.group("contacts")
+def contacts() -> None:
+    """Phones attached to leads (for SMS and calls on a subscriber's behalf)."""
+
+
+@contacts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "slug", required=True, help="Whose contacts.")
+def contacts_import(file: Path, slug: str):
+    """Attach phones from a CSV with the header folio,name,phone to the tenant's leads."""
+    from pipelines.outreach.contacts import import_contacts
+
+    engine = migrated_engine()
+    t = tenant_or_fail(engine, slug)
+    try:
+        result = import_contacts(engine, t["id"], file)
+    except ValueError as exc:
+        fail(str(exc))
+    console.print(
+        f"attached {result.attached} phone(s) to leads; {len(result.errors)} row(s) refused"
+    )
+    for error in result.errors:
+        console.print(f"  {file.name} {error}")
+
+
+@tenants.command("webhook")
+@click.argument("slug")
+@click.option(
+    "--url",
+    required=True,
+    help="Where webhooks go: the tenant's https endpoint, or a Slack incoming-webhook URL.",
+)
+def tenants_webhook(slug: str, url: str) -> None:
+    """Send SLUG's webhook alerts to URL, signed with a new secret (printed once)."""
+    from sqlalchemy import update
+
+    from pipelines.db.schema import tenants
+
+    if not url.startswith(("https://", "http://")):
+        fail(f"{url!r} is not an http(s) URL")
+    engine = migrated_engine()
+    t = tenant_or_fail(engine, slug)
+    secret = secrets.token_hex(32)
+    with engine.begin() as conn:
+        conn.execute(
+            update(tenants)
+            .where(tenants.c.id == t["id"])
+            .values(webhook_url=url, webhook_secret=secret)
+        )
+    console.print(f"webhooks for {slug} go to {url}")
+    console.print(f"signing secret (shown once; X-Folio-Signature is HMAC-SHA256): {secret}")
