@@ -56,7 +56,7 @@ def handle_stripe_event(engine: Engine, payload: bytes, signature: str | None) -
     if not secret:
         raise PurchaseRefused(503, "STRIPE_WEBHOOK_SECRET is not set: purchases are off")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
+        event = stripe.Webhook.construct_event(payload, signature, secret).to_dict()
     except stripe.SignatureVerificationError:
         raise PurchaseRefused(400, "the Stripe-Signature header does not match") from None
     except ValueError:
