@@ -33,6 +33,7 @@ from pipelines.db.upsert import insert_ignore_rows
 from pipelines.leads.hot import is_hot
 from pipelines.notify.compliance import record_block
 from pipelines.notify.paid import Refused, queue_paid, queue_webhook
+from pipelines.notify.phones import BadPhone, normalise
 from pipelines.notify.queue import NOTIFICATION_KEY, outbox_row
 from pipelines.settings import get_settings
 
@@ -116,7 +117,10 @@ def queue_other_channels(conn: Connection, pending: list) -> dict[str, int]:
     """Webhooks for every pending match, SMS for hot leads (see the module doc)."""
     counts = {"webhooks": 0, "sms": 0, "sms_refused": 0}
     hot = _hot_leads(conn, [m.item_id for m in pending if m.item_kind == "lead"])
-    phones = dict(conn.execute(select(subscribers.c.id, subscribers.c.phone)).all())
+    phones = {
+        sid: _e164(phone)
+        for sid, phone in conn.execute(select(subscribers.c.id, subscribers.c.phone)).all()
+    }
     for m in pending:
         channels = json.loads(m.channels)
         if "webhook" in channels:
@@ -144,6 +148,13 @@ def queue_other_channels(conn: Connection, pending: list) -> dict[str, int]:
                     record_block(conn, m.tenant_id, "sms", phone, "tokens", "refused", str(exc))
                 counts["sms_refused"] += 1
     return counts
+
+
+def _e164(phone: str | None) -> str | None:
+    try:
+        return normalise(phone) if phone else None
+    except BadPhone:  # a subscriber's number we cannot dial gets email only
+        return None
 
 
 def _hot_leads(conn: Connection, lead_ids: list[int]) -> dict[int, str | None]:

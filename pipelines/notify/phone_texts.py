@@ -14,6 +14,10 @@ SMS_FOOTER = " Reply STOP to opt out."
 TEMPLATES = {
     # to a subscriber, about a hot lead (alerts)
     "urgent_lead": "Folio hot lead: {lead_type} at {address} (score {score}). {page}",
+    # webhooks: one line (what Slack shows), the JSON payload carries the fields
+    "new_lead_alert": "New {lead_type} lead at {address} (score {score}): {page}",
+    "new_listing_alert": "New {listing_type} listing match at {address}, {city} "
+    "(score {score}): {page}",
     # to a subscriber, to confirm their number
     "verification": "Folio: your verification code is {code}.",
     # to a lead's phone, on a subscriber's behalf (outreach)
@@ -22,7 +26,18 @@ TEMPLATES = {
     "lead_call": "Hello{name_part}. This is {sender} of {tenant}, calling about the property "
     "at {address}. Please call us back at your convenience. Goodbye.",
 }
-LEAD_FIELDS = ("id", "lead_type", "folio", "score", "address", "city", "zip")
+ITEM_FIELDS = (
+    "id",
+    "lead_type",
+    "listing_type",
+    "folio",
+    "score",
+    "address",
+    "city",
+    "zip",
+    "price",
+    "page",
+)
 OUTREACH_TEMPLATES = {"sms": ("lead_intro", "verification"), "voice": ("lead_call",)}
 
 
@@ -51,8 +66,9 @@ def render(conn: Connection, row) -> tuple[str, dict]:
         ).one()
         ctx.update(_lead(conn, req.lead_id, who))
         ctx["code"] = str(req.id).zfill(6)
-    elif row.item_kind == "lead":
-        ctx.update(_lead(conn, row.item_id, who))
+    elif row.item_kind in ("lead", "listing"):
+        found = load_items(conn, [(row.item_kind, row.item_id)], who)
+        ctx.update(found[0] if found else {})
     names = conn.execute(
         select(subscribers.c.name, subscribers.c.email, tenants.c.name.label("tenant"))
         .join(tenants, tenants.c.id == subscribers.c.tenant_id)
@@ -62,7 +78,8 @@ def render(conn: Connection, row) -> tuple[str, dict]:
     ctx["tenant"] = names.tenant
     ctx["name_part"] = f" {ctx['contact_name']}" if ctx.get("contact_name") else ""
     ctx.setdefault("address", ctx.get("folio") or "the property")
-    text = TEMPLATES[row.template].format_map(_Blank(ctx))
+    template = "new_listing_alert" if row.item_kind == "listing" else row.template
+    text = TEMPLATES[template].format_map(_Blank(ctx))
     if row.channel == "sms":
         text += SMS_FOOTER
     payload = {
