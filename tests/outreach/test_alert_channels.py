@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler
 
