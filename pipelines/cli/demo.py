@@ -11,38 +11,16 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.accounts.criteria import LEAD_TYPES
 from pipelines.cli.alerts import run_ticks
 from pipelines.cli.common import console, fail, migrated_engine
+from pipelines.cli.demo_steps import (
+    DEMO_SUBSCRIBERS,
+    DEMO_TENANT,
+    demo_digest_and_engagement,
+    demo_outreach,
+    demo_reports,
+)
 from pipelines.cli.ingest import print_summary, write_sample_files
-
-DEMO_TENANT = "demo-realty"
-DEMO_SUBSCRIBERS = [
-    (
-        "investor@demo-realty.example",
-        "Ivy Investor",
-        {
-            "min_score": 60,
-            "cities": ["MIAMI", "HIALEAH"],
-            "listing_types": ["sale", "auction", "foreclosure"],
-        },
-    ),
-    (
-        "agent@demo-realty.example",
-        "Alex Agent",
-        {"min_score": 70, "lead_types": ["probate", "foreclosure"]},
-    ),
-    (
-        "buyer@demo-realty.example",
-        "Nia Newowner",
-        {"min_score": 60, "lead_types": ["new_homeowner", "eviction", "lien", "judgment"]},
-    ),
-    (
-        "digest@demo-realty.example",
-        "Dee Digest",
-        {"min_score": 0, "lead_types": list(LEAD_TYPES), "digest_only": True},
-    ),
-]
 
 
 @click.command()
@@ -95,6 +73,7 @@ def demo(days: int, docs_per_day: int) -> None:
     engine = demo_alerts()
     demo_digest_and_engagement(engine, written["daily"][-1])
     demo_reports(engine)
+    demo_outreach(engine)
     console.print(
         f"\ndatabase: {settings.resolved_database_url}\n"
         f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"
@@ -150,62 +129,3 @@ def demo_alerts(listing_count: int = 300) -> None:
     console.print(table)
     console.print(f"email outbox (.eml files, open in any mail client): {email_outbox_dir()}")
     return engine
-
-
-def demo_digest_and_engagement(engine, day: str) -> None:
-    """The digest of the last business day, then one email's link followed as its reader
-    would (through the HTTP app), and the lead score moving at the next scoring."""
-    from pipelines.cli.engagement import count_sent, follow_first_link
-    from pipelines.control.instance import get_instance
-    from pipelines.control.runner import run_job, run_partition
-
-    instance = get_instance()
-    outcome = run_partition(instance, "daily_digest_emails", day)
-    if not outcome.success:
-        fail(f"digest run {outcome.run_id} failed: {outcome.error}")
-    run_ticks(True)
-    digests = count_sent(engine, "daily_digest")
-    followed = follow_first_link(engine)
-    if followed is None:
-        console.print("no lead email to follow")
-        return
-    outcome = run_job(instance, "lead_scoring")
-    if not outcome.success:
-        fail(f"lead scoring run {outcome.run_id} failed: {outcome.error}")
-    after = followed.score_now(engine)
-    console.print(
-        f"daily digest for {day}: {digests} email(s) sent (see the outbox)\n"
-        f"followed {followed.to}'s link {followed.url[:60]}…: page {followed.status}; "
-        f"opened and clicked recorded\n"
-        f"lead {followed.lead_id} score {followed.score_before:g} → {after:g} at the next "
-        f"scoring (engagement bonus)"
-    )
-
-
-def demo_reports(engine) -> None:
-    """The investor asks for their best listing's PDF and an Excel export of the agency's
-    leads; `folio tick` builds both and emails the links."""
-    from pipelines.accounts.subscribers import find_subscriber
-    from pipelines.accounts.tenants import get_tenant
-    from pipelines.cli.engagement import best_listing
-    from pipelines.reports.requests import ReportRequestIn, request_report, request_view
-
-    tenant = get_tenant(engine, DEMO_TENANT)
-    investor = find_subscriber(engine, tenant["id"], DEMO_SUBSCRIBERS[0][0])
-    asks = [
-        ReportRequestIn(
-            kind="listing",
-            format="pdf",
-            listing_id=best_listing(engine, tenant["id"]),
-            subscriber_id=investor,
-        ),
-        ReportRequestIn(kind="leads_export", format="xlsx", subscriber_id=investor),
-    ]
-    ids = [request_report(engine, tenant["id"], ask) for ask in asks]
-    run_ticks(True)
-    for request_id in ids:
-        view = request_view(engine, tenant["id"], request_id)
-        console.print(
-            f"report {request_id} ({view['kind']}, {view['format']}): {view['state']}, "
-            f"{view['bytes'] or 0:,} bytes; the report_ready email carries its link"
-        )
