@@ -1,7 +1,7 @@
 """No secret anywhere: the whole demo runs with recognisable fake keys for every provider
-(SendGrid, Anthropic, the webhook signing secret, the records API, the source), and not one
-of them appears in its output, any log, the Dagster run storage, any table or any file the
-product wrote."""
+(SendGrid, Anthropic, Twilio, Stripe, the webhook signing secret, the records API, the
+source), and not one of them appears in its output, any log, the Dagster run storage, any
+table or any file the product wrote. The phone the demo texts appears masked in run logs."""
 
 import json
 import os
@@ -12,6 +12,7 @@ from dagster import DagsterInstance
 from sqlalchemy import create_engine, text
 
 from tests.fake_providers import FakeAnthropic, FakeSendGrid
+from tests.fake_twilio import FROM, SID, TOKEN, FakeTwilio
 
 SECRETS = {
     "SENDGRID_API_KEY": "SG.leak-canary-sendgrid-7731",
@@ -19,11 +20,17 @@ SECRETS = {
     "FOLIO_WEBHOOK_SECRET": "leak-canary-webhook-2284",
     "FOLIO_RECORDS_API_KEY": "leak-canary-records-9046",
     "FOLIO_SOURCE_AUTH_KEY": "leak-canary-source-3362",
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "STRIPE_WEBHOOK_SECRET": "whsec_leak-canary-stripe-6170",
 }
 
 
 def test_the_demo_with_every_key_set_leaks_none(tmp_path):
-    with FakeSendGrid(SECRETS["SENDGRID_API_KEY"]) as sendgrid, FakeAnthropic() as anthropic:
+    with (
+        FakeSendGrid(SECRETS["SENDGRID_API_KEY"]) as sendgrid,
+        FakeAnthropic() as anthropic,
+        FakeTwilio() as twilio,
+    ):
         env = {
             **os.environ,
             **SECRETS,
@@ -31,6 +38,12 @@ def test_the_demo_with_every_key_set_leaks_none(tmp_path):
             "FOLIO_SENDGRID_BASE_URL": sendgrid.url,
             "ANTHROPIC_BASE_URL": anthropic.url,
             "FOLIO_RECORDS_API_URL": "http://127.0.0.1:9",
+            "TWILIO_ACCOUNT_SID": SID,
+            "FOLIO_TWILIO_FROM": FROM,
+            "FOLIO_TWILIO_BASE_URL": twilio.url,
+            # every hour allowed: the demo's SMS goes out whatever the time of the run
+            "FOLIO_OUTREACH_ALLOWED_FROM": "00:00",
+            "FOLIO_OUTREACH_ALLOWED_UNTIL": "23:59:59.999999",
         }
         proc = subprocess.run(
             [sys.executable, "-m", "pipelines.cli", "demo", "--days", "3", "--docs-per-day", "60"],
@@ -42,6 +55,7 @@ def test_the_demo_with_every_key_set_leaks_none(tmp_path):
         )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         assert len(sendgrid.accepted) > 10 and len(anthropic.requests) > 100  # the keys were used
+        assert len(twilio.creates("sms")) == 1
     seen = [proc.stdout, proc.stderr]
     engine = create_engine(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
     with engine.connect() as conn:
@@ -58,9 +72,13 @@ def test_the_demo_with_every_key_set_leaks_none(tmp_path):
             )
     engine.dispose()
     instance = DagsterInstance.get()
+    run_logs = []
     for run in instance.get_runs():
         seen.append(json.dumps(run.run_config) + json.dumps(dict(run.tags)))
-        seen += [str(e) for e in instance.all_logs(run.run_id)]
+        run_logs += [str(e) for e in instance.all_logs(run.run_id)]
+    seen += run_logs
+    shown = "\n".join(run_logs)
+    assert "+1305*****42: sent" in shown and "+13055550142" not in shown
     for path in (tmp_path / "data").rglob("*"):
         if path.is_file() and path.suffix not in (".db", ".db-wal", ".db-shm", ".parquet"):
             seen.append(path.read_bytes().decode("utf-8", "replace"))
