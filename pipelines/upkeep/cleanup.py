@@ -21,12 +21,16 @@ from sqlalchemy import Engine, Table, delete, select
 from pipelines.county.partition_keys import first_day
 from pipelines.db.schema import (
     STAGED_TABLES,
+    compliance_blocks,
     data_ingestion_logs,
     email_logs,
     quarantine,
     record_matches,
     records_api_log,
+    sms_logs,
     staged_lookup_records,
+    voice_call_logs,
+    webhook_logs,
 )
 from pipelines.stores.archive import ArchiveStore
 
@@ -74,8 +78,8 @@ def cleanup(
             counts,
             spend,
         )
-        log = records_api_log
-        _by_id(engine, log, log.c.created_at, cutoff, batch_rows, counts, spend)
+        for log in (records_api_log, sms_logs, voice_call_logs, webhook_logs, compliance_blocks):
+            _by_id(engine, log, log.c.created_at, cutoff, batch_rows, counts, spend)
         _email_logs(engine, archive, cutoff, batch_rows, counts, spend)
     except _Budget:
         counts.batches -= 1
