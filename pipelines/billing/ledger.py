@@ -228,17 +228,6 @@ def history(engine: Engine, tenant_id: int, limit: int = 200) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
-def open_reservations(conn: Connection, tenant_id: int | None = None) -> list:
-    """Reserve entries with no settlement yet."""
-    settled = select(token_ledger.c.reservation_id).where(
-        L.entry.in_(("capture", "release")), L.reservation_id.is_not(None)
-    )
-    q = select(token_ledger).where(L.entry == "reserve", L.id.not_in(settled))
-    if tenant_id is not None:
-        q = q.where(L.tenant_id == tenant_id)
-    return list(conn.execute(q.order_by(L.id)))
-
-
 def verify(engine: Engine, tenant_id: int) -> Balance:
     """The balance recomputed from the entries alone (what the row must equal):
     available = grants − expired − captured − held; reserved = held."""

@@ -66,18 +66,21 @@ def is_opted_out(conn: Connection, phone: str) -> bool:
 
 
 def sent_today(
-    conn: Connection, phone: str, now: datetime, zone: str, but: int | None = None
+    conn: Connection,
+    phone: str,
+    now: datetime,
+    zone: str,
+    but: int | None = None,
+    queued_too: bool = False,
 ) -> int:
-    """SMS and calls to `phone` that went out (or may have) in the recipient's day."""
+    """SMS and calls to `phone` that went out (or may have) in the recipient's day; with
+    `queued_too`, also those queued today that are still waiting to go."""
     lo, hi = _local_day_bounds(now, zone)
     n = notifications.c
-    q = select(func.count()).where(
-        n.to_address == phone,
-        n.channel.in_(PAID_CHANNELS),
-        n.state.in_(("sending", "sent", "unknown")),
-        n.sent_at >= lo,
-        n.sent_at < hi,
-    )
+    went = n.state.in_(("sending", "sent", "unknown")) & (n.sent_at >= lo) & (n.sent_at < hi)
+    if queued_too:
+        went = went | ((n.state == "queued") & (n.created_at >= lo) & (n.created_at < hi))
+    q = select(func.count()).where(n.to_address == phone, n.channel.in_(PAID_CHANNELS), went)
     if but is not None:
         q = q.where(n.id != but)
     return conn.execute(q).scalar_one()
@@ -89,12 +92,15 @@ def screen(
     now: datetime,
     zip_code: str | None = None,
     notification_id: int | None = None,
+    queued_too: bool = False,
 ) -> Verdict:
+    """What may happen to a message to `phone` now. When queueing (`queued_too`), messages
+    already queued for that number today count toward the cap as well."""
     settings = get_settings()
     if is_opted_out(conn, phone):
         return Verdict("block", "opt_out", "the recipient opted out (STOP)")
     zone = time_zone(phone, zip_code, settings.timezone)
-    sent = sent_today(conn, phone, now, zone, but=notification_id)
+    sent = sent_today(conn, phone, now, zone, but=notification_id, queued_too=queued_too)
     if sent >= settings.sms_daily_cap_per_number:
         start, _ = _settings_window()
         tomorrow = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)

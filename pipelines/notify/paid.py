@@ -63,7 +63,7 @@ def queue_paid(
     key = idempotency_key(channel, subscriber_id, item_kind, item_id)
     if (row := _existing(conn, key)) is not None:
         return Queued(row.id, row.tokens or 0, row.not_before, False)
-    verdict = screen(conn, to, now, zip_code)
+    verdict = screen(conn, to, now, zip_code, queued_too=True)
     if verdict.action == "block" or verdict.rule == "daily_cap":
         # A request someone is waiting on is told now rather than parked until tomorrow.
         record_block(conn, tenant_id, channel, to, verdict.rule, "refused", verdict.detail)

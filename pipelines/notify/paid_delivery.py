@@ -19,10 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, exists, func, or_, select, update
 
-from pipelines.billing.ledger import capture, open_reservations, release
-from pipelines.db.schema import notifications, sms_logs, tenants, voice_call_logs, webhook_logs
+from pipelines.billing.ledger import capture, release
+from pipelines.db.schema import (
+    notifications,
+    sms_logs,
+    tenants,
+    token_ledger,
+    voice_call_logs,
+    webhook_logs,
+)
 from pipelines.notify.compliance import opt_out, record_block, screen
 from pipelines.notify.delivery import Outcome, _claim, send_one
 from pipelines.notify.paid import set_state
@@ -266,29 +273,36 @@ def settle_status(
         return "released" if done else "recorded"
 
 
+RECONCILE_LOOKBACK = timedelta(days=7)  # older unknowns are an operator's (folio outbox resolve)
+
+
+def awaiting_settlement(handed_on_before: datetime):
+    """SMS and calls handed on (unknown, or a call not yet reported) before the given time,
+    within the look-back, whose reservation is still open."""
+    n, ledger = notifications.c, token_ledger.c
+    settled = exists().where(
+        ledger.reservation_id == n.reservation_id, ledger.entry.in_(("capture", "release"))
+    )
+    return select(notifications).where(
+        n.channel.in_(("sms", "voice")),
+        n.state.in_(("unknown", "sent")),
+        n.reservation_id.is_not(None),
+        n.updated_at < handed_on_before,
+        n.updated_at > _now() - RECONCILE_LOOKBACK,
+        ~settled,
+    )
+
+
 def reconcile(engine: Engine, phone_sender, older_than: timedelta | None = None) -> dict:
     """Settle SMS and calls whose reservation is still open long after they were handed on:
     `unknown` ones (the answer never came) and calls whose callback never arrived. Asks the
     provider; what it has no record of never went out and is released."""
-    n = notifications.c
     if older_than is None:
         older_than = timedelta(seconds=get_settings().reconcile_after_seconds)
-    cutoff = _now() - older_than
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(notifications).where(
-                n.channel.in_(("sms", "voice")),
-                n.state.in_(("unknown", "sent")),
-                n.reservation_id.is_not(None),
-                n.updated_at < cutoff,
-            )
-        ).all()
-    with engine.connect() as conn:
-        still_open = {r.id for r in open_reservations(conn)}
+        rows = conn.execute(awaiting_settlement(_now() - older_than)).all()
     result = {"settled": 0, "released": 0, "waiting": 0}
     for row in rows:
-        if row.reservation_id not in still_open:
-            continue
         since = (row.sent_at or row.created_at).replace(tzinfo=timezone.utc)
         found = phone_sender.lookup(
             row.channel,
@@ -317,14 +331,14 @@ def _int(v) -> int | None:
 
 
 def outreach_backlog(engine: Engine) -> tuple[int | None, int]:
-    """(newest due message id, how many SMS/calls wait for reconciliation)."""
+    """(newest due message id, how many SMS/calls still hold an open reservation after being
+    handed on: unknown ones, and calls whose callback has not come; reconcile's work)."""
     due = due_ids(engine)
-    n = notifications.c
     with engine.connect() as conn:
         pending = conn.execute(
-            select(n.id).where(n.channel.in_(("sms", "voice")), n.state == "unknown")
-        ).all()
-    return (due[-1] if due else None), len(pending)
+            select(func.count()).select_from(awaiting_settlement(_now()).subquery())
+        ).scalar_one()
+    return (due[-1] if due else None), pending
 
 
 def mark_stale(engine: Engine, settings: Settings) -> int:

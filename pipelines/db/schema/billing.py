@@ -55,4 +55,5 @@ token_ledger = Table(
     CheckConstraint("tokens > 0", name="ck_token_ledger_tokens"),
     Index(None, "tenant_id", "id"),
     Index(None, "entry", "expires_at"),
+    Index(None, "reservation_id"),
 )

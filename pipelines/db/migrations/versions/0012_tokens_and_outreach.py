@@ -145,6 +145,7 @@ def upgrade() -> None:
     with op.batch_alter_table('token_ledger', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_token_ledger_entry_expires_at'), ['entry', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_token_ledger_tenant_id_id'), ['tenant_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_token_ledger_reservation_id'), ['reservation_id'], unique=False)
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('to_address', sa.Text(), nullable=True))
@@ -180,6 +181,7 @@ def downgrade() -> None:
         batch_op.drop_column('to_address')
 
     with op.batch_alter_table('token_ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_token_ledger_reservation_id'))
         batch_op.drop_index(batch_op.f('ix_token_ledger_tenant_id_id'))
         batch_op.drop_index(batch_op.f('ix_token_ledger_entry_expires_at'))
 
