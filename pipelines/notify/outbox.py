@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Engine, select, update
 
+from pipelines.billing.ledger import capture, release
 from pipelines.db.schema import notifications
 
 STATES = ("queued", "sending", "sent", "failed", "unknown")
@@ -42,7 +43,8 @@ def list_messages(engine: Engine, state: str | None = None, limit: int = 50) -> 
 
 def resolve_unknown(engine: Engine, notification_id: int, outcome: str) -> str | None:
     """Move a message out of `unknown` (sent, failed, or requeue = send again); returns the
-    new state, or None when the message is not in `unknown`."""
+    new state, or None when the message is not in `unknown`. A paid message's reservation
+    is settled with it: captured when sent, released when failed, kept when requeued."""
     state = RESOLUTIONS[outcome]
     n = notifications.c
     with engine.begin() as conn:
@@ -55,4 +57,10 @@ def resolve_unknown(engine: Engine, notification_id: int, outcome: str) -> str |
                 last_error=f"resolved by operator as {outcome}",
             )
         ).rowcount
+        reservation = conn.execute(
+            select(n.reservation_id).where(n.id == notification_id)
+        ).scalar()
+        if done and reservation is not None and state in ("sent", "failed"):
+            settle = capture if state == "sent" else release
+            settle(conn, reservation, reason=f"resolved by operator as {outcome}")
     return state if done else None

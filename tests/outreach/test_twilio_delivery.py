@@ -195,3 +195,25 @@ def test_twilio_s_unsubscribed_refusal_fails_releases_and_opts_the_number_out(sq
             (LEAD_PHONE, "provider")
         ]
     assert balance(get_engine(sqlite_url), tenant["id"]) == Balance(100, 0)
+
+
+def test_an_operator_settling_an_unknown_sms_settles_its_tokens(sqlite_url, twilio, monkeypatch):
+    from pipelines.notify.outbox import resolve_unknown
+
+    monkeypatch.setenv("FOLIO_TWILIO_TIMEOUT_SECONDS", "0.5")
+    tenant, sub, _ = funded_tenant(sqlite_url)
+    twilio.script = ["timeout", "timeout"]
+    first = nid_of(sqlite_url, ask(sqlite_url, tenant, sub)["id"])
+    second = nid_of(sqlite_url, ask(sqlite_url, tenant, sub, to="+13055550143")["id"])
+    assert deliver(sqlite_url).unknown == 2
+    engine = get_engine(sqlite_url)
+    assert resolve_unknown(engine, first, "failed") == "failed"
+    assert resolve_unknown(engine, second, "sent") == "sent"
+    assert resolve_unknown(engine, second, "failed") is None  # no longer unknown
+    assert entries(sqlite_url)[1:] == [
+        ("reserve", 10),
+        ("reserve", 10),
+        ("release", 10),
+        ("capture", 10),
+    ]
+    assert balance(engine, tenant["id"]) == Balance(90, 0) == verify(engine, tenant["id"])
