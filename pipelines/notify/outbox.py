@@ -57,9 +57,7 @@ def resolve_unknown(engine: Engine, notification_id: int, outcome: str) -> str |
                 last_error=f"resolved by operator as {outcome}",
             )
         ).rowcount
-        reservation = conn.execute(
-            select(n.reservation_id).where(n.id == notification_id)
-        ).scalar()
+        reservation = conn.execute(select(n.reservation_id).where(n.id == notification_id)).scalar()
         if done and reservation is not None and state in ("sent", "failed"):
             settle = capture if state == "sent" else release
             settle(conn, reservation, reason=f"resolved by operator as {outcome}")

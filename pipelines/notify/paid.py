@@ -70,27 +70,21 @@ def queue_paid(
         raise Refused(verdict.rule, verdict.detail)
     tokens = tokens_for(channel)
     reservation = reserve(conn, tenant_id, tokens, f"reserve:{key}", channel=channel)
-    nid = conn.execute(
-        notifications.insert()
-        .values(
-            tenant_id=tenant_id,
-            subscriber_id=subscriber_id,
-            item_kind=item_kind,
-            item_id=item_id,
-            channel=channel,
-            template=template,
-            state="queued",
-            attempts=0,
-            idempotency_key=key,
-            to_address=to,
-            tokens=tokens,
-            reservation_id=reservation,
-            not_before=verdict.not_before,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(notifications.c.id)
-    ).scalar_one()
+    nid = _insert(
+        conn,
+        tenant_id,
+        subscriber_id,
+        item_kind,
+        item_id,
+        channel,
+        template,
+        key,
+        now,
+        to_address=to,
+        tokens=tokens,
+        reservation_id=reservation,
+        not_before=verdict.not_before,
+    )
     attach(conn, reservation, nid)
     if verdict.action == "defer":
         record_block(conn, tenant_id, channel, to, verdict.rule, "deferred", verdict.detail, nid)
@@ -113,6 +107,24 @@ def queue_webhook(
     if (row := _existing(conn, key)) is not None:
         return row.id
     now = datetime.now(timezone.utc)
+    return _insert(
+        conn,
+        tenant_id,
+        subscriber_id,
+        item_kind,
+        item_id,
+        "webhook",
+        template,
+        key,
+        now,
+        to_address=url,
+    )
+
+
+def _insert(
+    conn, tenant_id, subscriber_id, item_kind, item_id, channel, template, key, now, **extra
+) -> int:
+    """One queued outbox row; returns its id."""
     return conn.execute(
         notifications.insert()
         .values(
@@ -120,14 +132,14 @@ def queue_webhook(
             subscriber_id=subscriber_id,
             item_kind=item_kind,
             item_id=item_id,
-            channel="webhook",
+            channel=channel,
             template=template,
             state="queued",
             attempts=0,
             idempotency_key=key,
-            to_address=url,
             created_at=now,
             updated_at=now,
+            **extra,
         )
         .returning(notifications.c.id)
     ).scalar_one()

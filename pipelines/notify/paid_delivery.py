@@ -131,33 +131,23 @@ def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
         return True
     if verdict.action == "block":
         release(conn, row.reservation_id, reason=f"blocked: {verdict.rule}")
-        set_state(
-            conn, row.id, state="failed", last_error=f"blocked ({verdict.rule}): {verdict.detail}"
-        )
-        record_block(
-            conn,
-            row.tenant_id,
-            row.channel,
-            row.to_address,
-            verdict.rule,
-            "blocked",
-            verdict.detail,
-            row.id,
-        )
+        error = f"blocked ({verdict.rule}): {verdict.detail}"
+        set_state(conn, row.id, state="failed", last_error=error)
         counts.blocked += 1
     else:
         set_state(conn, row.id, state="queued", not_before=verdict.not_before)
-        record_block(
-            conn,
-            row.tenant_id,
-            row.channel,
-            row.to_address,
-            verdict.rule,
-            "deferred",
-            verdict.detail,
-            row.id,
-        )
         counts.deferred += 1
+    action = "blocked" if verdict.action == "block" else "deferred"
+    record_block(
+        conn,
+        row.tenant_id,
+        row.channel,
+        row.to_address,
+        verdict.rule,
+        action,
+        verdict.detail,
+        row.id,
+    )
     return False
 
 
