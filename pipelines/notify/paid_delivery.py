@@ -23,7 +23,10 @@ from sqlalchemy import Engine, exists, func, or_, select, update
 
 from pipelines.billing.ledger import capture, release
 from pipelines.db.schema import (
+    leads,
     notifications,
+    outreach_requests,
+    properties,
     sms_logs,
     tenants,
     token_ledger,
@@ -124,9 +127,26 @@ def _log(conn, row, o: Outcome) -> None:
     )
 
 
+def _zip_for(conn, row) -> str | None:
+    """The zip of the lead a message is about (it sets the recipient's zone when the area
+    code does not), as when it was queued."""
+    lead_id = row.item_id if row.item_kind == "lead" else None
+    if row.item_kind == "outreach":
+        lead_id = conn.execute(
+            select(outreach_requests.c.lead_id).where(outreach_requests.c.id == row.item_id)
+        ).scalar()
+    if lead_id is None:
+        return None
+    return conn.execute(
+        select(properties.c.zip)
+        .join(leads, leads.c.folio == properties.c.folio)
+        .where(leads.c.id == lead_id)
+    ).scalar()
+
+
 def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
     """True when the message may go now; otherwise it is blocked or put back."""
-    verdict = screen(conn, row.to_address, now, notification_id=row.id)
+    verdict = screen(conn, row.to_address, now, _zip_for(conn, row), notification_id=row.id)
     if verdict.action == "send":
         return True
     if verdict.action == "block":
