@@ -10,15 +10,23 @@ from dagster import (
     run_failure_sensor,
 )
 
-from pipelines.upkeep.admin_alerts import send_admin_alert
-from pipelines.upkeep.dead_letters import FailedRun, mark_alerted, record_failure
+from pipelines.upkeep.dead_letters import FailedRun, record_dead_letter
 from resources.database import FolioDatabase
 
 RETRY_TAG = "dagster/will_retry"  # set by Dagster on a failed run it is about to retry
 
 
 def failed_run_from(context: RunFailureSensorContext) -> FailedRun:
-    run, instance = context.dagster_run, context.instance
+    fallback = context.failure_event.message
+    if context.failure_event.event_specific_data is not None:
+        error = getattr(context.failure_event.event_specific_data, "error", None)
+        fallback = error.message.strip() if error is not None else fallback
+    return failed_run_of(context.instance, context.dagster_run, fallback)
+
+
+def failed_run_of(instance, run, fallback: str | None = None) -> FailedRun:
+    """A failed run as the dead-letter queue records it: its first step error (the cause of
+    a wrapped one), attempts, and when it first and last failed."""
     failures = instance.all_logs(
         run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY}
     )
@@ -34,8 +42,8 @@ def failed_run_from(context: RunFailureSensorContext) -> FailedRun:
         None,
     )
     error = first_error.cause if first_error is not None and first_error.cause else first_error
-    if error is None and context.failure_event.event_specific_data is not None:
-        error = getattr(context.failure_event.event_specific_data, "error", None)
+    if error is None and ended and ended[-1].dagster_event.event_specific_data is not None:
+        error = getattr(ended[-1].dagster_event.event_specific_data, "error", None)
     stats = instance.get_run_step_stats(run.run_id)
     stamps = [e.timestamp for e in failures] or [last]
     return FailedRun(
@@ -44,7 +52,7 @@ def failed_run_from(context: RunFailureSensorContext) -> FailedRun:
         partition_key=run.tags.get("dagster/partition"),
         tags=dict(run.tags),
         error_class=error.cls_name if error else None,
-        error_message=error.message.strip() if error else context.failure_event.message,
+        error_message=error.message.strip() if error else (fallback or "run failed"),
         attempts=max([s.attempts for s in stats if s.attempts] or [1]),
         first_failure_at=datetime.fromtimestamp(min(stamps), timezone.utc),
         last_failure_at=datetime.fromtimestamp(last, timezone.utc),
@@ -59,14 +67,4 @@ def failed_run_from(context: RunFailureSensorContext) -> FailedRun:
 def dead_letter_sensor(context: RunFailureSensorContext, database: FolioDatabase):
     if context.dagster_run.tags.get(RETRY_TAG) == "true":
         return  # not final: Dagster will run it again
-    failed = failed_run_from(context)
-    engine = database.engine()
-    if record_failure(engine, failed) and failed.critical:
-        where = f" partition {failed.partition_key}" if failed.partition_key else ""
-        send_admin_alert(
-            f"{failed.job_name}{where} failed after {failed.attempts} attempt(s)",
-            f"run {failed.run_id}\n{failed.error_class}: {failed.error_message}\n"
-            f"retry: folio dlq list, then folio dlq retry <id>",
-            key=f"run-failure-{failed.run_id}",
-        )
-        mark_alerted(engine, failed.run_id)
+    record_dead_letter(database.engine(), failed_run_from(context))

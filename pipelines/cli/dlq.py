@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from rich.table import Table
 
@@ -15,11 +17,15 @@ def dlq() -> None:
 
 @dlq.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include retried and discarded entries.")
-def dlq_list(show_all: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (full run ids and errors).")
+def dlq_list(show_all: bool, as_json: bool) -> None:
     """Open entries: job, partition, attempts, last failure and the error."""
     from pipelines.upkeep.dead_letters import list_failed
 
     rows = list_failed(migrated_engine(), None if show_all else "open")
+    if as_json:
+        click.echo(json.dumps([{**r, "tags": json.loads(r["tags"])} for r in rows], default=str))
+        return
     if not rows:
         console.print("dead-letter queue is empty")
         return
@@ -59,9 +65,9 @@ def dlq_retry(dlq_id: int) -> None:
         outcome = rerun(get_instance(), row["run_id"])
     except LookupError as exc:
         fail(f"entry {dlq_id}: {exc}")
+    if not outcome.success:  # the failed retry has re-opened the entry (attempts + 1)
+        fail(f"retry run {outcome.run_id} failed too (entry {dlq_id} stays open): {outcome.error}")
     mark_retried(engine, dlq_id, outcome.run_id)
-    if not outcome.success:
-        fail(f"retry run {outcome.run_id} failed too: {outcome.error}")
     console.print(f"entry {dlq_id}: retry run {outcome.run_id} succeeded")
 
 

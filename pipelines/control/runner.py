@@ -35,8 +35,9 @@ from pipelines.county.partition_keys import within
 from pipelines.county.sources import FileSource, find
 from pipelines.db.schema.layouts import layouts_for
 from pipelines.settings import get_settings
+from pipelines.upkeep.dead_letters import RETRY_OF_TAG
+from sensors.orphaned_runs import HOST_TAG, PID_TAG, process_tags
 from sensors.orphaned_runs import LIVE as LIVE_STATUSES
-from sensors.orphaned_runs import PID_TAG, process_tags
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,7 +148,25 @@ def _execute(
 
     result = interruptible(execute, instance)
     error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
+    if not result.success:
+        dead_letter(instance, result.run_id, error)
     return RunOutcome(result.run_id, result.success, keys, error)
+
+
+def dead_letter(instance: DagsterInstance, run_id: str, error: str) -> None:
+    """A run this process executed failed for good: into the dead-letter queue, as the
+    daemon's run-failure sensor would record a run it launched (it never sees these)."""
+    from pipelines.db.engine import get_engine
+    from pipelines.upkeep.dead_letters import record_dead_letter
+    from sensors.run_failures import failed_run_of
+
+    run = instance.get_run_by_id(run_id)
+    try:
+        record_dead_letter(
+            get_engine(get_settings().resolved_database_url), failed_run_of(instance, run, error)
+        )
+    except Exception as exc:  # noqa: BLE001 - the run's own outcome must still be reported
+        sys.stderr.write(f"warning: run {run_id} not recorded in the dead-letter queue: {exc}\n")
 
 
 def interruptible(fn, instance: DagsterInstance):
@@ -206,15 +225,34 @@ def source_config(source_url: str | None) -> dict:
     return {"resources": {"file_source": {"config": {"url": source_url}}}} if source_url else {}
 
 
+# Tags a retry must not inherit: who launched the run and how (Dagster's own bookkeeping,
+# the sensor's run key, the process that executed it, the earlier retry link).
+NOT_INHERITED = (PID_TAG, HOST_TAG, RETRY_OF_TAG)
+
+
+def retry_tags(tags: dict[str, str], run_id: str) -> dict[str, str]:
+    """The original run's tags (priority, family, source, range…) for its retry, plus the
+    link back to it."""
+    keep = {
+        k: v
+        for k, v in tags.items()
+        if k not in NOT_INHERITED
+        and (
+            not k.startswith("dagster/")
+            or k in (PARTITION_RANGE_START_TAG, PARTITION_RANGE_END_TAG)
+        )
+    }
+    return {**keep, RETRY_OF_TAG: run_id}
+
+
 def rerun(instance: DagsterInstance, run_id: str, log_level: str = "WARNING") -> RunOutcome:
-    """Run a job again as an earlier run was: the same partition (or range) and run config."""
+    """Run a job again as an earlier run was: the same partition (or range), run config and
+    tags, linked to it (`folio/retry_of`) so that a failure re-opens its dead letter."""
     run = instance.get_run_by_id(run_id)
     if run is None:
         raise LookupError(f"no run {run_id} in the Dagster instance")
     tags = dict(run.tags)
-    ranged = {
-        k: v for k, v in tags.items() if k in (PARTITION_RANGE_START_TAG, PARTITION_RANGE_END_TAG)
-    }
+    ranged = retry_tags(tags, run_id)
     partition = tags.get(PARTITION_TAG)
     config = {k: v for k, v in (run.run_config or {}).items() if k != "loggers"}
     return _execute(

@@ -1,7 +1,10 @@
 """The dead-letter queue (`failed_jobs`): runs that failed after their last retry.
 
-Dagster-free: the run-failure sensor fills it, `folio dlq` lists, retries and discards.
-A run is recorded once (run_id is unique), however often the sensor sees it.
+Dagster-free. Filled by the run-failure sensor (runs the daemon launched) and by the runner
+(runs the CLI, `folio tick` and the HTTP admin API execute): a run is recorded once
+(run_id is unique), whichever saw it first. A retry run carries `folio/retry_of` = the run
+it retries; when it fails too, it re-opens that run's entry (attempts + 1, the new failure)
+instead of adding one. `folio dlq` lists, retries and discards.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pipelines.db.upsert import insert_ignore_rows
 # Job families whose failure pages an operator (ingestion, lookups, scoring;
 # docs/operations.md#dead-letter-queue).
 CRITICAL_FAMILIES = ("ingestion", "lookups", "scoring")
+RETRY_OF_TAG = "folio/retry_of"
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,10 @@ class FailedRun:
 
 
 def record_failure(engine: Engine, run: FailedRun) -> bool:
-    """Store the failed run; True only the first time this run is seen."""
+    """Store the failed run; True only the first time this run is seen as a new entry (a
+    failed retry re-opens its entry and returns False)."""
+    if (retried := run.tags.get(RETRY_OF_TAG)) and _reopen(engine, retried, run):
+        return False
     row = {
         "run_id": run.run_id,
         "job_name": run.job_name,
@@ -54,6 +61,53 @@ def record_failure(engine: Engine, run: FailedRun) -> bool:
     }
     with engine.begin() as conn:
         return insert_ignore_rows(conn, failed_jobs, [row], ["run_id"]) == 1
+
+
+def _reopen(engine: Engine, retried_run_id: str, run: FailedRun) -> bool:
+    """Re-open the entry of the run `run` retried; False when there is no such entry."""
+    fj = failed_jobs.c
+    with engine.begin() as conn:
+        entry = conn.execute(
+            select(failed_jobs).where(
+                (fj.run_id == retried_run_id) | (fj.retry_run_id == retried_run_id)
+            )
+        ).first()
+        if entry is None:
+            return False
+        if entry.retry_run_id == run.run_id and entry.status == "open":
+            return True  # this failure was recorded already (the sensor and the runner)
+        conn.execute(
+            update(failed_jobs)
+            .where(fj.id == entry.id)
+            .values(
+                status="open",
+                attempts=entry.attempts + 1,
+                last_failure_at=run.last_failure_at,
+                error_class=run.error_class,
+                error_message=(run.error_message or "")[:4000],
+                retry_run_id=run.run_id,
+            )
+        )
+    return True
+
+
+def record_dead_letter(engine: Engine, failed: FailedRun) -> bool:
+    """Record a final failure; page an operator when it is new and critical. Returns True
+    when a new entry was made."""
+    from pipelines.upkeep.admin_alerts import send_admin_alert
+
+    if not record_failure(engine, failed):
+        return False
+    if failed.critical:
+        where = f" partition {failed.partition_key}" if failed.partition_key else ""
+        send_admin_alert(
+            f"{failed.job_name}{where} failed after {failed.attempts} attempt(s)",
+            f"run {failed.run_id}\n{failed.error_class}: {failed.error_message}\n"
+            f"retry: folio dlq list, then folio dlq retry <id>",
+            key=f"run-failure-{failed.run_id}",
+        )
+        mark_alerted(engine, failed.run_id)
+    return True
 
 
 def mark_alerted(engine: Engine, run_id: str) -> None:
