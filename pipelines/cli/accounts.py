@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from pipelines.cli.common import console, fail, migrated_engine, tenant_or_fail
+from pipelines.cli.common import (
+    console,
+    emit_json,
+    fail,
+    json_option,
+    migrated_engine,
+    tenant_or_fail,
+)
 
 
 @click.group()
@@ -31,12 +38,16 @@ def tenants_add(slug: str, name: str) -> None:
 
 
 @tenants.command("list")
-def tenants_list() -> None:
+@json_option
+def tenants_list(as_json: bool) -> None:
     """Every tenant with its id and creation time."""
     from pipelines.accounts.tenants import list_tenants
 
+    rows = list_tenants(migrated_engine())
+    if as_json:
+        return emit_json(rows)
     table = Table("id", "slug", "name", "created")
-    for r in list_tenants(migrated_engine()):
+    for r in rows:
         created = r["created_at"].isoformat(timespec="seconds") if r["created_at"] else ""
         table.add_row(str(r["id"]), r["slug"], r["name"], created)
     console.print(table)
@@ -72,11 +83,14 @@ def subscribers_add(
 
 @subscribers.command("list")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
-def subscribers_list(slug: str) -> None:
+@json_option
+def subscribers_list(slug: str, as_json: bool) -> None:
     """A tenant's subscribers with their criteria."""
     from pipelines.accounts.subscribers import list_subscribers
 
     engine = migrated_engine()
+    if as_json:
+        return emit_json(list_subscribers(engine, tenant_or_fail(engine, slug)["id"]))
     table = Table(
         "id",
         "email",

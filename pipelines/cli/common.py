@@ -51,3 +51,17 @@ def tenant_or_fail(engine, slug: str) -> dict:
         return get_tenant(engine, slug)
     except SetupError as exc:
         fail(str(exc))
+
+
+def json_option(fn):
+    """`--json`: print the command's result as JSON (for scripts) instead of a table."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON instead of a table (for scripts)."
+    )(fn)
+
+
+def emit_json(value) -> None:
+    """One JSON document on stdout (dates and decimals as strings)."""
+    import json
+
+    click.echo(json.dumps(value, default=str))

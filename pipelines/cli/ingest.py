@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
@@ -71,13 +71,21 @@ def resolve_source(source: str | None) -> str | None:
     return str(Path(source).resolve())
 
 
-def _launch(cadence: str, keys: list[str], source_url: str | None) -> None:
+VERBOSE = click.option(
+    "--verbose",
+    is_flag=True,
+    help="Show Dagster's step logs as the run goes (and a failure's "
+    "stack trace); without it a failure is one line with the reason.",
+)
+
+
+def _launch(cadence: str, keys: list[str], source_url: str | None, verbose: bool = False) -> None:
     from pipelines.control.instance import get_instance
-    from pipelines.control.runner import missing_files, run_partitions
+    from pipelines.control.runner import missing_files
     from pipelines.county.sources import SourceError
     from resources.file_source import FileSourceResource
 
-    migrated_engine()
+    engine = migrated_engine()
     try:
         source = FileSourceResource(url=source_url or "").client()
         missing = missing_files(source, cadence, keys)
@@ -85,12 +93,58 @@ def _launch(cadence: str, keys: list[str], source_url: str | None) -> None:
         fail(str(exc))
     if missing:
         fail(f"{source.describe()} is missing files:\n  " + "\n  ".join(missing[:20]))
-    with console.status(f"running {cadence} ingestion for {keys[0]}..{keys[-1]}"):
-        outcome = run_partitions(get_instance(), cadence, keys, source_url=source_url)
+    started = datetime.now(timezone.utc)
+    outcome = _run_with_progress(engine, get_instance(), cadence, keys, source_url, verbose)
     if not outcome.success:
         fail(f"run {outcome.run_id} failed: {outcome.error}")
-    console.print(f"run {outcome.run_id} succeeded: {len(keys)} partition(s)")
-    print_summary()
+    print_run_summary(engine, outcome.run_id, started)
+
+
+def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
+    """The run, with a bar of partitions staged so far (read from the ingestion log while
+    the run works in another thread)."""
+    import threading
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipelines.control.runner import run_partitions
+    from pipelines.db.schema.layouts import layouts_for
+    from pipelines.upkeep.summary import partitions_staged
+
+    since, box = datetime.now(timezone.utc), {}
+    level = "INFO" if verbose else "CRITICAL"
+    work = threading.Thread(
+        target=lambda: box.update(
+            out=run_partitions(instance, cadence, keys, log_level=level, source_url=source_url)
+        ),
+        daemon=True,
+    )
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=console, disable=verbose) as progress:
+        task = progress.add_task(f"{cadence} {keys[0]}..{keys[-1]} staged", total=len(keys))
+        work.start()
+        files = len(layouts_for(cadence))
+        while work.is_alive():
+            work.join(0.5)
+            progress.update(task, completed=partitions_staged(engine, cadence, keys, files, since))
+    return box["out"]
+
+
+def print_run_summary(engine, run_id: str, started) -> None:
+    from pipelines.upkeep.summary import run_summary
+
+    s = run_summary(engine, run_id, started)
+    console.print(
+        f"run {run_id} succeeded: {s['partitions']} partition(s) "
+        f"({s['partitions_unchanged']} unchanged), {s['rows_read']:,} rows read, "
+        f"{s['rows_staged']:,} staged, {s['rows_quarantined']:,} quarantined, "
+        f"{s['leads_created']:,} lead(s) created"
+    )
 
 
 def cadence_keys(cadence: str, start: date, end: date) -> list[str]:
@@ -120,7 +174,8 @@ PERIODIC = {
     "(monthly).",
 )
 @click.option("--source", help=SOURCE_HELP)
-def run(cadence: str, day: date, source: str | None) -> None:
+@VERBOSE
+def run(cadence: str, day: date, source: str | None, verbose: bool) -> None:
     """Materialise one partition: raw files → staged → matched/merged → leads. `digest` and
     `weekly-report` queue that day's digest (that week's report) emails instead."""
     from pipelines.county.partition_keys import first_day, key_for
@@ -132,7 +187,7 @@ def run(cadence: str, day: date, source: str | None) -> None:
     keys = [k for k in cadence_keys(cadence, first_day(key), first_day(key)) if k == key]
     if not keys:
         fail(f"{day} is not in a complete {cadence} partition (weekends are not business days)")
-    _launch(cadence, keys, source_url)
+    _launch(cadence, keys, source_url, verbose)
 
 
 def _run_periodic(name: str, day: date) -> None:
@@ -174,12 +229,14 @@ def periodic_emails(kind: str, day: date) -> int:
 @click.option("--from", "start", required=True, callback=parse_date, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, callback=parse_date, help="Last day, YYYY-MM-DD.")
 @click.option("--source", help=SOURCE_HELP)
-def backfill(cadence: str, start: date, end: date, source: str | None) -> None:
-    """Materialise a range of partitions in one run (single-run backfill)."""
+@VERBOSE
+def backfill(cadence: str, start: date, end: date, source: str | None, verbose: bool) -> None:
+    """Materialise a range of partitions in one run (single-run backfill), with a bar of
+    partitions staged, ending with the run's own summary."""
     if end < start:
         fail("--to is before --from")
     source_url = resolve_source(source)
-    _launch(cadence, cadence_keys(cadence, start, end), source_url)
+    _launch(cadence, cadence_keys(cadence, start, end), source_url, verbose)
 
 
 def print_summary() -> None:

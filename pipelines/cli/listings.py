@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from pipelines.cli.common import console, fail, migrated_engine, tenant_or_fail
+from pipelines.cli.common import (
+    console,
+    emit_json,
+    fail,
+    json_option,
+    migrated_engine,
+    tenant_or_fail,
+)
 
 
 @click.group()
@@ -50,13 +57,17 @@ def listings_add(file: Path, slug: str) -> None:
 @click.option(
     "--limit", default=50, show_default=True, help="At most this many records, newest first."
 )
-def listings_quarantine(slug: str, limit: int) -> None:
+@json_option
+def listings_quarantine(slug: str, limit: int, as_json: bool) -> None:
     """Refused listing records: where they came from, the line, why, and the raw record."""
     from pipelines.listings.store import quarantined_records
 
     engine = migrated_engine()
+    rows = quarantined_records(engine, tenant_or_fail(engine, slug)["id"], limit)
+    if as_json:
+        return emit_json(rows)
     table = Table("source", "file", "line", "reason", "record")
-    for r in quarantined_records(engine, tenant_or_fail(engine, slug)["id"], limit):
+    for r in rows:
         name = Path(r["source_file"]).name if r["source_file"] else ""  # the name: paths are long
         table.add_row(r["source"], name, str(r["line_no"] or ""), r["reason"], r["raw"][:60])
     console.print(table)

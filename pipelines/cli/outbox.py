@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from pipelines.cli.common import console, fail, migrated_engine
+from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine
 from pipelines.notify.outbox import STATES
 
 
@@ -23,14 +23,18 @@ def outbox() -> None:
 @click.option(
     "--limit", default=50, show_default=True, help="At most this many messages, newest first."
 )
-def outbox_list(state: str | None, limit: int) -> None:
+@json_option
+def outbox_list(state: str | None, limit: int, as_json: bool) -> None:
     """Messages with their item, channel, state, attempts and last error."""
     from pipelines.notify.outbox import list_messages
 
+    rows = list_messages(migrated_engine(), state, limit)
+    if as_json:
+        return emit_json(rows)
     table = Table(
         "id", "tenant", "subscriber", "item", "channel", "state", "attempts", "last error"
     )
-    for r in list_messages(migrated_engine(), state, limit):
+    for r in rows:
         table.add_row(
             str(r["id"]),
             str(r["tenant_id"]),

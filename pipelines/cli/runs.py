@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from pipelines.cli.common import console, fail
+from pipelines.cli.common import console, emit_json, fail, json_option
 
 STATUSES = [
     "queued",
@@ -42,13 +42,20 @@ def _max_attempts(job_name: str) -> int | None:
 @click.option(
     "--limit", default=50, show_default=True, help="At most this many runs, newest first."
 )
-def runs_list(job: str | None, status: str | None, limit: int) -> None:
-    """Recent runs with their job, status, partition and duration."""
+@json_option
+def runs_list(job: str | None, status: str | None, limit: int, as_json: bool) -> None:
+    """Recent runs with their job, status, partition and duration. Run ids are shown whole;
+    every command that takes one also takes a unique prefix of it."""
     from pipelines.control.instance import get_instance
     from pipelines.control.runs import list_runs
 
     views = list_runs(get_instance(), job, status, limit)
-    t = Table("run id", "job", "status", "partition", "seconds")
+    if as_json:
+        return emit_json([{**v.__dict__, "seconds": v.seconds} for v in views])
+    t = Table("run id", "job", "status", "partition", "s")
+    t.columns[0].no_wrap, t.columns[0].min_width = True, 36  # never cut: scripts copy it
+    for column in t.columns[1:]:
+        column.overflow = "fold"  # wrapped at 80 columns, never cut with an ellipsis
     for v in views:
         t.add_row(
             v.run_id, v.job_name, v.status, v.partition, "" if v.seconds is None else str(v.seconds)
@@ -56,18 +63,32 @@ def runs_list(job: str | None, status: str | None, limit: int) -> None:
     console.print(t if views else "no runs")
 
 
+def _resolve(instance, given: str) -> str:
+    from pipelines.control.runs import resolve_run_id
+
+    try:
+        return resolve_run_id(instance, given)
+    except LookupError as exc:
+        fail(str(exc))
+
+
 @runs.command("show")
 @click.argument("run_id")
-def runs_show(run_id: str) -> None:
-    """One run: status, partition, and each step with its attempts."""
+@json_option
+def runs_show(run_id: str, as_json: bool) -> None:
+    """One run (RUN_ID: the id or a unique prefix): status, partition, and each step with
+    its attempts of max attempts."""
     from pipelines.control.instance import get_instance
     from pipelines.control.runs import show_run
 
     instance = get_instance()
+    run_id = _resolve(instance, run_id)
     record = instance.get_run_by_id(run_id)
     info = show_run(instance, run_id, _max_attempts(record.job_name) if record else None)
     if info is None:
         fail(f"no run {run_id} (see `folio runs list`)")
+    if as_json:
+        return emit_json(info)
     console.print(
         f"run {info['run_id']}  job {info['job']}  status {info['status']}  "
         f"partition {info['partition'] or '-'}  {info['seconds'] or '-'} s"
@@ -81,12 +102,14 @@ def runs_show(run_id: str) -> None:
 @runs.command("cancel")
 @click.argument("run_id")
 def runs_cancel(run_id: str) -> None:
-    """Cancel a queued run, or ask a started one to stop."""
+    """Cancel a queued run, or ask a started one to stop (RUN_ID: the id or a unique prefix)."""
     from pipelines.control.instance import get_instance
     from pipelines.control.runs import cancel_run
 
+    instance = get_instance()
+    run_id = _resolve(instance, run_id)
     try:
-        state = cancel_run(get_instance(), run_id)
+        state = cancel_run(instance, run_id)
     except (LookupError, ValueError) as exc:
         fail(str(exc))
     console.print(f"run {run_id}: {state}")
@@ -95,12 +118,15 @@ def runs_cancel(run_id: str) -> None:
 @runs.command("retry")
 @click.argument("run_id")
 def runs_retry(run_id: str) -> None:
-    """Run the same job for the same partition again, with the same run config (a new run)."""
+    """Run the same job for the same partition again, with the same run config and tags (a
+    new run; RUN_ID: the id or a unique prefix). A failure re-opens the run's dead letter."""
     from pipelines.control.instance import get_instance
     from pipelines.control.runner import rerun
 
+    instance = get_instance()
+    run_id = _resolve(instance, run_id)
     try:
-        outcome = rerun(get_instance(), run_id)
+        outcome = rerun(instance, run_id)
     except LookupError:
         fail(f"no run {run_id} (see `folio runs list`)")
     if not outcome.success:

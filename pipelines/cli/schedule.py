@@ -1,4 +1,5 @@
-"""`folio schedule JOB --at WHEN`: a one-off run later (fired by the due-jobs sensor)."""
+"""`folio schedule JOB --at WHEN` (a one-off run later, fired by the due-jobs sensor),
+`folio schedule list` and `folio schedule cancel ID`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,22 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli.common import console, fail, migrated_engine
+from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine
+
+
+class _JobOrCommand(click.Group):
+    """`folio schedule JOB --at …` adds a job; `list` and `cancel` are subcommands."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands:
+            args = ["add", *args]
+        return super().resolve_command(ctx, args)
+
+
+@click.group("schedule", cls=_JobOrCommand)
+def schedule_cmd() -> None:
+    """One-off runs later: `folio schedule JOB --at WHEN`, `folio schedule list`,
+    `folio schedule cancel ID` (fired by the due_jobs_sensor; needs the Dagster daemon)."""
 
 
 def _read_config(config_file: Path | None) -> dict:
@@ -23,14 +39,14 @@ def _read_config(config_file: Path | None) -> dict:
     return config
 
 
-@click.command("schedule")
+@schedule_cmd.command("add")
 @click.argument("job_name")
 @click.option(
     "--at",
     "at",
     required=True,
     help="When: ISO 8601, e.g. 2026-12-01T09:30 (county time if no offset) or "
-    "2026-12-01T09:30-05:00.",
+    "2026-12-01T09:30-05:00, or `now` (the next sensor tick). A past time is refused.",
 )
 @click.option(
     "--config",
@@ -41,9 +57,9 @@ def _read_config(config_file: Path | None) -> dict:
 @click.option(
     "--partition", help="Partition key, for partitioned jobs (YYYY-MM-DD, or YYYY-MM for monthly)."
 )
-def schedule_cmd(job_name: str, at: str, config_file: Path | None, partition: str | None) -> None:
+def schedule_add(job_name: str, at: str, config_file: Path | None, partition: str | None) -> None:
     """Launch JOB once at a later time (the due-jobs sensor fires it; needs the Dagster daemon)."""
-    from datetime import datetime
+    from datetime import datetime, timedelta, timezone
     from zoneinfo import ZoneInfo
 
     from pipelines.location.definitions import defs
@@ -53,14 +69,53 @@ def schedule_cmd(job_name: str, at: str, config_file: Path | None, partition: st
     names = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
     if job_name not in names:
         fail(f"no job {job_name!r}; jobs: {', '.join(names)}")
+    now = datetime.now(timezone.utc)
     try:
-        when = datetime.fromisoformat(at)
+        when = now if at.strip().lower() == "now" else datetime.fromisoformat(at)
     except ValueError:
         fail(f"--at {at!r} is not ISO 8601 (e.g. 2026-12-01T09:30 or 2026-12-01T09:30-05:00)")
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    if when < now - timedelta(seconds=60):
+        fail(
+            f"--at {when.isoformat()} is in the past (it is {now.isoformat(timespec='seconds')}"
+            " now); use --at now to run it at the next tick"
+        )
     job_id = schedule_job(migrated_engine(), job_name, when, _read_config(config_file), partition)
     console.print(
         f"scheduled {job_name} for {when.isoformat()} (request {job_id}; run_key "
         f"scheduled-job-{job_id})"
     )
+
+
+@schedule_cmd.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include launched and canceled ones.")
+@json_option
+def schedule_list(show_all: bool, as_json: bool) -> None:
+    """One-off runs waiting for their time (with --all: launched and canceled too)."""
+    from pipelines.upkeep.delayed_jobs import list_scheduled
+
+    rows = list_scheduled(migrated_engine(), None if show_all else "pending")
+    if as_json:
+        return emit_json(rows)
+    if not rows:
+        console.print("nothing scheduled")
+        return
+    from rich.table import Table
+
+    t = Table("id", "job", "at (UTC)", "partition", "status")
+    for r in rows:
+        at = r["run_at"].strftime("%Y-%m-%d %H:%M")
+        t.add_row(str(r["id"]), r["job_name"], at, r["partition_key"] or "", r["status"])
+    console.print(t)
+
+
+@schedule_cmd.command("cancel")
+@click.argument("job_id", type=int)
+def schedule_cancel(job_id: int) -> None:
+    """Cancel a one-off run that has not been launched yet."""
+    from pipelines.upkeep.delayed_jobs import cancel_scheduled
+
+    if not cancel_scheduled(migrated_engine(), job_id):
+        fail(f"no pending scheduled job {job_id} (see `folio schedule list --all`)")
+    console.print(f"scheduled job {job_id} canceled")

@@ -96,6 +96,16 @@ def missing_files(source: FileSource, cadence: str, keys: list[str]) -> list[str
     return out
 
 
+def one_line(message: str) -> str:
+    """An error message as one line: whitespace folded, a leading `module.Class: ` dropped
+    (the class is in the run's logs; the reason is what the operator needs)."""
+    text = " ".join(message.split())
+    head, sep, rest = text.partition(": ")
+    if sep and "." in head and " " not in head:
+        text = rest
+    return text
+
+
 def _failure_messages(result) -> list[str]:
     out = []
     for event in result.all_events:
@@ -104,7 +114,7 @@ def _failure_messages(result) -> list[str]:
             # A Failure raised on purpose carries the reason as its description; an
             # unexpected error, its message (the class and the stack stay in the run's logs).
             reason = data.user_failure_data.description if data.user_failure_data else None
-            out.append(f"{event.step_key}: {(reason or data.error.message).strip()}")
+            out.append(f"{event.step_key}: {one_line(reason or data.error.message)}")
         elif event.is_run_failure and not out:
             out.append(event.message or "run failed")
     return out

@@ -39,6 +39,22 @@ def partition_of(tags: dict[str, str]) -> str:
     return f"{start}..{end}" if start else ""
 
 
+def resolve_run_id(instance: DagsterInstance, given: str, scan: int = 5_000) -> str:
+    """A run id from a full id or any unique prefix of one (as `git` takes commit ids);
+    LookupError saying why when none or several match."""
+    given = given.strip().lower()
+    if instance.get_run_by_id(given) is not None:
+        return given
+    if len(given) < 4:
+        raise LookupError(f"run id {given!r}: give at least 4 characters of it")
+    found = [r.run_id for r in instance.get_runs(limit=scan) if r.run_id.startswith(given)]
+    if not found:
+        raise LookupError(f"no run {given} (see `folio runs list`)")
+    if len(found) > 1:
+        raise LookupError(f"run id {given!r} is ambiguous: {', '.join(found[:5])}")
+    return found[0]
+
+
 def list_runs(
     instance: DagsterInstance, job: str | None = None, status: str | None = None, limit: int = 50
 ) -> list[RunView]:

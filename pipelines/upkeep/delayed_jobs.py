@@ -54,3 +54,29 @@ def mark_launched(engine: Engine, job_id: int, run_key: str, now: datetime) -> N
 
 def run_key_for(job_id: int) -> str:
     return f"scheduled-job-{job_id}"
+
+
+def list_scheduled(engine: Engine, status: str | None = "pending") -> list[dict]:
+    q = select(scheduled_jobs).order_by(scheduled_jobs.c.run_at, scheduled_jobs.c.id)
+    if status:
+        q = q.where(scheduled_jobs.c.status == status)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    for r in rows:
+        r["run_config"] = json.loads(r["run_config"])
+        if r["run_at"].tzinfo is None:  # SQLite hands back naive UTC
+            r["run_at"] = r["run_at"].replace(tzinfo=timezone.utc)
+    return rows
+
+
+def cancel_scheduled(engine: Engine, job_id: int) -> bool:
+    """pending → canceled; False when it is not pending (launched, canceled, unknown)."""
+    with engine.begin() as conn:
+        return (
+            conn.execute(
+                update(scheduled_jobs)
+                .where(scheduled_jobs.c.id == job_id, scheduled_jobs.c.status == "pending")
+                .values(status="canceled")
+            ).rowcount
+            == 1
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from datetime import datetime
+
+from sqlalchemy import Engine, func, or_, select
 
 from pipelines.db.schema import (
     data_ingestion_logs,
@@ -73,3 +75,67 @@ def summarize(engine: Engine) -> dict:
         "leads_scored": scored[0],
         "mean_score": float(scored[1]) if scored[1] is not None else None,
     }
+
+
+def run_summary(engine: Engine, run_id: str, since: datetime) -> dict:
+    """What one ingestion run did: partitions staged or unchanged, rows, and the leads it
+    created (`since`: when the run started)."""
+    log = data_ingestion_logs.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                log.partition_key,
+                log.status,
+                log.rows_read,
+                log.rows_staged,
+                log.rows_quarantined,
+                log.duplicates_collapsed,
+                log.cadence,
+            ).where(log.run_id == run_id)
+        ).all()
+        prefixes = sorted({f"{r.cadence}/{r.partition_key}/" for r in rows})
+        created = 0
+        for i in range(0, len(prefixes), 200):
+            created += conn.execute(
+                select(func.count()).where(
+                    leads.c.created_at >= since,
+                    or_(*[leads.c.source_file.startswith(p) for p in prefixes[i : i + 200]]),
+                )
+            ).scalar_one()
+    by_partition: dict[str, set] = {}
+    for r in rows:
+        by_partition.setdefault(r.partition_key, set()).add(r.status)
+    return {
+        "partitions": len(by_partition),
+        "partitions_unchanged": sum(1 for s in by_partition.values() if s == {"unchanged"}),
+        "rows_read": sum(r.rows_read or 0 for r in rows),
+        "rows_staged": sum(r.rows_staged or 0 for r in rows),
+        "rows_quarantined": sum(r.rows_quarantined or 0 for r in rows),
+        "duplicates_collapsed": sum(r.duplicates_collapsed or 0 for r in rows),
+        "leads_created": created,
+    }
+
+
+def partitions_staged(
+    engine: Engine, cadence: str, keys: list[str], files: int, since: datetime
+) -> int:
+    """How many of `keys` have all `files` file types staged (or unchanged) since `since`:
+    the progress of a running ingestion."""
+    log = data_ingestion_logs.c
+    with engine.connect() as conn:
+        done = (
+            conn.execute(
+                select(log.partition_key)
+                .where(
+                    log.cadence == cadence,
+                    log.started_at >= since,
+                    log.status.in_(("success", "unchanged")),
+                )
+                .group_by(log.partition_key)
+                .having(func.count(func.distinct(log.file_type)) >= files)
+            )
+            .scalars()
+            .all()
+        )
+    wanted = set(keys)
+    return sum(1 for k in done if k in wanted)

@@ -1,6 +1,7 @@
 """Delayed one-off jobs: due requests launch once, future ones wait, a replayed tick adds
 nothing."""
 
+import json
 import os
 import subprocess
 import sys
@@ -30,23 +31,37 @@ def folio(*args, cwd):
 def test_due_requests_launch_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'data' / 'folio.db'}"
     upgrade(url)
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    past = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
     later = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text("{}\n")
     assert (
         folio(
-            "schedule", "lead_scoring", "--at", past, "--config", str(cfg), cwd=tmp_path
+            "schedule", "lead_scoring", "--at", "now", "--config", str(cfg), cwd=tmp_path
         ).returncode
         == 0
     )
     assert folio("schedule", "cleanup", "--at", later, cwd=tmp_path).returncode == 0
     daily = folio(
-        "schedule", "daily_ingestion", "--at", past, "--partition", "2026-01-05", cwd=tmp_path
+        "schedule", "daily_ingestion", "--at", "now", "--partition", "2026-01-05", cwd=tmp_path
     )
     assert daily.returncode == 0 and "run_key scheduled-job-3" in daily.stdout
-    bad = folio("schedule", "nope", "--at", past, cwd=tmp_path)
+    bad = folio("schedule", "nope", "--at", "now", cwd=tmp_path)
     assert bad.returncode == 1 and "no job 'nope'" in bad.stdout
+    gone = folio("schedule", "cleanup", "--at", past, cwd=tmp_path)
+    assert gone.returncode == 1 and "is in the past" in " ".join(gone.stdout.split())
+    listed = json.loads(folio("schedule", "list", "--json", cwd=tmp_path).stdout)
+    assert [(r["id"], r["job_name"], r["status"]) for r in listed] == [
+        (1, "lead_scoring", "pending"),
+        (3, "daily_ingestion", "pending"),
+        (2, "cleanup", "pending"),
+    ]
+    assert folio("schedule", "cancel", "2", cwd=tmp_path).returncode == 0
+    again = folio("schedule", "cancel", "2", cwd=tmp_path)
+    assert again.returncode == 1 and "no pending scheduled job 2" in again.stdout
+    assert [
+        r["id"] for r in json.loads(folio("schedule", "list", "--json", cwd=tmp_path).stdout)
+    ] == [1, 3]
     when = folio("schedule", "cleanup", "--at", "tomorrow", cwd=tmp_path)
     assert when.returncode == 1 and "is not ISO 8601" in when.stdout
 
@@ -67,4 +82,4 @@ def test_due_requests_launch_once(tmp_path):
     with get_engine(url).connect() as conn:
         assert conn.execute(
             select(scheduled_jobs.c.id, scheduled_jobs.c.status).order_by(scheduled_jobs.c.id)
-        ).all() == [(1, "launched"), (2, "pending"), (3, "launched")]
+        ).all() == [(1, "launched"), (2, "canceled"), (3, "launched")]
