@@ -264,7 +264,13 @@ def print_summary() -> None:
 
 
 @click.command()
-def status() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def status(as_json: bool) -> None:
     """Summarise what has been ingested (partitions, rows, properties, leads)."""
-    migrated_engine()
+    engine = migrated_engine()
+    if as_json:
+        from pipelines.cli.common import emit_json
+        from pipelines.upkeep.summary import summarize
+
+        return emit_json(summarize(engine))
     print_summary()
