@@ -195,8 +195,9 @@ class Settings:
     # Bulk paths
     sqlite_batch_rows: int = 5_000
 
-    # Schedules (docs/operations.md#schedules): daily ingestion Mon–Fri 06:00, HIGH priority, 3
-    # attempts fixed 5 min.
+    # Schedules (docs/operations.md#schedules): daily ingestion Mon–Fri 06:00, HIGH priority,
+    # 3 attempts fixed 5 min.
+    schedules: str = "running"  # "stopped": every schedule starts off (turn on in the UI)
     daily_cron: str = "0 6 * * 1-5"
     daily_priority: str = "HIGH"
     daily_max_runtime_seconds: int = 2 * 60 * 60

@@ -44,8 +44,17 @@ def _database(url: str) -> Check:
 
 def _daemons(instance: DagsterInstance, now: float, max_age: int) -> Check:
     beats = instance.get_daemon_heartbeats()
+    required = instance.get_required_daemon_types()
+    if not any(beats.get(d) for d in required):
+        return Check(
+            "daemon",
+            False,
+            "the Dagster daemon is not running (no heartbeat from any of its "
+            f"{len(required)} daemons): start `dagster dev` or `dagster-daemon run`; "
+            "schedules, sensors and the run queue wait for it",
+        )
     problems = []
-    for daemon in instance.get_required_daemon_types():
+    for daemon in required:
         beat = beats.get(daemon)
         if beat is None:
             problems.append(f"{daemon}: no heartbeat (is `dagster-daemon run` running?)")
@@ -54,24 +63,51 @@ def _daemons(instance: DagsterInstance, now: float, max_age: int) -> Check:
     return Check("daemon", not problems, "; ".join(problems) or "all daemons beating")
 
 
-def _schedules(instance: DagsterInstance, now: float, grace: int) -> Check:
+def _schedules(instance: DagsterInstance, now: float, s: Settings) -> Check:
+    """Running schedules that missed their last tick, and schedules that are off (a failure
+    unless FOLIO_SCHEDULES=stopped says they are meant to be)."""
     from pipelines.location.definitions import defs
 
-    # The stored state keeps the cron string; the time zone is the schedule's own.
-    zones = {sch.name: sch.execution_timezone for sch in defs.schedules}
-    missed = []
-    for state in instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE):
-        if state.status != InstigatorStatus.RUNNING:
+    declared = {sch.name: sch for sch in defs.schedules}
+    stored = {
+        st.instigator_name: st
+        for st in instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE)
+    }
+    missed, off = [], []
+    for name, sch in sorted(declared.items()):
+        state = stored.get(name)
+        if state is not None and state.status in (
+            InstigatorStatus.RUNNING,
+            InstigatorStatus.STOPPED,
+        ):
+            running = state.status == InstigatorStatus.RUNNING
+        else:  # never toggled: as declared in code
+            running = sch.default_status.value == "RUNNING"
+        if not running:
+            off.append(name)
             continue
+        if state is None or state.instigator_data is None:
+            continue  # the daemon has not evaluated it yet (the daemon check says why)
         data = state.instigator_data
-        zone = zones.get(state.instigator_name) or "UTC"
-        due = next(reverse_cron_string_iterator(now - grace, data.cron_schedule, zone))
+        due = next(
+            reverse_cron_string_iterator(
+                now - s.health_schedule_grace_seconds,
+                sch.cron_schedule,
+                sch.execution_timezone or "UTC",
+            )
+        )
         if data.start_timestamp and due.timestamp() < data.start_timestamp:
             continue  # it was not running when that tick was due
         ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
         if not ticks or ticks[0].timestamp < due.timestamp():
-            missed.append(f"{state.instigator_name} missed its {due.isoformat()} tick")
-    return Check("schedules", not missed, "; ".join(missed) or "no missed ticks")
+            missed.append(f"{name} missed its {due.isoformat()} tick")
+    parts = missed[:]
+    if off:
+        why = " (FOLIO_SCHEDULES=stopped)" if s.schedules == "stopped" else ""
+        parts.append(f"{len(off)} of {len(declared)} off{why}: {', '.join(off)}")
+    ok = not missed and (not off or s.schedules == "stopped")
+    detail = "; ".join(parts) or f"all {len(declared)} running, no missed ticks"
+    return Check("schedules", ok, detail)
 
 
 def _failure_rate(instance: DagsterInstance, now: float, s: Settings) -> Check:
@@ -128,7 +164,7 @@ def check_health(
         ]
     checks.append(Check("dagster_storage", True, type(instance.run_storage).__name__))
     checks.append(_daemons(instance, now, s.health_heartbeat_max_age_seconds))
-    checks.append(_schedules(instance, now, s.health_schedule_grace_seconds))
+    checks.append(_schedules(instance, now, s))
     checks.append(_failure_rate(instance, now, s))
     return checks
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dagster import (
+    DefaultScheduleStatus,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
@@ -27,6 +28,11 @@ from pipelines.location.jobs import (
 from pipelines.settings import get_settings
 
 _s = get_settings()
+# Schedules run as soon as the daemon does (FOLIO_SCHEDULES=stopped: they wait to be turned
+# on in the UI). docs/operations.md#schedules
+DEFAULT_STATUS = (
+    DefaultScheduleStatus.STOPPED if _s.schedules == "stopped" else DefaultScheduleStatus.RUNNING
+)
 
 
 def _ingestion_schedule(cadence: str, job, cron: str, description: str, name: str | None = None):
@@ -39,6 +45,7 @@ def _ingestion_schedule(cadence: str, job, cron: str, description: str, name: st
         cron_schedule=cron,
         execution_timezone=_s.timezone,
         description=description,
+        default_status=DEFAULT_STATUS,
     )
     def _schedule(context: ScheduleEvaluationContext):
         # The last *complete* partition at the tick: the previous business day, week or month.
@@ -72,18 +79,21 @@ lead_scoring_schedule = ScheduleDefinition(
     job=lead_scoring_job,
     cron_schedule=_s.scoring_cron,
     execution_timezone=_s.timezone,
+    default_status=DEFAULT_STATUS,
 )
 cleanup_schedule = ScheduleDefinition(
     name="cleanup_schedule",
     job=cleanup_job,
     cron_schedule=_s.cleanup_cron,
     execution_timezone=_s.timezone,
+    default_status=DEFAULT_STATUS,
 )
 token_expiry_schedule = ScheduleDefinition(
     name="token_expiry_schedule",
     job=token_expiry_job,
     cron_schedule=_s.token_expiry_cron,
     execution_timezone=_s.timezone,
+    default_status=DEFAULT_STATUS,
 )
 
 daily_digest_schedule = _ingestion_schedule(

@@ -149,3 +149,59 @@ def test_failure_rate_and_metrics(healthy, tmp_path):
         m["succeeded_24h"],
     ) == (1, 2, 3, 0.6, 2)
     assert folio("metrics", cwd=tmp_path).returncode == 0
+
+
+def test_no_daemon_is_one_line(tmp_path):
+    upgrade(f"sqlite:///{tmp_path / 'data' / 'folio.db'}")
+    code, data = health(tmp_path)
+    [daemon] = [c for c in data["checks"] if c["name"] == "daemon"]
+    assert code == 1 and not daemon["ok"]
+    assert daemon["detail"].startswith("the Dagster daemon is not running (no heartbeat from any")
+    assert daemon["detail"].count("heartbeat") == 1
+
+
+def _stopped(instance, name: str) -> None:
+    from dagster._core.remote_origin import (
+        InProcessCodeLocationOrigin,
+        RemoteInstigatorOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    origin = RemoteInstigatorOrigin(
+        RemoteRepositoryOrigin(
+            InProcessCodeLocationOrigin(
+                LoadableTargetOrigin(module_name="pipelines.location.definitions")
+            ),
+            "__repository__",
+        ),
+        name,
+    )
+    instance.add_instigator_state(
+        InstigatorState(
+            origin,
+            InstigatorType.SCHEDULE,
+            InstigatorStatus.STOPPED,
+            ScheduleInstigatorData("0 6 * * 1-5"),
+        )
+    )
+
+
+def test_schedules_run_by_default_and_one_turned_off_is_reported(healthy, tmp_path):
+    assert {s.name: s.default_status.value for s in defs.schedules} == {
+        s.name: "RUNNING" for s in defs.schedules
+    }
+    _stopped(healthy, "daily_ingestion_schedule")
+    code, data = health(tmp_path)
+    assert (code, failed(data)) == (1, {"schedules"})
+    [check] = [c for c in data["checks"] if c["name"] == "schedules"]
+    assert check["detail"] == f"1 of {len(defs.schedules)} off: daily_ingestion_schedule"
+
+
+def test_schedules_meant_to_be_off_are_said_but_healthy(healthy, tmp_path):
+    code, data = health(tmp_path, FOLIO_SCHEDULES="stopped")
+    [check] = [c for c in data["checks"] if c["name"] == "schedules"]
+    assert code == 0 and check["ok"]
+    assert check["detail"].startswith(
+        f"{len(defs.schedules)} of {len(defs.schedules)} off (FOLIO_SCHEDULES=stopped): "
+    )
