@@ -107,6 +107,18 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
         }
         if len(rows) == 1 and rows[0]["sha256"]:
             metadata["sha256"] = rows[0]["sha256"]
+        for row in rows:  # each partition's own file (a range run shows the totals above)
+            context.add_asset_metadata(
+                {
+                    "partitions": row["partition"],
+                    "files_landed": int(row["bytes"] > 0),
+                    "bytes": row["bytes"],
+                    "resent_identical": int(bool(row["resent"])),
+                    "download_seconds": float(row["seconds"] or 0),
+                    **({"sha256": row["sha256"]} if row["sha256"] else {}),
+                },
+                partition_key=row["partition"],
+            )
         check = AssetCheckResult(
             check_name="file_present",
             passed=not missing,
@@ -167,6 +179,8 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         over = [r.partition_key for r in reports if r.quarantine_ratio > max_ratio]
         dups = duplicate_staged_keys(engine, layout, context.partition_keys)
         reasons = pl.concat([r.quarantine_head for r in reports], how="diagonal_relaxed")
+        for r in reports:  # each partition's own counts (the result's are the range's totals)
+            context.add_asset_metadata(partition_metadata(r), partition_key=r.partition_key)
         return MaterializeResult(
             metadata={
                 "partitions": partition_label(context.partition_keys),
@@ -202,6 +216,23 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         )
 
     return _staged
+
+
+def partition_metadata(r) -> dict:
+    """One partition's staging counts, for its own materialisation in a range run."""
+    total = r.counts.staged + r.counts.quarantined
+    return {
+        "partitions": r.partition_key,
+        "rows_read": r.lines_read,
+        "partitions_unchanged": int(not r.restaged),
+        "rows_staged": r.counts.staged,
+        "rows_quarantined": r.counts.quarantined,
+        "duplicates_collapsed": r.duplicates_collapsed,
+        "undecodable_bytes": r.replaced_bytes,
+        "control_bytes_removed": r.control_bytes_removed,
+        "quarantine_ratio": round(r.counts.quarantined / total, 5) if total else 0.0,
+        "seconds": round(r.seconds, 3),
+    }
 
 
 def build_ingestion_assets(cadence: str) -> list[AssetsDefinition]:
