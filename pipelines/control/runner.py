@@ -80,6 +80,14 @@ def partition_keys(cadence: str, start: date, end: date) -> list[str]:
     return keys
 
 
+def partition_keys_between(cadence: str, first: str, last: str) -> list[str]:
+    """The partition keys of a range run, from its first and last key (key order is time
+    order for every cadence's key format)."""
+    pdef = PARTITIONS_BY_CADENCE[cadence]
+    with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
+        return [k for k in pdef.get_partition_keys() if first <= k <= last]
+
+
 def missing_files(source: FileSource, cadence: str, keys: list[str]) -> list[str]:
     """`partition: file` for every expected file the source does not have (a pre-flight check,
     so the CLI can say what is missing instead of waiting out the job's retries)."""

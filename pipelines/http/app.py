@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from pipelines.db.engine import ping
+from pipelines.http.admin import router as admin_router
 from pipelines.http.auth import Tenant, engine
 from pipelines.http.leads import router as leads_router
 from pipelines.http.lookups import router as lookups_router
@@ -39,6 +40,7 @@ app.include_router(leads_router)
 app.include_router(pages_router)
 app.include_router(reports_router)
 app.include_router(outreach_router)
+app.include_router(admin_router)
 
 
 MAX_BODY_BYTES = 1_000_000  # one listing is a few hundred bytes; a file goes to the inbox

@@ -25,3 +25,34 @@ def tenant(x_api_key: str | None = Header(default=None)) -> dict:
 
 
 Tenant = Annotated[dict, Depends(tenant)]
+
+
+def admin(
+    x_admin_key: str | None = Header(default=None),
+    authorization: str | None = Header(default=None),
+) -> None:
+    """Operators: FOLIO_ADMIN_API_KEY (environment only) as `X-Admin-Key`, or as the password
+    of HTTP Basic auth (what a browser asks for on /admin; any user name)."""
+    import base64
+    import binascii
+    import hmac
+    import os
+
+    key = os.environ.get("FOLIO_ADMIN_API_KEY", "")
+    if not key:
+        raise HTTPException(status_code=503, detail="FOLIO_ADMIN_API_KEY is not set: admin is off")
+    given = x_admin_key
+    if given is None and authorization and authorization.lower().startswith("basic "):
+        try:
+            given = base64.b64decode(authorization[6:]).decode().partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            given = None
+    if given is None or not hmac.compare_digest(given.encode(), key.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong admin key (X-Admin-Key, or HTTP Basic password)",
+            headers={"WWW-Authenticate": 'Basic realm="Folio admin"'},
+        )
+
+
+Admin = Annotated[None, Depends(admin)]

@@ -1,0 +1,139 @@
+"""The operator's queue dashboard and job API (what BullMQ + Bull Board users expect), behind
+the admin key (pipelines/http/auth.py):
+
+- `GET /queues`: per job waiting, active, delayed, completed and failed (1 h / 24 h), failed
+  rate and p50/p95 (the numbers `folio metrics` prints);
+- `GET /jobs/{run_id}` (an id or a unique prefix): state, progress, attempts of max attempts,
+  why it failed; `POST /jobs/{run_id}/retry`; `DELETE /jobs/{run_id}` cancels;
+- `GET /dlq`, `POST /dlq/{id}/retry`, `POST /dlq/{id}/discard`;
+- `GET /scheduled`, `DELETE /scheduled/{id}`;
+- `GET /admin`: the same on one server-rendered page (no JavaScript).
+Retries answer 202 at once and run in the background; they show in /queues as they go.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from pipelines.control.instance import get_instance
+from pipelines.control.jobs_api import in_background, job_view, queues, recent_jobs
+from pipelines.control.runs import cancel_run, resolve_run_id
+from pipelines.http.auth import Admin, engine
+from pipelines.upkeep.dead_letters import discard, get_failed, list_failed, mark_retried
+from pipelines.upkeep.delayed_jobs import cancel_scheduled, list_scheduled
+
+router = APIRouter(tags=["admin"])
+Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+
+
+def _run_id(given: str) -> str:
+    try:
+        return resolve_run_id(get_instance(), given)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+@router.get("/queues")
+def get_queues(_: Admin) -> dict:
+    return {"queues": queues(get_instance(), engine())}
+
+
+@router.get("/jobs/{run_id}")
+def get_job(run_id: str, _: Admin) -> dict:
+    return job_view(get_instance(), engine(), _run_id(run_id))
+
+
+@router.post("/jobs/{run_id}/retry", status_code=202)
+def retry_job(run_id: str, _: Admin) -> dict:
+    from pipelines.control.runner import rerun
+
+    run_id = _run_id(run_id)
+    in_background(lambda: rerun(get_instance(), run_id), f"retry-{run_id[:8]}")
+    return {"retry_of": run_id, "state": "launching"}
+
+
+@router.delete("/jobs/{run_id}")
+def delete_job(run_id: str, _: Admin) -> dict:
+    run_id = _run_id(run_id)
+    try:
+        return {"run_id": run_id, "state": cancel_run(get_instance(), run_id)}
+    except (LookupError, ValueError) as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+
+
+@router.get("/dlq")
+def get_dlq(_: Admin, all: bool = False) -> dict:
+    return {"entries": list_failed(engine(), None if all else "open")}
+
+
+def _open_entry(dlq_id: int) -> dict:
+    row = get_failed(engine(), dlq_id)
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"no dead-letter entry {dlq_id}")
+    if row["status"] != "open":
+        raise HTTPException(status_code=409, detail=f"entry {dlq_id} is {row['status']}")
+    return row
+
+
+@router.post("/dlq/{dlq_id}/retry", status_code=202)
+def retry_dead_letter(dlq_id: Id, _: Admin) -> dict:
+    from pipelines.control.runner import rerun
+
+    row = _open_entry(dlq_id)
+
+    def work() -> None:
+        outcome = rerun(get_instance(), row["run_id"])
+        if outcome.success:  # a failure re-opens the entry itself (attempts + 1)
+            mark_retried(engine(), dlq_id, outcome.run_id)
+
+    in_background(work, f"dlq-{dlq_id}")
+    return {"id": dlq_id, "retry_of": row["run_id"], "state": "launching"}
+
+
+@router.post("/dlq/{dlq_id}/discard")
+def discard_dead_letter(
+    dlq_id: Id, _: Admin, why: Annotated[str, Body(embed=True, min_length=1, max_length=500)]
+) -> dict:
+    _open_entry(dlq_id)
+    discard(engine(), dlq_id, why)
+    return {"id": dlq_id, "status": "discarded", "why": why}
+
+
+@router.get("/scheduled")
+def get_scheduled(_: Admin) -> dict:
+    return {"scheduled": list_scheduled(engine())}
+
+
+@router.delete("/scheduled/{job_id}")
+def delete_scheduled(job_id: Id, _: Admin) -> dict:
+    if not cancel_scheduled(engine(), job_id):
+        raise HTTPException(status_code=404, detail=f"no pending scheduled job {job_id}")
+    return {"id": job_id, "status": "canceled"}
+
+
+@cache
+def _template():
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+    )
+    return env.get_template("admin.html.j2")
+
+
+@router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+def admin_page(_: Admin) -> HTMLResponse:
+    instance, db = get_instance(), engine()
+    html = _template().render(
+        queues=queues(instance, db),
+        jobs=recent_jobs(instance, db),
+        dead=list_failed(db),
+        scheduled=list_scheduled(db),
+    )
+    return HTMLResponse(html)
