@@ -165,11 +165,14 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         engine, store = database.engine(), archive.store()
         force = context.run.tags.get(FORCE_RESTAGE_TAG) == "true"
         reports = []
-        for pk in context.partition_keys:
+        total = len(context.partition_keys)
+        for done, pk in enumerate(context.partition_keys, start=1):
             try:
                 reports.append(
                     stage_file(engine, layout, pk, store, run_id=context.run_id, force=force)
                 )
+                if total > 1:  # a long range shows how far it got in the run's logs
+                    context.log.info(f"{layout.file_name}: {done}/{total} partitions ({pk})")
             except (FileUnreadableError, LayoutTableMismatch, MissingRawFileError) as exc:
                 # Retrying cannot fix the file or the layout: fail once, with the reason.
                 raise Failure(description=str(exc), allow_retries=False) from exc
