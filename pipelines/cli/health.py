@@ -38,14 +38,15 @@ def _pct(v: float | None) -> str:
 
 
 def _pair(m: dict, window: str) -> str:
-    return f"{m[f'p50_seconds_{window}'] or ''}/{m[f'p95_seconds_{window}'] or ''}"
+    p50, p95 = m[f"p50_seconds_{window}"], m[f"p95_seconds_{window}"]
+    return "–" if p50 is None else f"{p50:.1f}/{p95:.1f}"
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def metrics(as_json: bool) -> None:
-    """Per job: queued, in progress, succeeded, failed, failed rate, p50/p95 duration (1 h, 24
-    h)."""
+    """Per job: waiting (queued), running, then for the last 1 h and 24 h: succeeded,
+    failed, failed rate, p50/p95 duration in seconds."""
     from pipelines.control.health import job_metrics
     from pipelines.control.instance import get_instance
 
@@ -53,29 +54,30 @@ def metrics(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    t = Table(
-        "job",
-        "queued",
-        "running",
-        "ok 1h",
-        "failed 1h",
-        "fail% 1h",
-        "p50/p95 1h s",
-        "ok 24h",
-        "failed 24h",
-        "p50/p95 24h s",
-    )
+    # Two rows per job (now and 1 h; 24 h) so that the table fits 80 columns whole.
+    t = Table("job", "wait", "run", "in", "ok", "fail", "fail%", "p50/p95 s")
+    for column, width in ((t.columns[0], 20), (t.columns[-1], 11)):  # never cut
+        column.no_wrap, column.min_width = True, width
     for job, m in data.items():
         t.add_row(
             job,
             str(m["queued"]),
             str(m["in_progress"]),
+            "1 h",
             str(m["succeeded_1h"]),
             str(m["failed_1h"]),
             _pct(m["failed_rate_1h"]),
             _pair(m, "1h"),
+        )
+        t.add_row(
+            "",
+            "",
+            "",
+            "24 h",
             str(m["succeeded_24h"]),
             str(m["failed_24h"]),
+            _pct(m["failed_rate_24h"]),
             _pair(m, "24h"),
+            end_section=True,
         )
     console.print(t if data else "no runs in the last 24 hours")

@@ -98,8 +98,19 @@ def leads() -> None:
 
 @leads.command("export")
 @click.option("--tenant", "slug", required=True, help="Whose leads (those that matched them).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    required=True,
+    help="csv, or xlsx (one sheet per lead type).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write.",
+)
 @click.option("--since", callback=parse_date, help="Leads dated on or after, YYYY-MM-DD.")
 @click.option("--type", "lead_type", type=LEAD_TYPE, help="One lead type.")
 def leads_export(slug: str, fmt: str, out: Path, since: date | None, lead_type: str | None) -> None:

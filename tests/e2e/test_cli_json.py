@@ -84,3 +84,25 @@ def test_json_parses(cli, command):
         assert body["run_id"] == run_id and body["status"] == "SUCCESS"
     if command == "optout list":
         assert [r["phone"] for r in body] == ["+13055550100"]
+
+
+def test_every_command_and_option_says_what_it_does():
+    def walk(cmd, path):
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                yield from walk(sub, [*path, name])
+
+    silent = [
+        f"{' '.join(path)} {'/'.join(p.opts) if p is not None else ''}".strip()
+        for path, cmd in walk(main, ["folio"])
+        for p in [None, *[o for o in cmd.params if isinstance(o, click.Option)]]
+        if (p is None and not (cmd.help or "").strip())
+        or (p is not None and not p.help and not {"--help", "--version"} & set(p.opts))
+    ]
+    assert silent == []
+
+
+def test_version():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("folio, version ")

@@ -36,7 +36,10 @@ def test_cli_failure_failed_retry_and_good_retry(tmp_path):
     src = tmp_path / "elsewhere"
     write_partition(src, DAY, {"OfficialRecords.exp": "\r\n" * 10})  # blank: refused
     ran = folio("run", "daily", "--date", DAY, "--source", str(src), cwd=tmp_path)
-    assert ran.returncode == 1
+    assert ran.returncode == 1 and ran.stderr == ""  # no Dagster log, no stack trace
+    said = " ".join(ran.stdout[ran.stdout.find("error: run ") :].split())
+    assert said.startswith("error: run ") and "Traceback" not in ran.stdout
+    assert "no data rows (only blank lines)" in said
     [entry] = entries(tmp_path)
     first_run = entry["run_id"]
     assert (entry["status"], entry["attempts"], entry["job_name"], entry["partition_key"]) == (
