@@ -97,13 +97,15 @@ def _launch(cadence: str, keys: list[str], source_url: str | None, verbose: bool
     outcome = _run_with_progress(engine, get_instance(), cadence, keys, source_url, verbose)
     if not outcome.success:
         fail(f"run {outcome.run_id} failed: {outcome.error}")
+    print_summary()  # what the database holds now, then what this run did
     print_run_summary(engine, outcome.run_id, started)
 
 
 def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
-    """The run, with a bar of partitions staged so far (read from the ingestion log while
-    the run works in another thread)."""
-    import threading
+    """The run, with a bar of partitions staged so far (read from the ingestion log between
+    the runner's checks for Ctrl-C); no bar when the output is not a terminal or --verbose
+    shows Dagster's own logs."""
+    import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -111,28 +113,27 @@ def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
     from pipelines.db.schema.layouts import layouts_for
     from pipelines.upkeep.summary import partitions_staged
 
-    since, box = datetime.now(timezone.utc), {}
+    since, files = datetime.now(timezone.utc), len(layouts_for(cadence))
     level = "INFO" if verbose else "CRITICAL"
-    work = threading.Thread(
-        target=lambda: box.update(
-            out=run_partitions(instance, cadence, keys, log_level=level, source_url=source_url)
-        ),
-        daemon=True,
-    )
     columns = [
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=console, disable=verbose) as progress:
-        task = progress.add_task(f"{cadence} {keys[0]}..{keys[-1]} staged", total=len(keys))
-        work.start()
-        files = len(layouts_for(cadence))
-        while work.is_alive():
-            work.join(0.5)
-            progress.update(task, completed=partitions_staged(engine, cadence, keys, files, since))
-    return box["out"]
+    shown = not verbose and console.is_terminal
+    with Progress(*columns, console=console, disable=not shown) as bar:
+        task = bar.add_task(f"{cadence} {keys[0]}..{keys[-1]} staged", total=len(keys))
+        last = [0.0]
+
+        def tick() -> None:
+            if shown and time.monotonic() - last[0] > 0.5:
+                last[0] = time.monotonic()
+                bar.update(task, completed=partitions_staged(engine, cadence, keys, files, since))
+
+        return run_partitions(
+            instance, cadence, keys, log_level=level, source_url=source_url, progress=tick
+        )
 
 
 def print_run_summary(engine, run_id: str, started) -> None:

@@ -7,9 +7,11 @@ as a backfill launched from the UI with the assets' single-run policy would be.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -104,12 +106,15 @@ def missing_files(source: FileSource, cadence: str, keys: list[str]) -> list[str
     return out
 
 
+_CLASS_PATH = re.compile(r"[a-z_][\w]*(\.[\w]+)*\.[A-Z]\w*")
+
+
 def one_line(message: str) -> str:
     """An error message as one line: whitespace folded, a leading `module.Class: ` dropped
     (the class is in the run's logs; the reason is what the operator needs)."""
     text = " ".join(message.split())
     head, sep, rest = text.partition(": ")
-    if sep and "." in head and " " not in head:
+    if sep and _CLASS_PATH.fullmatch(head):
         text = rest
     return text
 
@@ -136,8 +141,10 @@ def _execute(
     partition_key: str | None = None,
     tags: dict[str, str] | None = None,
     run_config: dict | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> RunOutcome:
-    """One run of a job from the code location, recorded in `instance`.
+    """One run of a job from the code location, recorded in `instance`. `progress` is called
+    in this thread every fraction of a second while the run works (the CLI's bar).
 
     In-process by default (fast, one process). With a configured executor (FOLIO_EXECUTOR=
     celery) the job is executed through its own executor, so steps run on the workers."""
@@ -164,7 +171,7 @@ def _execute(
         all_tags = {**(tags or {}), **({PARTITION_TAG: partition_key} if partition_key else {})}
         return execute_job(recon, instance, run_config=config, tags=all_tags or None)
 
-    result = interruptible(execute, instance)
+    result = interruptible(execute, instance, progress)
     error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
     if not result.success:
         dead_letter(instance, result.run_id, error)
@@ -187,7 +194,7 @@ def dead_letter(instance: DagsterInstance, run_id: str, error: str) -> None:
         sys.stderr.write(f"warning: run {run_id} not recorded in the dead-letter queue: {exc}\n")
 
 
-def interruptible(fn, instance: DagsterInstance):
+def interruptible(fn, instance: DagsterInstance, progress: Callable[[], None] | None = None):
     """Run `fn` (a Dagster execution) in a worker thread, so that Ctrl-C or SIGTERM reaches
     this main thread at once. (In the main thread Dagster holds interrupts back until a step
     boundary, and a step waiting on the network or a retry delay made Ctrl-C take minutes.)
@@ -213,6 +220,8 @@ def interruptible(fn, instance: DagsterInstance):
         worker.start()
         while worker.is_alive():
             worker.join(0.2)
+            if progress is not None:
+                progress()
     except KeyboardInterrupt as exc:
         stopped = stop_own_runs(instance, f"stopped by {exc or 'SIGINT (Ctrl-C)'}")
         sys.stderr.write(
@@ -300,15 +309,24 @@ def run_partitions(
     keys: list[str],
     log_level: str = "WARNING",
     source_url: str | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> RunOutcome:
     """One partition, or a range as one run (single-run backfill: the range tags)."""
     job_name, config = JOBS_BY_CADENCE[cadence], source_config(source_url)
     if len(keys) == 1:
         return _execute(
-            job_name, instance, keys, log_level, partition_key=keys[0], run_config=config
+            job_name,
+            instance,
+            keys,
+            log_level,
+            partition_key=keys[0],
+            run_config=config,
+            progress=progress,
         )
     tags = {PARTITION_RANGE_START_TAG: keys[0], PARTITION_RANGE_END_TAG: keys[-1]}
-    return _execute(job_name, instance, keys, log_level, tags=tags, run_config=config)
+    return _execute(
+        job_name, instance, keys, log_level, tags=tags, run_config=config, progress=progress
+    )
 
 
 def run_partition(
