@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 
 from pipelines.control.runs import partition_of
 from pipelines.upkeep.delayed_jobs import list_scheduled
+from pipelines.upkeep.run_metrics import empty_metrics
 from pipelines.upkeep.summary import partitions_staged
 from sensors.queue_metrics import run_metrics
 from sensors.run_failures import failed_run_of
@@ -32,25 +34,17 @@ def queues(instance: DagsterInstance, engine: Engine) -> dict[str, dict]:
     """Per job: waiting, active, completed and failed (1 h / 24 h), failed rate, p50/p95, and
     delayed (one-off runs scheduled for later)."""
     metrics = run_metrics(instance)
-    for row in list_scheduled(engine):
-        metrics.setdefault(row["job_name"], _empty(metrics))
-    delayed: dict[str, int] = {}
-    for row in list_scheduled(engine):
-        delayed[row["job_name"]] = delayed.get(row["job_name"], 0) + 1
+    delayed = Counter(row["job_name"] for row in list_scheduled(engine))
     out = {}
-    for job, m in sorted(metrics.items()):
+    for job in sorted(set(metrics) | set(delayed)):
+        m = metrics.get(job) or empty_metrics()
         out[job] = {
-            "waiting": m.get("queued", 0),
-            "active": m.get("in_progress", 0),
+            "waiting": m["queued"],
+            "active": m["in_progress"],
             "delayed": delayed.get(job, 0),
             **{k: v for k, v in m.items() if k not in ("queued", "in_progress")},
         }
     return out
-
-
-def _empty(metrics: dict) -> dict:
-    template = next(iter(metrics.values()), {"queued": 0, "in_progress": 0})
-    return {k: (0 if isinstance(v, int | float) else None) for k, v in template.items()}
 
 
 def _max_attempts(job_name: str) -> int:
