@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 from pipelines.control.instance import get_instance
+from pipelines.db.engine import get_engine
+from pipelines.upkeep.dead_letters import list_failed
 from tests.builders import doc, write_partition
 
 DAY = "2026-01-05"
@@ -27,9 +29,9 @@ def folio(*args, cwd):
 
 
 def entries(cwd) -> list[dict]:
-    listed = folio("dlq", "list", "--all", "--json", cwd=cwd)
-    assert listed.returncode == 0, listed.stdout + listed.stderr
-    return json.loads(listed.stdout)
+    """Every entry, as `folio dlq list --all --json` prints them (read directly: quicker)."""
+    rows = list_failed(get_engine(f"sqlite:///{cwd / 'data' / 'folio.db'}"), None)
+    return [{**r, "tags": json.loads(r["tags"])} for r in rows]
 
 
 def test_cli_failure_failed_retry_and_good_retry(tmp_path):

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
+from click.testing import CliRunner
 from dagster import DagsterInstance, build_sensor_context
 
+from pipelines.cli import main
 from pipelines.db.engine import get_engine
 from pipelines.db.migrate import upgrade
 from pipelines.location.definitions import defs
@@ -48,21 +50,26 @@ def test_due_requests_launch_once(tmp_path):
     assert daily.returncode == 0 and "run_key scheduled-job-3" in daily.stdout
     bad = folio("schedule", "nope", "--at", "now", cwd=tmp_path)
     assert bad.returncode == 1 and "no job 'nope'" in bad.stdout
-    gone = folio("schedule", "cleanup", "--at", past, cwd=tmp_path)
+    # In-process from here on (the same command line, without a process start per call).
+    cli = CliRunner()
+
+    def folio_here(*args):
+        result = cli.invoke(main, list(args))
+        return subprocess.CompletedProcess(args, result.exit_code, result.output, "")
+
+    gone = folio_here("schedule", "cleanup", "--at", past)
     assert gone.returncode == 1 and "is in the past" in " ".join(gone.stdout.split())
-    listed = json.loads(folio("schedule", "list", "--json", cwd=tmp_path).stdout)
+    listed = json.loads(folio_here("schedule", "list", "--json").stdout)
     assert [(r["id"], r["job_name"], r["status"]) for r in listed] == [
         (1, "lead_scoring", "pending"),
         (3, "daily_ingestion", "pending"),
         (2, "cleanup", "pending"),
     ]
-    assert folio("schedule", "cancel", "2", cwd=tmp_path).returncode == 0
-    again = folio("schedule", "cancel", "2", cwd=tmp_path)
+    assert folio_here("schedule", "cancel", "2").returncode == 0
+    again = folio_here("schedule", "cancel", "2")
     assert again.returncode == 1 and "no pending scheduled job 2" in again.stdout
-    assert [
-        r["id"] for r in json.loads(folio("schedule", "list", "--json", cwd=tmp_path).stdout)
-    ] == [1, 3]
-    when = folio("schedule", "cleanup", "--at", "tomorrow", cwd=tmp_path)
+    assert [r["id"] for r in json.loads(folio_here("schedule", "list", "--json").stdout)] == [1, 3]
+    when = folio_here("schedule", "cleanup", "--at", "tomorrow")
     assert when.returncode == 1 and "is not ISO 8601" in when.stdout
 
     ctx = lambda: build_sensor_context(
