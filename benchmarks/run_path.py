@@ -48,6 +48,7 @@ def write_days(root: Path, days: list[date], rows_per_day: int) -> Path:
     """Every daily file for each day (OfficialRecords at about `rows_per_day` lines); returns
     the concatenated OfficialRecords (what the floor loads for the same rows)."""
     state = new_state(seed=11, parcels=max(rows_per_day // 4, 1000))
+    root.mkdir(parents=True, exist_ok=True)
     everything = root / "all_official_records.exp"
     with everything.open("wb") as out:
         for day in days:
