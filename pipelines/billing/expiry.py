@@ -80,8 +80,8 @@ def expire_lapsed(engine: Engine, now: datetime | None = None) -> dict[int, int]
                     continue
                 amount = min(b.left, free)
                 free -= amount
-                # a grant with nothing left still gets its entry (1 token would be a lie):
-                # recorded as a zero-token expiry by skipping the balance move
+                # A grant spent to the last token has nothing to expire: no entry (ledger
+                # entries always move at least one token), and it is not counted.
                 if amount > 0:
                     _insert(
                         conn,
@@ -94,7 +94,7 @@ def expire_lapsed(engine: Engine, now: datetime | None = None) -> dict[int, int]
                         created_at=now,
                     )
                     _move(conn, tenant_id, available=-amount)
-                done[b.grant_id] = amount
+                    done[b.grant_id] = amount
     return done
 
 

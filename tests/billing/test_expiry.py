@@ -79,3 +79,15 @@ def test_reminders_go_out_once_per_grant(db_url):
     lapsed = run_token_expiry(engine, NOW + timedelta(days=3))
     assert (lapsed["grants_expired"], lapsed["tokens_expired"]) == (1, 30)
     assert balance(engine, t).available == 100
+
+
+def test_a_trial_spent_to_the_last_token_expires_nothing_and_is_not_counted(sqlite_url):
+    tenant, _, _ = tenant_with_subscribers(sqlite_url, "acme", [{}])
+    engine, t = get_engine(sqlite_url), tenant["id"]
+    grant(engine, t, 10, "trial", kind="trial", expires_at=NOW)
+    rid = _spend(engine, t, 10, "all")
+    with engine.begin() as conn:
+        capture(conn, rid)
+    assert expire_lapsed(engine, NOW + timedelta(days=1)) == {}
+    assert run_token_expiry(engine, NOW + timedelta(days=2))["grants_expired"] == 0
+    assert balance(engine, t) == Balance(0, 0) == verify(engine, t)
