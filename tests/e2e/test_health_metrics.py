@@ -98,7 +98,8 @@ def test_stale_daemon(healthy, tmp_path):
     assert (code, failed(data)) == (1, {"daemon"})
 
 
-def test_missed_schedule_tick(healthy, tmp_path):
+def schedule_state(instance, name: str, status, data) -> None:
+    """Store a schedule's state as the daemon would (on/off, cron, when it started)."""
     from dagster._core.remote_origin import (
         InProcessCodeLocationOrigin,
         RemoteInstigatorOrigin,
@@ -113,15 +114,18 @@ def test_missed_schedule_tick(healthy, tmp_path):
             ),
             "__repository__",
         ),
-        "lead_scoring_schedule",
+        name,
     )
-    healthy.add_instigator_state(
-        InstigatorState(
-            origin,
-            InstigatorType.SCHEDULE,
-            InstigatorStatus.RUNNING,
-            ScheduleInstigatorData("0 2 * * *", start_timestamp=time.time() - 3 * 86400),
-        )
+    instance.add_instigator_state(InstigatorState(origin, InstigatorType.SCHEDULE, status, data))
+
+
+def test_missed_schedule_tick(healthy, tmp_path):
+    started = time.time() - 3 * 86400
+    schedule_state(
+        healthy,
+        "lead_scoring_schedule",
+        InstigatorStatus.RUNNING,
+        ScheduleInstigatorData("0 2 * * *", start_timestamp=started),
     )
     code, data = health(tmp_path)
     assert (code, failed(data)) == (1, {"schedules"})
@@ -160,38 +164,16 @@ def test_no_daemon_is_one_line(tmp_path):
     assert daemon["detail"].count("heartbeat") == 1
 
 
-def _stopped(instance, name: str) -> None:
-    from dagster._core.remote_origin import (
-        InProcessCodeLocationOrigin,
-        RemoteInstigatorOrigin,
-        RemoteRepositoryOrigin,
-    )
-    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-
-    origin = RemoteInstigatorOrigin(
-        RemoteRepositoryOrigin(
-            InProcessCodeLocationOrigin(
-                LoadableTargetOrigin(module_name="pipelines.location.definitions")
-            ),
-            "__repository__",
-        ),
-        name,
-    )
-    instance.add_instigator_state(
-        InstigatorState(
-            origin,
-            InstigatorType.SCHEDULE,
-            InstigatorStatus.STOPPED,
-            ScheduleInstigatorData("0 6 * * 1-5"),
-        )
-    )
-
-
 def test_schedules_run_by_default_and_one_turned_off_is_reported(healthy, tmp_path):
     assert {s.name: s.default_status.value for s in defs.schedules} == {
         s.name: "RUNNING" for s in defs.schedules
     }
-    _stopped(healthy, "daily_ingestion_schedule")
+    schedule_state(
+        healthy,
+        "daily_ingestion_schedule",
+        InstigatorStatus.STOPPED,
+        ScheduleInstigatorData("0 6 * * 1-5"),
+    )
     code, data = health(tmp_path)
     assert (code, failed(data)) == (1, {"schedules"})
     [check] = [c for c in data["checks"] if c["name"] == "schedules"]
