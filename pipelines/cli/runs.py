@@ -24,16 +24,6 @@ def runs() -> None:
     """Runs in the Dagster instance: list, show, cancel, retry."""
 
 
-def _max_attempts(job_name: str) -> int | None:
-    from pipelines.location.definitions import defs
-
-    try:
-        policy = defs.resolve_job_def(job_name).op_retry_policy
-    except Exception:
-        return None
-    return policy.max_retries + 1 if policy else 1
-
-
 @runs.command("list")
 @click.option("--job", help="Only this job.")
 @click.option(
@@ -79,12 +69,12 @@ def runs_show(run_id: str, as_json: bool) -> None:
     """One run (RUN_ID: the id or a unique prefix): status, partition, and each step with
     its attempts of max attempts."""
     from pipelines.control.instance import get_instance
-    from pipelines.control.runs import show_run
+    from pipelines.control.runs import max_attempts, show_run
 
     instance = get_instance()
     run_id = _resolve(instance, run_id)
     record = instance.get_run_by_id(run_id)
-    info = show_run(instance, run_id, _max_attempts(record.job_name) if record else None)
+    info = show_run(instance, run_id, max_attempts(record.job_name) if record else None)
     if info is None:
         fail(f"no run {run_id} (see `folio runs list`)")
     if as_json:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 from sqlalchemy import Engine
 
-from pipelines.control.runs import partition_of
+from pipelines.control.runs import max_attempts, partition_of
 from pipelines.upkeep.delayed_jobs import list_scheduled
 from pipelines.upkeep.run_metrics import empty_metrics
 from pipelines.upkeep.summary import partitions_staged
@@ -45,16 +45,6 @@ def queues(instance: DagsterInstance, engine: Engine) -> dict[str, dict]:
             **{k: v for k, v in m.items() if k not in ("queued", "in_progress")},
         }
     return out
-
-
-def _max_attempts(job_name: str) -> int:
-    from pipelines.location.definitions import defs
-
-    try:
-        policy = defs.resolve_job_def(job_name).op_retry_policy
-    except Exception:  # noqa: BLE001 - a job no longer in the code location
-        return 1
-    return policy.max_retries + 1 if policy else 1
 
 
 def _planned_steps(job_name: str) -> int | None:
@@ -98,7 +88,7 @@ def job_view(instance: DagsterInstance, engine: Engine, run_id: str) -> dict | N
         "partition": partition_of(run.tags),
         "progress": progress,
         "attempts": attempts,
-        "max_attempts": _max_attempts(run.job_name),
+        "max_attempts": max_attempts(run.job_name),
         "failure": failure,
         "started_at": record.start_time,
         "ended_at": record.end_time,

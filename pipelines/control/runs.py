@@ -39,6 +39,18 @@ def partition_of(tags: dict[str, str]) -> str:
     return f"{start}..{end}" if start else ""
 
 
+def max_attempts(job_name: str) -> int:
+    """How many attempts a job's steps get (its op retry policy; 1 without one, or for a job
+    no longer in the code location)."""
+    from pipelines.location.definitions import defs
+
+    try:
+        policy = defs.resolve_job_def(job_name).op_retry_policy
+    except Exception:  # noqa: BLE001 - a job name from an older deployment's runs
+        return 1
+    return policy.max_retries + 1 if policy else 1
+
+
 def resolve_run_id(instance: DagsterInstance, given: str, scan: int = 5_000) -> str:
     """A run id from a full id or any unique prefix of one (as `git` takes commit ids);
     LookupError saying why when none or several match."""

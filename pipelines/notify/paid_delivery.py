@@ -257,10 +257,9 @@ def settle_status(
         }
         if row.channel == "voice" and duration is not None:
             log["duration_seconds"] = duration
-        if not (ok or bad):
-            conn.execute(table.insert().values(**log))
-            return "recorded"
         conn.execute(table.insert().values(**log))
+        if not (ok or bad):
+            return "recorded"
         if ok:
             set_state(
                 conn,
