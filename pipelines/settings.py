@@ -194,6 +194,9 @@ class Settings:
 
     # Bulk paths
     sqlite_batch_rows: int = 5_000
+    # A county file is parsed and written this many bytes at a time (docs/performance.md):
+    # bounds staging's memory at a few chunks whatever the file's size.
+    stage_chunk_bytes: int = 8 << 20
 
     # Schedules (docs/operations.md#schedules): daily ingestion Mon–Fri 06:00, HIGH priority,
     # 3 attempts fixed 5 min.

@@ -18,11 +18,11 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from pipelines.county.landing import LandedFile, land, latest_raw_file, record_raw_file
-from pipelines.county.parse import FileUnreadableError, parse_bytes
+from pipelines.county.parse import FileUnreadableError, parse_file
 from pipelines.county.partition_keys import last_day
 from pipelines.county.sources import FileSource, SourceFile, SourceFileMissing, find
 from pipelines.county.sources.zips import extract_member, find_member, safe_members
-from pipelines.county.staging import StageCounts, stage_partition
+from pipelines.county.staging import StageCounts, StageTotals, stage_partition
 from pipelines.db.schema import data_ingestion_logs
 from pipelines.db.schema.layouts import FileLayout
 from pipelines.settings import get_settings
@@ -33,18 +33,18 @@ class MissingRawFileError(RuntimeError):
     pass
 
 
-def refuse_useless(parsed, file_name: str, partition_key: str) -> None:
+def refuse_useless(totals: StageTotals, file_name: str, partition_key: str) -> None:
     """A file that would replace a partition with nothing is refused before anything is
     written, so the partition keeps its previous rows: one with no data line at all (only
     blank lines: refused like an empty file), and one whose every row is quarantined (the
     quarantine_ratio check at 100%)."""
     keep = f"partition {partition_key} keeps its previous rows"
-    if parsed.lines_read == 0:
+    if totals.lines_read == 0:
         raise FileUnreadableError(
             f"{file_name}: no data rows (only blank lines): refused like an empty file; {keep}"
         )
-    if parsed.rows.height == 0 and parsed.quarantine.height:
-        first, n = parsed.quarantine.row(0, named=True), parsed.quarantine.height
+    if totals.staged == 0 and totals.quarantined:
+        first, n = totals.quarantine_head.row(0, named=True), totals.quarantined
         raise FileUnreadableError(
             f"quarantine_ratio: all {n} rows of {file_name} were quarantined "
             f"(line {first['line_no']}: {first['reason']}); {keep}"
@@ -164,22 +164,15 @@ def _last_staged_sha(engine: Engine, layout: FileLayout, partition_key: str) -> 
         return conn.execute(q).scalar()
 
 
-def _read_raw(raw: dict, archive: ArchiveStore, scratch: Path) -> bytes:
-    """The landed bytes, read from where raw_files says they are kept, checked against their
-    recorded sha256. (Files landed before archive_uri existed are found by their archive key.)"""
+def _archived_copy(raw: dict, archive: ArchiveStore, scratch: Path) -> Path:
+    """The landed file, fetched from where raw_files says it is kept. (Files landed before
+    archive_uri existed are found by their archive key.)"""
     name = Path(raw["file_name"]).name
     if raw["archive_uri"]:
-        path = archive.get_uri(raw["archive_uri"], scratch / name)
-    else:
-        path = archive.get(
-            archive_key(raw["cadence"], raw["partition_key"], raw["sha256"], name), scratch / name
-        )
-    data = path.read_bytes()  # read once: hashed here, parsed by the caller
-    if hashlib.sha256(data).hexdigest() != raw["sha256"]:
-        raise RuntimeError(
-            f"archived {raw['file_name']} no longer matches its sha256 {raw['sha256']}"
-        )
-    return data
+        return archive.get_uri(raw["archive_uri"], scratch / name)
+    return archive.get(
+        archive_key(raw["cadence"], raw["partition_key"], raw["sha256"], name), scratch / name
+    )
 
 
 def stage_file(
@@ -231,37 +224,55 @@ def stage_file(
                 time.perf_counter() - t0,
                 restaged=False,
             )
-        with tempfile.TemporaryDirectory() as scratch:
-            data = _read_raw(raw, archive, Path(scratch))
+        settings = get_settings()
         latest = last_day(layout.cadence, partition_key) + timedelta(
-            days=get_settings().future_date_grace_days
+            days=settings.future_date_grace_days
         )
-        parsed = parse_bytes(data, layout, raw["file_name"], latest)
-        refuse_useless(parsed, raw["file_name"], partition_key)
-        counts = stage_partition(
-            engine, layout, partition_key, raw["file_name"], raw["sha256"], parsed
-        )
+        digest = hashlib.sha256()
+
+        def before_commit(totals: StageTotals) -> None:
+            # The bytes were hashed as they were parsed: a mismatch rolls the load back.
+            if digest.hexdigest() != raw["sha256"]:
+                raise RuntimeError(
+                    f"archived {raw['file_name']} no longer matches its sha256 {raw['sha256']}"
+                )
+            refuse_useless(totals, raw["file_name"], partition_key)
+
+        with tempfile.TemporaryDirectory() as scratch:
+            path = _archived_copy(raw, archive, Path(scratch))
+            chunks = parse_file(
+                path, layout, raw["file_name"], latest, digest, settings.stage_chunk_bytes
+            )
+            totals = stage_partition(
+                engine,
+                layout,
+                partition_key,
+                raw["file_name"],
+                raw["sha256"],
+                chunks,
+                before_commit,
+            )
     except Exception as exc:
         finish("failed", error=f"{type(exc).__name__}: {exc}")
         raise
     finish(
         "success",
-        rows_read=parsed.lines_read,
-        rows_staged=counts.staged,
-        rows_quarantined=counts.quarantined,
-        duplicates_collapsed=parsed.duplicates_collapsed,
+        rows_read=totals.lines_read,
+        rows_staged=totals.staged,
+        rows_quarantined=totals.quarantined,
+        duplicates_collapsed=totals.duplicates_collapsed,
     )
     return StageReport(
         layout.file_type,
         partition_key,
         raw["file_name"],
         raw["sha256"],
-        counts,
+        totals.counts,
         time.perf_counter() - t0,
-        lines_read=parsed.lines_read,
-        duplicates_collapsed=parsed.duplicates_collapsed,
-        replaced_bytes=parsed.replaced_bytes,
-        control_bytes_removed=parsed.control_bytes_removed,
-        preview=parsed.rows.head(5),
-        quarantine_head=parsed.quarantine.head(5),
+        lines_read=totals.lines_read,
+        duplicates_collapsed=totals.duplicates_collapsed,
+        replaced_bytes=totals.replaced_bytes,
+        control_bytes_removed=totals.control_bytes_removed,
+        preview=totals.preview,
+        quarantine_head=totals.quarantine_head,
     )

@@ -14,11 +14,15 @@ file that is mostly control or undecodable bytes is refused, naming the file and
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
+from pipelines.county.chunks import SeenKeys, read_chunks
 from pipelines.county.values import EARLIEST_DATE, PARSERS, POLARS_TYPES
 from pipelines.db.schema.layouts import FileLayout
 
@@ -46,22 +50,24 @@ BOM = b"\xef\xbb\xbf"
 MAX_DAMAGED_SHARE = 0.05  # more control/undecodable bytes than this: not a text export
 
 
-def remove_control_bytes(data: bytes) -> tuple[bytes, int]:
-    """The bytes without control bytes (and a leading UTF-8 BOM); how many were removed."""
-    data = data.removeprefix(BOM)
+def remove_control_bytes(data: bytes, file_start: bool = True) -> tuple[bytes, int]:
+    """The bytes without control bytes (and a leading UTF-8 BOM at the start of the file); how
+    many were removed."""
+    if file_start:
+        data = data.removeprefix(BOM)
     cleaned = data.translate(None, CONTROL_BYTES)
     return cleaned, len(data) - len(cleaned)
 
 
 def _refuse_if_binary(
-    data: bytes, removed: int, replaced: int, layout: FileLayout, source_file: str
+    data: bytes, removed: int, replaced: int, layout: FileLayout, source_file: str, first_line: int
 ) -> None:
     if not data or (removed + replaced) <= MAX_DAMAGED_SHARE * len(data):
         return
     first = next(
         i for i, b in enumerate(data) if b in CONTROL_BYTES or b in b"\x81\x8d\x8f\x90\x9d"
     )
-    line, byte = data[:first].count(b"\n") + 1, data[first]
+    line, byte = data[:first].count(b"\n") + first_line, data[first]
     what = "NUL byte" if byte == 0 else f"control byte 0x{byte:02X}"
     raise FileUnreadableError(
         f"{source_file}: line {line}: {what} — {removed + replaced:,} of {len(data):,} bytes are "
@@ -75,13 +81,13 @@ def decode(data: bytes) -> tuple[str, int]:
     return text, text.count("\ufffd")
 
 
-def _lines(text: str) -> pl.DataFrame:
+def _lines(text: str, first_line: int) -> pl.DataFrame:
     if text.endswith("\n"):  # the final newline ends the last line; it does not start a blank one
         text = text[:-1]
     lines = pl.Series(
         "raw_line", text.split("\n"), dtype=pl.String
     )  # faster than polars' explode here
-    df = lines.to_frame().with_row_index("line_no", offset=1)
+    df = lines.to_frame().with_row_index("line_no", offset=first_line)
     return df.with_columns(
         pl.col("line_no").cast(pl.Int64), pl.col("raw_line").str.strip_suffix("\r")
     )
@@ -115,18 +121,27 @@ def _reasons(
 
 
 def parse_bytes(
-    data: bytes, layout: FileLayout, source_file: str, latest_date: date | None = None
+    data: bytes,
+    layout: FileLayout,
+    source_file: str,
+    latest_date: date | None = None,
+    *,
+    first_line: int = 1,
+    seen: SeenKeys | None = None,
 ) -> ParseResult:
     """`latest_date`: the latest plausible date in this file (a few days past its partition);
-    a date after it, or before 1900, quarantines its row."""
-    cleaned, removed = remove_control_bytes(data)
+    a date after it, or before 1900, quarantines its row.
+
+    A chunk of a larger file (see chunks.py) passes the number of its first line and the
+    keys of the chunks before it, so duplicates are judged across the whole file."""
+    cleaned, removed = remove_control_bytes(data, file_start=first_line == 1)
     text, replaced = decode(cleaned)
-    _refuse_if_binary(data, removed, replaced, layout, source_file)
+    _refuse_if_binary(data, removed, replaced, layout, source_file, first_line)
     width = layout.width
     carets = pl.col("raw_line").str.count_matches("^", literal=True)
     trailing = (carets == width) & pl.col("raw_line").str.ends_with("^")
     too_long = (carets >= width) & ~trailing
-    lf = _lines(text).lazy().filter(pl.col("raw_line").str.strip_chars() != "")
+    lf = _lines(text, first_line).lazy().filter(pl.col("raw_line").str.strip_chars() != "")
     lf = lf.with_columns(
         pl.when(too_long)
         .then(
@@ -164,12 +179,39 @@ def parse_bytes(
     # trailing fields, a trailing caret and a short row all mean the same NULLs.
     key = list(layout.key)
     norm = pl.col("raw_line").str.strip_chars_end("^")
-    good = lf.filter(pl.col("_reason").is_null()).with_columns(
-        pl.col("line_no").first().over(key).alias("_first"),
-        (norm == norm.first().over(key)).alias("_same"),
+    bad_q = lf.filter(pl.col("_reason").is_not_null()).select(
+        "line_no", "raw_line", pl.col("_reason").alias("reason")
     )
+    stats_q = lf.select(
+        pl.len().alias("lines"),
+        (pl.col("_long").is_not_null()).sum().alias("long"),
+        pl.col("line_no").filter(pl.col("_long").is_not_null()).first().alias("first_long"),
+        pl.col("_long").drop_nulls().first().alias("first_long_reason"),
+    )
+    good = lf.filter(pl.col("_reason").is_null())
+    first = pl.col("line_no").first().over(key)
+    same = norm == norm.first().over(key)
+    hashes: list[str] = []
+    if seen is not None:
+        # Keys of earlier chunks: their first line wins, compared by a hash of its text.
+        hashes = ["_kh", "_nh"]
+        good = good.select(
+            "line_no",
+            "raw_line",
+            *names,
+            pl.struct(key).hash().alias("_kh"),
+            norm.hash().alias("_nh"),
+        )
+        good_df, bad, stats = pl.collect_all([good, bad_q, stats_q])
+        good = good_df.lazy().join(
+            seen.hits(good_df["_kh"]).lazy(), on="_kh", how="left", maintain_order="left"
+        )  # line order kept: the first line of a key is the one that wins
+        earlier = pl.col("_sf").is_not_null()
+        first = pl.when(earlier).then(pl.col("_sf")).otherwise(first)
+        same = pl.when(earlier).then(pl.col("_nh") == pl.col("_sh")).otherwise(same)
+    good = good.with_columns(first.alias("_first"), same.alias("_same"))
     later = pl.col("line_no") != pl.col("_first")
-    rows_q = good.filter(~later).select("line_no", *names)
+    rows_q = good.filter(~later).select("line_no", *names, *hashes)
     conflicts_q = good.filter(later & ~pl.col("_same")).select(
         "line_no",
         "raw_line",
@@ -180,18 +222,14 @@ def parse_bytes(
         ).alias("reason"),
     )
     repeats_q = good.select((later & pl.col("_same")).sum().alias("repeats"))
-    bad_q = lf.filter(pl.col("_reason").is_not_null()).select(
-        "line_no", "raw_line", pl.col("_reason").alias("reason")
-    )
-    stats_q = lf.select(
-        pl.len().alias("lines"),
-        (pl.col("_long").is_not_null()).sum().alias("long"),
-        pl.col("line_no").filter(pl.col("_long").is_not_null()).first().alias("first_long"),
-        pl.col("_long").drop_nulls().first().alias("first_long_reason"),
-    )
-    rows, conflicts, bad, stats, repeats = pl.collect_all(
-        [rows_q, conflicts_q, bad_q, stats_q, repeats_q]
-    )
+    if seen is None:
+        rows, conflicts, bad, stats, repeats = pl.collect_all(
+            [rows_q, conflicts_q, bad_q, stats_q, repeats_q]
+        )
+    else:
+        rows, conflicts, repeats = pl.collect_all([rows_q, conflicts_q, repeats_q])
+        seen.add(rows.select("_kh", pl.col("line_no").alias("_sf"), pl.col("_nh").alias("_sh")))
+        rows = rows.drop(hashes)
     st = stats.row(0, named=True)
     if st["lines"] and st["long"] == st["lines"]:
         raise FileUnreadableError(
@@ -209,3 +247,22 @@ def parse_bytes(
         replaced_bytes=replaced,
         control_bytes_removed=removed,
     )
+
+
+def parse_file(
+    path: Path,
+    layout: FileLayout,
+    source_file: str,
+    latest_date: date | None,
+    digest: hashlib._Hash,
+    chunk_bytes: int,
+) -> Iterator[ParseResult]:
+    """The file parsed chunk by chunk (see chunks.py), feeding `digest` with its bytes. A
+    file that fits one chunk is parsed exactly as `parse_bytes` parses it."""
+    seen = SeenKeys() if path.stat().st_size > chunk_bytes else None
+    parsed_any = False
+    for data, first_line in read_chunks(path, chunk_bytes, digest):
+        parsed_any = True
+        yield parse_bytes(data, layout, source_file, latest_date, first_line=first_line, seen=seen)
+    if not parsed_any:  # an empty file: one empty result, refused like any file with no rows
+        yield parse_bytes(b"", layout, source_file, latest_date)
