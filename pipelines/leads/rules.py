@@ -83,9 +83,14 @@ _REFRESH_ADDRESS = """
 UPDATE leads SET contact_address = (SELECT {property_address} FROM properties p WHERE p.folio =
 leads.folio)
 WHERE source_asset = 'staged_official_records'
+  AND created_at <> :now
   AND folio IN (SELECT folio FROM staged_official_records
                 WHERE partition_key IN :partition_keys AND folio IS NOT NULL AND document_head)
+  AND contact_address {distinct} (SELECT {property_address} FROM properties p
+                                  WHERE p.folio = leads.folio)
 """
+# Null-safe "differs": only rows whose address really changed are rewritten.
+_DISTINCT = {"sqlite": "IS NOT", "postgresql": "IS DISTINCT FROM"}
 
 _CLOSE_FORECLOSURES = """
 UPDATE leads SET
@@ -143,12 +148,17 @@ def generate_leads(
         },
     )
     # The property's address may have been set by a document processed after the lead was
-    # made: refresh it for the batch's folios, so the result does not depend on order.
+    # made: refresh it for the batch's folios, so the result does not depend on order. Leads
+    # made just now already carry the merged address, so only older ones are looked at.
+    refresh = _REFRESH_ADDRESS.format(
+        property_address=PROPERTY_ADDRESS, distinct=_DISTINCT[dialect]
+    )
     conn.execute(
-        text(_REFRESH_ADDRESS.format(property_address=PROPERTY_ADDRESS)).bindparams(
-            bindparam("partition_keys", expanding=True)
+        text(refresh).bindparams(
+            bindparam("partition_keys", expanding=True),
+            bindparam("now", type_=DateTime(timezone=True)),
         ),
-        {"partition_keys": list(partition_keys)},
+        {"partition_keys": list(partition_keys), "now": now},
     )
     # Every open foreclosure is checked, not just this batch's: a CLP ingested before its
     # LIS must still close it. One probe of the partial CLP index per open lead.

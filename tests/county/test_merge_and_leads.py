@@ -263,3 +263,31 @@ def test_rerun_and_resent_document_never_duplicate_leads(db_url, src, tmp_path):
     assert [(r["lead_type"], r["source_file"], r["source_line"]) for r in first] == [
         ("new_homeowner", "daily/2026-01-05/OfficialRecords.exp", 1)
     ]  # earliest copy, whatever the order
+
+
+def test_a_lead_made_before_its_address_was_known_gets_it_later(db_url, src, tmp_path):
+    """Day 1's deed has no address, so its lead has none; day 2's mortgage carries one: the
+    property gets it, and day 2's run gives the older lead the address too (and rewrites no
+    lead whose address did not change)."""
+    write_partition(
+        src,
+        "2026-01-05",
+        {"OfficialRecords.exp": doc(1, "20260105", "WD", F1, consideration_1="$300,000.00")},
+    )
+    write_partition(
+        src,
+        "2026-01-06",
+        {
+            "OfficialRecords.exp": doc(
+                2, "20260106", "MOR", F1, address="9 SW 1ST ST", city="MIAMI", zip="33130"
+            )
+            + doc(3, "20260106", "WD", F2, consideration_1="$10.00", address="1 A ST")
+        },
+    )
+    _, first = run(db_url, src, tmp_path, [["2026-01-05"]])
+    assert [(r["folio"], r["contact_address"]) for r in first] == [(F1, None)]
+    _, both = run(db_url, src, tmp_path, [["2026-01-06"]])
+    assert sorted((r["folio"], r["lead_type"], r["contact_address"]) for r in both) == [
+        (F2, "new_homeowner", "1 A ST"),
+        (F1, "new_homeowner", "9 SW 1ST ST, MIAMI 33130"),
+    ]
