@@ -22,7 +22,6 @@ from assets.metadata import markdown_table, partition_label
 from assets.partitions import PARTITIONS_BY_CADENCE
 from pipelines.county.ingest import MissingRawFileError, fetch_file, stage_file
 from pipelines.county.parse import FileUnreadableError
-from pipelines.county.previews import duplicate_staged_keys
 from pipelines.county.sources import SourceError, TransientSourceError
 from pipelines.county.staging import LayoutTableMismatch
 from pipelines.db.schema.layouts import FileLayout, layouts_for
@@ -180,7 +179,7 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         quarantined = sum(r.counts.quarantined for r in reports)
         ratio = quarantined / (staged + quarantined) if staged + quarantined else 0.0
         over = [r.partition_key for r in reports if r.quarantine_ratio > max_ratio]
-        dups = duplicate_staged_keys(engine, layout, context.partition_keys)
+        dups = sum(r.duplicate_keys for r in reports)  # counted while loading
         reasons = pl.concat([r.quarantine_head for r in reports], how="diagonal_relaxed")
         for r in reports:  # each partition's own counts (the result's are the range's totals)
             context.add_asset_metadata(partition_metadata(r), partition_key=r.partition_key)

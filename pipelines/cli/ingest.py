@@ -102,16 +102,16 @@ def _launch(cadence: str, keys: list[str], source_url: str | None, verbose: bool
 
 
 def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
-    """The run, with a bar of partitions staged so far (read from the ingestion log between
-    the runner's checks for Ctrl-C); no bar when the output is not a terminal or --verbose
-    shows Dagster's own logs."""
+    """The run, with a bar of the partitions' files staged so far (read from the ingestion log
+    between the runner's checks for Ctrl-C); no bar when the output is not a terminal or
+    --verbose shows Dagster's own logs."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pipelines.control.runner import run_partitions
     from pipelines.db.schema.layouts import layouts_for
-    from pipelines.upkeep.summary import partitions_staged
+    from pipelines.upkeep.summary import files_staged
 
     since, files = datetime.now(timezone.utc), len(layouts_for(cadence))
     level = "INFO" if verbose else "CRITICAL"
@@ -123,13 +123,15 @@ def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
     ]
     shown = not verbose and console.is_terminal
     with Progress(*columns, console=console, disable=not shown) as bar:
-        task = bar.add_task(f"{cadence} {keys[0]}..{keys[-1]} staged", total=len(keys))
+        task = bar.add_task(
+            f"{cadence} {keys[0]}..{keys[-1]}: files staged", total=len(keys) * files
+        )
         last = [0.0]
 
         def tick() -> None:
             if shown and time.monotonic() - last[0] > 0.5:
                 last[0] = time.monotonic()
-                bar.update(task, completed=partitions_staged(engine, cadence, keys, files, since))
+                bar.update(task, completed=files_staged(engine, cadence, keys, since))
 
         return run_partitions(
             instance, cadence, keys, log_level=level, source_url=source_url, progress=tick

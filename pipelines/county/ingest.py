@@ -64,6 +64,7 @@ class StageReport:
     duplicates_collapsed: int = 0
     replaced_bytes: int = 0
     control_bytes_removed: int = 0
+    duplicate_keys: int = 0  # staged rows sharing a key (counted while loading)
     preview: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
     quarantine_head: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
 
@@ -273,6 +274,7 @@ def stage_file(
         duplicates_collapsed=totals.duplicates_collapsed,
         replaced_bytes=totals.replaced_bytes,
         control_bytes_removed=totals.control_bytes_removed,
+        duplicate_keys=totals.duplicate_keys,
         preview=totals.preview,
         quarantine_head=totals.quarantine_head,
     )

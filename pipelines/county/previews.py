@@ -3,20 +3,9 @@ UI (asset metadata and asset checks ask here instead of running their own SQL)."
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
-from pipelines.db.schema import STAGED_TABLES, properties
-from pipelines.db.schema.layouts import FileLayout
-
-
-def duplicate_staged_keys(engine: Engine, layout: FileLayout, partition_keys: list[str]) -> int:
-    """Natural keys that occur more than once within a partition of the staged table."""
-    table = STAGED_TABLES[layout.file_type]
-    key_cols = [table.c.partition_key, *(table.c[k] for k in layout.key)]
-    dup = select(*key_cols).where(table.c.partition_key.in_(partition_keys)).group_by(*key_cols)
-    dup = dup.having(func.count() > 1).subquery()
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(dup)).scalar_one()
+from pipelines.db.schema import properties
 
 
 def properties_total(conn: Connection) -> int:

@@ -38,6 +38,9 @@ class StageTotals:
     duplicates_collapsed: int = 0
     replaced_bytes: int = 0
     control_bytes_removed: int = 0
+    # Rows written whose key another written row also has: counted as they are written (the
+    # parser's rule makes it 0; the check reads this instead of scanning the table).
+    duplicate_keys: int = 0
     preview: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
     quarantine_head: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
 
@@ -45,7 +48,13 @@ class StageTotals:
     def counts(self) -> StageCounts:
         return StageCounts(self.staged, self.quarantined)
 
-    def add(self, parsed: ParseResult, rows: pl.DataFrame, bad: pl.DataFrame) -> None:
+    def add(
+        self, layout: FileLayout, parsed: ParseResult, rows: pl.DataFrame, bad: pl.DataFrame
+    ) -> None:
+        # Keys of earlier chunks never reach a later chunk's rows (see parse.py), so the
+        # duplicates among written rows are the sum of each chunk's.
+        if rows.height:
+            self.duplicate_keys += rows.height - rows.select(list(layout.key)).n_unique()
         self.staged += rows.height
         self.quarantined += bad.height
         self.lines_read += parsed.lines_read
@@ -267,7 +276,7 @@ def stage_partition(
                 )
                 writer.write(table, rows)
                 writer.write(quarantine, bad)
-                totals.add(parsed, rows, bad)
+                totals.add(layout, parsed, rows, bad)
         if docs is not None and docs.split:
             _fix_split_documents(conn, table, partition_key, source_file, pl.concat(docs.split))
         if before_commit is not None:

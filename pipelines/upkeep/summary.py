@@ -139,3 +139,22 @@ def partitions_staged(
         )
     wanted = set(keys)
     return sum(1 for k in done if k in wanted)
+
+
+def files_staged(engine: Engine, cadence: str, keys: list[str], since: datetime) -> int:
+    """How many (partition, file type) of `keys` were staged (or found unchanged) since
+    `since`: a long backfill's progress, which moves with every file, not only when a
+    partition's last file type is done."""
+    log = data_ingestion_logs.c
+    with engine.connect() as conn:
+        done = conn.execute(
+            select(log.partition_key, log.file_type)
+            .where(
+                log.cadence == cadence,
+                log.started_at >= since,
+                log.status.in_(("success", "unchanged")),
+            )
+            .distinct()
+        ).all()
+    wanted = set(keys)
+    return sum(1 for k, _ in done if k in wanted)

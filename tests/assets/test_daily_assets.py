@@ -226,24 +226,23 @@ def test_unreadable_file_fails_the_step_naming_file_and_line(sqlite_url, tmp_pat
     )
 
 
-def test_duplicate_key_check_detects_duplicates(sqlite_url, tmp_path):
-    from pipelines.county.previews import duplicate_staged_keys as _duplicate_keys
+def test_duplicate_key_check_counts_what_is_written():
+    """The check reads a count kept while rows are written (no scan of the table afterwards):
+    rows sharing a key in what is written are counted."""
+    import polars as pl
+
+    from pipelines.county.parse import ParseResult
+    from pipelines.county.staging import StageTotals
     from pipelines.db.schema.layouts import get_layout
 
-    _partition(tmp_path / "src")
-    run_daily(sqlite_url, tmp_path / "src", [DAY], tmp_path / "landing")
-    layout, engine = get_layout("official_records"), get_engine(sqlite_url)
-    assert _duplicate_keys(engine, layout, [DAY]) == 0
-    with engine.begin() as conn:  # the same key from a second file in the partition
-        cols = [c.name for c in STAGED_TABLES["official_records"].c]
-        picked = ", ".join("'other.exp'" if c == "source_file" else c for c in cols)
-        conn.execute(
-            text(
-                f"INSERT INTO staged_official_records ({', '.join(cols)}) "
-                f"SELECT {picked} FROM staged_official_records WHERE line_no = 1"
-            )
-        )
-    assert _duplicate_keys(engine, layout, [DAY]) == 1
+    layout = get_layout("official_records")
+    key = dict(cfn_year=[2026, 2026, 2026], cfn_seq=[1, 1, 2], party_code=["D", "D", "D"])
+    rows = pl.DataFrame({**key, "party_seq": [1, 1, 1]})
+    totals = StageTotals()
+    totals.add(layout, ParseResult(rows, pl.DataFrame()), rows, pl.DataFrame())
+    assert (totals.staged, totals.duplicate_keys) == (3, 1)
+    totals.add(layout, ParseResult(rows[2:], pl.DataFrame()), rows[2:], pl.DataFrame())
+    assert (totals.staged, totals.duplicate_keys) == (4, 1)
 
 
 def test_a_nul_byte_in_one_line_no_longer_fails_the_day(db_url, tmp_path):
