@@ -81,7 +81,7 @@ def test_a_killed_backfill_resumes_without_restaging(sqlite_url, tmp_path):
 
     second = [r for r in log_rows(sqlite_url) if r[0] not in first_run]
     by_status = {}
-    for run_id, ft, pk, status, _ in second:
+    for _run, ft, pk, status, _ in second:
         by_status.setdefault(status, set()).add((ft, pk))
     assert by_status["unchanged"] == set(committed)  # committed before the kill: skipped
     assert not by_status["success"] & set(committed)
