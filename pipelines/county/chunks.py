@@ -3,7 +3,8 @@
 A chunk is a run of whole lines (cut after a newline) of about `chunk_bytes`, hashed as it is
 read so the file's sha256 is checked without a second pass. What must hold across the whole
 file rather than one chunk — the first line of each key wins — is kept in `SeenKeys`: 64-bit
-hashes of each key and of its first line's text, 20 bytes a key (200 MB for 10M rows).
+hashes of each key and of its first line's text and that line's number, 20 bytes a key
+(200 MB for 10M rows).
 A hash collision between two different keys can only make the later row look like a
 conflicting duplicate: it is quarantined with its line, never dropped.
 """
@@ -16,7 +17,17 @@ from pathlib import Path
 
 import polars as pl
 
-HASH_SCHEMA = {"_kh": pl.UInt64, "_sf": pl.Int64, "_sh": pl.UInt64}
+HASH_SCHEMA = {"_kh": pl.UInt64, "_sf": pl.UInt32, "_sh": pl.UInt64}
+BLOCK_ROWS = 1 << 20  # parts are folded into blocks of about this size, never into one
+
+
+def fold(parts: list, height) -> list:
+    """Fewer, larger parts probe faster; folding only the small ones bounds the copy a fold
+    makes (folding everything into one would briefly hold the whole memory twice)."""
+    small = [p for p in parts if height(p) < BLOCK_ROWS]
+    if len(small) < 16:
+        return parts
+    return [p for p in parts if height(p) >= BLOCK_ROWS] + [pl.concat(small, rechunk=True)]
 
 
 def read_chunks(path: Path, chunk_bytes: int, digest: hashlib._Hash) -> Iterator[tuple[bytes, int]]:
@@ -55,6 +66,5 @@ class SeenKeys:
 
     def add(self, firsts: pl.DataFrame) -> None:
         """`firsts`: _kh, _sf (first line), _sh (text hash) of keys new in this chunk."""
-        self._parts.append(firsts.select(list(HASH_SCHEMA)))
-        if len(self._parts) >= 16:  # fewer, larger parts probe faster
-            self._parts = [pl.concat(self._parts, rechunk=True)]
+        self._parts.append(firsts.select(list(HASH_SCHEMA)).cast(HASH_SCHEMA))
+        self._parts = fold(self._parts, lambda p: p.height)

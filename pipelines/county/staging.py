@@ -11,6 +11,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, update
 
 from pipelines.county.addresses import owner_key, street_parts, unit_key
+from pipelines.county.chunks import fold
 from pipelines.county.match_keys import KEY_COLUMNS
 from pipelines.county.parse import ParseResult
 from pipelines.db.bulk import BulkWriter, bulk_insert
@@ -85,9 +86,7 @@ class DocumentMemory:
             hit = part.filter(part.is_in(h))
             if hit.len():
                 self.split.append(docs.filter(h.is_in(hit)))
-        self._seen.append(h)
-        if len(self._seen) >= 16:
-            self._seen = [pl.concat(self._seen, rechunk=True)]
+        self._seen = fold([*self._seen, h], len)
 
 
 def _on_distinct(rows: pl.DataFrame, source: list[str], derived: dict[str, pl.Expr]):
