@@ -137,6 +137,7 @@ class Settings:
     alert_window_days: int = 7  # a lead dated earlier than this never alerts (nor is digested)
     hot_lead_min_score: int = 90  # any lead scoring this much is hot, whatever its type
     alert_group_threshold: int = 10  # more immediate alerts than this in one run: one email
+    group_email_items: int = 50  # a group email lists this many, highest score first
     digest_size: int = 20  # leads per daily digest, best first
     weekly_report_top: int = 10
     link_ttl_days: int = 30  # links in emails (lead pages, clicks, unsubscribe) expire after

@@ -82,6 +82,7 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         "tenant_name": r["tenant_name"],
         "item": None,
         "items": [],
+        "total": 0,
         "pixel": url("o", make_token("open", r["id"], *who[:2], r["id"])) + ".gif",
         "unsubscribe": url("u", make_token("unsubscribe", r["subscriber_id"], *who)),
     }
@@ -95,7 +96,11 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
             .where(am.notification_id == r["id"], am.subscriber_id == r["subscriber_id"])
             .order_by(am.score.desc(), am.item_date.desc(), am.id)
         ).all()
-        context["items"] = load_items(conn, [tuple(c) for c in carried], who)
+        # Every match is carried (and never sent again); the email lists the highest-scored
+        # few and counts the rest: a subscriber reads fifty, not five thousand.
+        shown = carried if kind == "digest" else carried[: settings.group_email_items]
+        context["items"] = load_items(conn, [tuple(c) for c in shown], who)
+        context["total"] = len(carried)
     elif kind == "weekly":
         summary = weekly_summary(conn, r["tenant_id"], r["subscriber_id"], r["item_id"])
         week = load_items(conn, summary["match_ids"], who)

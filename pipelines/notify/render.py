@@ -15,7 +15,7 @@ SUBJECTS = {
     "item.address }}, "
     "{{ item.city }} (score {{ item.score }}){% else %}New {{ item.lead_type | replace('_', ' ') }}"
     " lead: {{ item.address or item.folio }} (score {{ item.score }}){% endif %}",
-    "lead_alert_group": "{{ items | length }} new matches for your Folio alert",
+    "lead_alert_group": "{{ total }} new matches for your Folio alert",
     "daily_digest": "Your Folio digest: {{ items | length }} new "
     "lead{{ 's' if items | length != 1 }}",
     "weekly_report": "Your Folio week from {{ summary.week }}: {{ summary.matches }} matches",

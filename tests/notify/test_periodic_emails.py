@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from dagster import DagsterInstance, materialize
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from assets.reports import weekly_subscriber_report
 from pipelines.alerts.digest import queue_digests
@@ -79,6 +79,7 @@ def test_group_digest_and_weekly_emails(sqlite_url):
         group.subject == "12 new matches for your Folio alert" and group.to == "sub1@acme.example"
     )
     assert len(CLICK.findall(group.text)) == 12
+    assert "more scored lower" not in group.text
     assert queue_digests(engine, day) == {"digests": 1, "items": 12}
     [digest_mail] = messages(sqlite_url, "digest")
     assert digest_mail.subject == "Your Folio digest: 12 new leads"
@@ -93,6 +94,30 @@ def test_group_digest_and_weekly_emails(sqlite_url):
     assert len(CLICK.findall(report.text)) == 10  # the top 10
     assert "List-Unsubscribe" in report.headers
     assert "The week as a PDF" not in report.text  # not built yet
+
+
+def test_a_large_group_email_lists_the_highest_scored_and_counts_the_rest(sqlite_url, monkeypatch):
+    monkeypatch.setenv("FOLIO_GROUP_EMAIL_ITEMS", "5")
+    day = date(2026, 11, 20)
+    tenant_with_subscribers(sqlite_url, "acme", [{"lead_types": ["lien"], "min_score": 0}])
+    add_property(sqlite_url, "3040120010010")
+    add_leads(sqlite_url, [("lien", 60 + n, day, daily(day)) for n in range(12)])
+    engine = get_engine(sqlite_url)
+    match_leads(engine, today=day)
+    with engine.begin() as conn:
+        assert queue_match_notifications(conn)["grouped"] == 1
+    [group] = messages(sqlite_url, "group")
+    assert group.subject == "12 new matches for your Folio alert"
+    assert "the 5 with the highest scores are below (7 more scored lower)" in group.text
+    assert "7 more\nscored lower" in group.html
+    assert len(CLICK.findall(group.text)) == 5
+    scores = [int(s) for s in re.findall(r"score (\d+)\n", group.text)]
+    assert scores == [71, 70, 69, 68, 67]
+    with engine.connect() as conn:  # all twelve are carried by it: none is sent again
+        carried = conn.execute(
+            select(func.count()).where(alert_matches.c.notification_id.is_not(None))
+        ).scalar()
+    assert carried == 12
 
 
 def test_weekly_email_links_the_tenants_weekly_pdf(sqlite_url, monkeypatch, tmp_path, poppler):
