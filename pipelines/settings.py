@@ -84,7 +84,10 @@ class Settings:
     archive_url: str = ""  # empty: data_dir/archive (local folder); or s3://bucket/prefix
     reports_url: str = ""  # empty: data_dir/reports (local folder); or s3://bucket/prefix
     timezone: str = "America/New_York"
-    executor: str = "multiprocess"  # or "celery": steps run on Celery workers (FOLIO_CELERY_BROKER)
+    # in_process: a run's steps in its own process (no process start per step: measured in
+    # docs/performance.md); multiprocess: a process per step; celery: steps on Celery
+    # workers (FOLIO_CELERY_BROKER)
+    executor: str = "in_process"
     daily_start_date: date = date(2026, 1, 1)
 
     # Ingestion guarantees (docs/domain.md#parsing-and-quarantine)

@@ -154,7 +154,7 @@ def _execute(
     tags = {**(tags or {}), **process_tags()}  # so a run whose process dies can be told apart
 
     def execute():
-        if get_settings().executor == "multiprocess":
+        if get_settings().executor != "celery":
             return defs.resolve_job_def(job_name).execute_in_process(
                 run_config=config,
                 instance=instance,
