@@ -5,7 +5,10 @@ a change_seq range, `leads:<from>-<to>`, a lead id range, or `rescored:0-0`: eve
 lead after the nightly scoring). Materialised by hand from
 the UI (no tag), they take whatever is pending. Every step is idempotent: scores are per
 listing version, matches and outbox rows have unique keys, so a re-run or a replayed
-sensor adds nothing. Nothing here sends anything: delivery is the `deliver_email` job.
+sensor adds nothing. `notifications` sends the emails it just queued, one try each (an alert
+is worth most when new; waiting for the outbox sensor's own run added a sensor tick and a run
+start, about 5 s); anything that try could not deliver for a passing reason, and every other
+message, is the `deliver_email` job's, with the full retry budget.
 """
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
@@ -14,8 +17,11 @@ from pipelines.alerts.batches import parse_batch
 from pipelines.alerts.match import match_leads, match_listings
 from pipelines.alerts.queue import queue_match_notifications
 from pipelines.listings.scoring import score_listings
+from pipelines.notify.delivery import deliver_email, newest_notification_id
 from pipelines.settings import get_settings
+from pipelines.upkeep.delivery_alerts import alert_undelivered
 from resources.database import FolioDatabase
+from resources.email import EmailResource
 from resources.scoring import ListingScorerResource
 
 
@@ -80,10 +86,19 @@ def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> Ma
     description="The outbox: one queued message per (subscriber, item, channel) for every "
     "immediate match, or one grouped email for a subscriber with more than "
     "FOLIO_ALERT_GROUP_THRESHOLD at once; digest-only matches wait for daily_digest. Unique "
-    "keys: a re-run queues nothing twice. Delivery is the deliver_email job.",
+    "keys: a re-run queues nothing twice. The emails queued here are sent at once (one try); "
+    "the rest, and retries, are the deliver_email job's.",
 )
-def notifications(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
-    with database.engine().begin() as conn:
+def notifications(
+    context: AssetExecutionContext, database: FolioDatabase, email: EmailResource
+) -> MaterializeResult:
+    engine = database.engine()
+    before = newest_notification_id(engine)
+    with engine.begin() as conn:
         counts = queue_match_notifications(conn)
-    context.log.info(f"outbox: {counts}")
-    return MaterializeResult(metadata={k: v for k, v in counts.items()})
+    sent = deliver_email(engine, email.sender(), after_id=before, at_once=True)
+    alert_undelivered("email", sent.problems)
+    context.log.info(f"outbox: {counts}; emails sent at once: {sent.as_dict()}")
+    return MaterializeResult(
+        metadata={**counts, "emails_sent_at_once": sent.sent, "emails_not_sent": len(sent.problems)}
+    )

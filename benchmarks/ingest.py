@@ -96,7 +96,8 @@ def floor(path: Path, url: str) -> float:
         infer_schema=False,
         truncate_ragged_lines=True,
     )
-    df = df.select(df.columns[: len(COLS)]).rename(dict(zip(df.columns, COLS, strict=True)))
+    kept = df.columns[: len(COLS)]  # a long row elsewhere in the file may add columns
+    df = df.select(kept).rename(dict(zip(kept, COLS, strict=True)))
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False)
     buf.seek(0)

@@ -62,6 +62,8 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
     "listing_intake": None,
     "deliver_email": None,  # the job does not retry: each message retries by the "email" budget
     "email": RetryPolicySpec(6, 1, "exponential"),  # 1 + 5 retries: 1, 2, 4, 8, 16 s
+    # an alert's email sent by the run that queued it: one try, then the deliver_email job's
+    "email_at_once": RetryPolicySpec(1, 0),
     "sms": RetryPolicySpec(3, 5),
     "voice": RetryPolicySpec(3, 30),
     "webhook": RetryPolicySpec(5, 1, "exponential"),

@@ -52,13 +52,13 @@ def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed:
 def write_sample_files(
     out_dir: Path, days: int, end: date | None, docs_per_day: int, seed: int
 ) -> dict:
-    from pipelines.county.partition_keys import last_business_day
+    from pipelines.county.partition_keys import county_today, last_business_day
     from pipelines.county.samples import write_sample_range
 
     if days < 1:
         fail("--days must be at least 1")
     return write_sample_range(
-        out_dir, days, end or last_business_day(date.today()), docs_per_day, seed
+        out_dir, days, end or last_business_day(county_today()), docs_per_day, seed
     )
 
 

@@ -46,6 +46,16 @@ def first_day_sql(column: str, dialect: str) -> str:
     return f"CAST({expr} AS DATE)" if dialect == "postgresql" else expr
 
 
+def county_today() -> date:
+    """Today in the county's time zone: the day partitions are complete by (a machine on UTC
+    is already on tomorrow for five hours of the county's evening)."""
+    from zoneinfo import ZoneInfo
+
+    from pipelines.settings import get_settings
+
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
 def last_business_day(today: date) -> date:
     """The last complete business day before `today` (Monday's is the Friday before)."""
     d = today - timedelta(days=1)

@@ -1,9 +1,10 @@
 """The executor every job runs with, chosen by configuration (FOLIO_EXECUTOR), not code.
 
-`in_process` (default): a run's steps one after another in the run's own process — a step
-costs no process start (about 2 s each: the imports and the code location), which is most of
-a small alert or delivery run's time. `multiprocess`: each step in its own subprocess on this
-machine (steps of one run in parallel, isolated). `celery`: steps are Celery tasks on workers (`dagster-celery worker start`) reached through FOLIO_CELERY_BROKER
+`in_process` (default): a run's steps one after another in the run's own process. A step
+then costs no process start (about 2 s each: the imports and the code location), which is
+most of a small alert or delivery run's time. `multiprocess`: each step in its own
+subprocess on this machine (steps of one run in parallel, isolated). `celery`: steps are
+Celery tasks on workers (`dagster-celery worker start`) reached through FOLIO_CELERY_BROKER
 (RabbitMQ `pyamqp://…` or Redis `redis://…`); workers and this process must share the
 Dagster instance (PostgreSQL storage: DAGSTER_PG_URL) and the product database.
 FOLIO_CELERY_QUEUE (default `dagster`) names the queue steps go to, so one broker can serve

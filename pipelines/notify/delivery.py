@@ -197,12 +197,21 @@ def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMe
             )
 
 
-def queued_email_ids(engine: Engine, up_to_id: int | None = None) -> list[int]:
+def newest_notification_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(notifications.c.id))).scalar() or 0
+
+
+def queued_email_ids(
+    engine: Engine, up_to_id: int | None = None, after_id: int | None = None
+) -> list[int]:
     q = select(notifications.c.id).where(
         notifications.c.channel == "email", notifications.c.state == "queued"
     )
     if up_to_id is not None:
         q = q.where(notifications.c.id <= up_to_id)
+    if after_id is not None:
+        q = q.where(notifications.c.id > after_id)
     with engine.connect() as conn:
         return list(conn.execute(q.order_by(notifications.c.id)).scalars())
 
@@ -214,21 +223,36 @@ def deliver_email(
     settings: Settings | None = None,
     sleep: Callable[[float], None] = time.sleep,
     workers: int = 8,
+    after_id: int | None = None,
+    at_once: bool = False,
 ) -> DeliveryCounts:
-    """Deliver every queued email up to `up_to_id` (earlier leftovers included). Chunks of
-    CHUNK are claimed in one statement and their outcomes recorded in one transaction; a run
-    that dies mid-chunk leaves those messages in `sending`, which becomes `unknown`."""
+    """Deliver every queued email up to `up_to_id` (earlier leftovers included), or only
+    those past `after_id`. Chunks of CHUNK are claimed in one statement and their outcomes
+    recorded in one transaction; a run that dies mid-chunk leaves those messages in
+    `sending`, which becomes `unknown`.
+
+    `at_once`: the run that queued them sends them (an alert is worth most when new, and the
+    outbox sensor's run would add a sensor tick and a run start): one try each; a message
+    that failed for a transient reason goes back to `queued`, for the deliver_email job and
+    its full retry budget."""
     settings = settings or get_settings()
-    counts = DeliveryCounts(marked_unknown_stale=mark_stale_sending(engine, settings))
-    ids = queued_email_ids(engine, up_to_id)
+    counts = DeliveryCounts(
+        marked_unknown_stale=0 if at_once else mark_stale_sending(engine, settings)
+    )
+    ids = queued_email_ids(engine, up_to_id, after_id)
     chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    budget = "email_at_once" if at_once else "email"
 
     def one_chunk(chunk: list[int]) -> list[tuple[int | None, str, str | None]]:
         claimed = _claim(engine, chunk)
         if not claimed:
             return [(None, "skipped", None)] * len(chunk)
         messages = build_messages(engine, claimed, settings)
-        outcomes = [send_one(sender, messages[nid], nid, settings, sleep) for nid in claimed]
+        outcomes = [
+            send_one(sender, messages[nid], nid, settings, sleep, budget) for nid in claimed
+        ]
+        if at_once:
+            outcomes = [_hand_back(o) for o in outcomes]
         _record(engine, outcomes, messages)
         ends = [(o.notification_id, o.state, o.error) for o in outcomes]
         return ends + [(None, "skipped", None)] * (len(chunk) - len(claimed))
@@ -236,10 +260,21 @@ def deliver_email(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for ends in pool.map(one_chunk, chunks):
             for nid, state, error in ends:
+                if state == "queued":  # handed back: the deliver_email job's now
+                    continue
                 setattr(counts, state, getattr(counts, state) + 1)
                 if state in ("failed", "unknown"):
                     counts.problems[nid] = f"{state}: {error}"
     return counts
+
+
+def _hand_back(out: Outcome) -> Outcome:
+    """A transient failure on the one try an alert's run makes: back to the queue."""
+    if out.state == "failed" and isinstance(out.cause, TransientSendError):
+        attempt, _, _, error = out.log[-1]
+        out.log[-1] = (attempt, "retrying", None, error)
+        out.state = "queued"
+    return out
 
 
 @dataclass(frozen=True)

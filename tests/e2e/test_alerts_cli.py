@@ -6,9 +6,8 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
 
-from pipelines.county.partition_keys import last_business_day
+from pipelines.county.partition_keys import county_today, last_business_day
 from tests.listing_helpers import HEADER
 
 
@@ -133,7 +132,7 @@ def test_set_up_submit_process_and_inspect(tmp_path):
     )
     assert export.stdout.strip() == "wrote 0 lead(s) to l.csv"  # no lead matched acme
     # No digest-only subscriber: the digest run queues nothing, and says so.
-    day = last_business_day(date.today()).isoformat()
+    day = last_business_day(county_today()).isoformat()
     digest = folio("run", "digest", "--date", day, cwd=tmp_path)
     assert digest.returncode == 0, digest.stdout + digest.stderr
     assert f"0 digest email(s) for {day} in the outbox" in " ".join(digest.stdout.split())
