@@ -216,3 +216,29 @@ def test_mail_stuck_in_sending_is_swept_even_with_nothing_queued(outbox_db):
     counts = deliver_email(outbox_db, FileOutbox(outbox_db.url.database + ".eml"), up_to_id=1)
     assert (counts.marked_unknown_stale, counts.sent) == (1, 0)
     assert _state(outbox_db)[0] == ("unknown", 0, None)
+
+
+def test_an_alert_runs_one_try_hands_a_passing_failure_back_to_the_queue(outbox_db, monkeypatch):
+    """The run that queued an alert sends it with one try: a 500 puts it back in `queued`
+    (not failed, no admin alert), and the deliver_email job then sends it with its budget; a
+    400 fails it at once, as the job would."""
+    with FakeSendGrid(KEY, script=["500", "ok"]) as api:
+        sender = _sendgrid(monkeypatch, api)
+        now = deliver_email(outbox_db, sender, after_id=0, at_once=True)
+        assert (now.sent, now.failed, now.problems) == (0, 0, {})
+        state, logs = _state(outbox_db)
+        assert state == ("queued", 1, None)
+        assert [log[:2] for log in logs] == [(1, "retrying")] and "500" in logs[0][2]
+        later = deliver_email(outbox_db, sender)
+    assert later.sent == 1 and len(api.accepted) == 1
+    assert _state(outbox_db)[0] == ("sent", 1, "sg-1")
+
+
+def test_an_alert_runs_try_only_takes_what_was_queued_after_its_mark(outbox_db, monkeypatch):
+    with FakeSendGrid(KEY, script=["400"]) as api:
+        sender = _sendgrid(monkeypatch, api)
+        assert deliver_email(outbox_db, sender, after_id=1, at_once=True).as_dict()["sent"] == 0
+        assert api.requests == []  # the welcome (id 1) was queued before the mark
+        failed = deliver_email(outbox_db, sender, after_id=0, at_once=True)
+    assert failed.failed == 1 and 1 in failed.problems
+    assert _state(outbox_db)[0][0] == "failed"
