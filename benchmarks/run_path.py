@@ -231,21 +231,18 @@ def main() -> None:
                 f"generated {len(days)} days, {n:,} OfficialRecords lines "
                 f"({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s"
             )
-            fill = [
-                "backfill",
-                "daily",
-                "--from",
-                days[0].isoformat(),
-                "--to",
-                days[-1].isoformat(),
-                "--source",
-                str(many),
-            ]
+            fill = backfill_args(days, many)
             results[f"folio backfill daily ({len(days)} days)"] = scenario(
                 "backfill", path, n, fill, args.runs, args.pg_url, work, naive=False
             )
         for name, r in results.items():
             report(name, r)
+
+
+def backfill_args(days: list[date], source: Path) -> list[str]:
+    """`folio backfill daily` over these days from `source`."""
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    return ["backfill", "daily", "--from", first, "--to", last, "--source", str(source)]
 
 
 def count_lines(path: Path) -> int:

@@ -1,6 +1,7 @@
 """Partition-scoped staging: delete the partition's rows, insert the new ones, in one
 transaction. Re-running a partition rewrites it identically; a failure mid-load rolls
-back to the previous state."""
+back to the previous state. The new rows come chunk by chunk (see chunks.py), so a file of
+any size is staged in bounded memory."""
 
 from __future__ import annotations
 
@@ -64,9 +65,9 @@ class StageTotals:
         self.control_bytes_removed += parsed.control_bytes_removed
         if self.preview.height < 5:
             self.preview = parsed.rows.head(5)
-        if self.quarantine_head.height < 5 and bad.height:
+        if self.quarantine_head.height < 5 and parsed.quarantine.height:
             self.quarantine_head = pl.concat(
-                [self.quarantine_head, bad.head(5)], how="diagonal_relaxed"
+                [self.quarantine_head, parsed.quarantine.head(5)], how="diagonal_relaxed"
             ).head(5)
 
 

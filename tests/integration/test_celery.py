@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def _start_worker(tmp_path: Path, queue: str) -> subprocess.Popen:
+def start_worker(tmp_path: Path, queue: str) -> subprocess.Popen:
     config = tmp_path / "celery.yaml"
     config.write_text(
         "execution:\n  config:\n    broker: {env: FOLIO_CELERY_BROKER}\n    backend: rpc://\n"
@@ -59,7 +59,7 @@ def _start_worker(tmp_path: Path, queue: str) -> subprocess.Popen:
     )
 
 
-def _stop_group(worker: subprocess.Popen) -> None:
+def stop_group(worker: subprocess.Popen) -> None:
     """SIGTERM the worker's whole process group (celery's warm shutdown), SIGKILL after 20 s."""
     os.killpg(worker.pid, signal.SIGTERM)
     worker.wait(timeout=20)
@@ -110,7 +110,7 @@ def test_daily_ingestion_runs_on_a_celery_worker(
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     # Create Dagster's tables once, before two processes (worker, run) race to create them.
     DagsterInstance.get().dispose()
-    worker = _start_worker(tmp_path, queue)
+    worker = start_worker(tmp_path, queue)
     try:
         # The operator's path: `folio run` in its own process, configured only by environment.
         proc = subprocess.run(
@@ -121,7 +121,7 @@ def test_daily_ingestion_runs_on_a_celery_worker(
             timeout=240,
         )
     finally:
-        _stop_group(worker)
+        stop_group(worker)
     log = (tmp_path / "worker.log").read_text()
     assert proc.returncode == 0, (
         f"{proc.stdout}\n{proc.stderr[-3000:]}\n--- worker log ---\n{log[-4000:]}"

@@ -55,22 +55,30 @@ def test_listing_alert_link_opens_the_listing_page(sqlite_url, monkeypatch):
     assert "Sale listing" in page.text and "$200,000" in page.text and "cap rate" in page.text
 
 
+def twelve_liens_grouped(url: str, day: date, subscribers: list[dict]):
+    """Twelve lien leads of `day` (scores 60–71) matched at once: the first subscriber's
+    twelve immediate alerts become one group email."""
+    tenant_with_subscribers(url, "acme", subscribers)
+    add_property(url, "3040120010010")
+    add_leads(url, [("lien", 60 + n, day, daily(day)) for n in range(12)])
+    engine = get_engine(url)
+    match_leads(engine, today=day)
+    with engine.begin() as conn:
+        assert queue_match_notifications(conn)["grouped"] == 1
+    return engine
+
+
 def test_group_digest_and_weekly_emails(sqlite_url):
     day = date(2026, 11, 20)  # a Friday; its week starts Monday the 16th
-    _, (many, digest), _ = tenant_with_subscribers(
+    engine = twelve_liens_grouped(
         sqlite_url,
-        "acme",
+        day,
         [
             {"lead_types": ["lien"], "min_score": 0},
             {"lead_types": ["lien"], "digest_only": True, "min_score": 0},
         ],
     )
-    add_property(sqlite_url, "3040120010010")
-    add_leads(sqlite_url, [("lien", 60 + n, day, daily(day)) for n in range(12)])
-    engine = get_engine(sqlite_url)
-    match_leads(engine, today=day)
     with engine.begin() as conn:
-        assert queue_match_notifications(conn)["grouped"] == 1
         conn.execute(  # matched on the Friday of that week
             update(alert_matches).values(matched_at=datetime(2026, 11, 20, 12, tzinfo=timezone.utc))
         )
@@ -98,14 +106,9 @@ def test_group_digest_and_weekly_emails(sqlite_url):
 
 def test_a_large_group_email_lists_the_highest_scored_and_counts_the_rest(sqlite_url, monkeypatch):
     monkeypatch.setenv("FOLIO_GROUP_EMAIL_ITEMS", "5")
-    day = date(2026, 11, 20)
-    tenant_with_subscribers(sqlite_url, "acme", [{"lead_types": ["lien"], "min_score": 0}])
-    add_property(sqlite_url, "3040120010010")
-    add_leads(sqlite_url, [("lien", 60 + n, day, daily(day)) for n in range(12)])
-    engine = get_engine(sqlite_url)
-    match_leads(engine, today=day)
-    with engine.begin() as conn:
-        assert queue_match_notifications(conn)["grouped"] == 1
+    engine = twelve_liens_grouped(
+        sqlite_url, date(2026, 11, 20), [{"lead_types": ["lien"], "min_score": 0}]
+    )
     [group] = messages(sqlite_url, "group")
     assert group.subject == "12 new matches for your Folio alert"
     assert "the 5 with the highest scores are below (7 more scored lower)" in group.text
