@@ -6,7 +6,7 @@ time goes.
 
     .venv/bin/python benchmarks/run_path.py [--rows 1000000] [--runs 2]
         [--big-rows 0] [--backfill-days 0 --rows-per-day 12000 --parcels 480000]
-        [--pg-url postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
+        [--pg-url postgresql+psycopg2://postgres@127.0.0.1:5432/postgres] [--sqlite]
 
 Targets (issue 17): run daily ≤ 1.5× the floor and ≥ 5× faster than the naive loader;
 peak RSS ≤ 1 GiB; a backfill ≤ 2× the floor for the same rows.
@@ -15,6 +15,7 @@ The figures in docs/performance.md came from:
     run_path.py --rows 1000000 --runs 2
     run_path.py --rows 0 --big-rows 10000000 --runs 1
     run_path.py --rows 0 --backfill-days 1260 --rows-per-day 12000 --runs 1
+    run_path.py --rows 1000000 --runs 2 --sqlite
 (`--rows 0` skips the 1M-row scenario; `--big-rows` and the backfill skip the naive loader,
 which would take minutes per million rows.)
 """
@@ -138,6 +139,18 @@ def folio_process(args: list[str], db_url: str, work: Path) -> tuple[float, floa
     return seconds, rss, steps(home)
 
 
+def sqlite_scenario(name, n_lines, folio_args, runs, work) -> dict:
+    """The same `folio` command on the embedded SQLite (no floor: it is a PostgreSQL COPY)."""
+    results: dict[str, list] = {"floor": [], "folio": [], "naive": [], "rss": []}
+    for i in range(runs):
+        url = f"sqlite:///{work / f'folio-{time.monotonic_ns()}.db'}"
+        seconds, rss, breakdown = folio_process(folio_args, url, work)
+        results["folio"].append(seconds)
+        results["rss"].append(rss)
+        print(f"{name} run {i + 1}: folio {seconds:.1f} s, rss {rss:.1f} MiB")
+    return {**results, "breakdown": breakdown, "lines": n_lines}
+
+
 def scenario(name, path, n_lines, folio_args, runs, pg_url, work, naive=True) -> dict:
     results: dict[str, list] = {"floor": [], "folio": [], "naive": [], "rss": []}
     breakdown = []
@@ -179,7 +192,8 @@ def report(name: str, r: dict) -> None:
         if values:
             print(f"{label:<38}" + "".join(f"{v:>10.1f}" for v in values))
     ratios = [f / a for f, a in zip(r["folio"], r["floor"], strict=False)]
-    print(f"{'folio / floor':<38}" + "".join(f"{x:>10.2f}" for x in ratios))
+    if ratios:
+        print(f"{'folio / floor':<38}" + "".join(f"{x:>10.2f}" for x in ratios))
     if r["naive"]:
         faster = [n / f for n, f in zip(r["naive"], r["folio"], strict=False)]
         print(f"{'naive / folio':<38}" + "".join(f"{x:>10.2f}" for x in faster))
@@ -199,6 +213,9 @@ def main() -> None:
     ap.add_argument("--rows-per-day", type=int, default=12_000)
     ap.add_argument("--parcels", type=int, default=480_000, help="distinct folios (backfill)")
     ap.add_argument("--pg-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument(
+        "--sqlite", action="store_true", help="`folio run daily` of --rows on SQLite instead"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -218,6 +235,11 @@ def main() -> None:
                 f"in {time.perf_counter() - t:.0f} s"
             )
             daily = ["run", "daily", "--date", core.DAY.isoformat(), "--source", str(single)]
+            if args.sqlite:
+                results[f"folio {label} (SQLite)"] = sqlite_scenario(
+                    label, n, daily, args.runs, work
+                )
+                continue
             results[f"folio {label}"] = scenario(
                 label, path, n, daily, args.runs, args.pg_url, work, naive=naive
             )
