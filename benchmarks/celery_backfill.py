@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import ingest as core  # noqa: E402 - benchmarks/ingest.py: a fresh database per run
 from run_path import (  # noqa: E402
+    BACKFILL_END,
+    DAILY_START,
     backfill_args,
     business_days,
     count_lines,
@@ -50,6 +52,7 @@ def one(kind: str, fill: list[str], pg_url: str, broker: str, work: Path) -> dic
         "DAGSTER_PG_URL": dagster_db.url,
         "DAGSTER_HOME": str(home),
         "FOLIO_DATA_DIR": str(work / f"data-{kind}"),
+        "FOLIO_DAILY_START_DATE": DAILY_START,
         "COLUMNS": "100",
     }
     from pipelines.control.instance import instance_yaml
@@ -93,7 +96,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        days = business_days(core.DAY, args.days)
+        days = business_days(BACKFILL_END, args.days)
         path = write_days(work / "src", days, args.rows_per_day, args.parcels)
         n = count_lines(path)
         print(f"generated {len(days)} days, {n:,} OfficialRecords lines")

@@ -33,7 +33,7 @@ from pipelines.control.dagster_private import (
     RUN_KEY_TAG,
     SENSOR_NAME_TAG,
 )
-from pipelines.county.partition_keys import within
+from pipelines.county.partition_keys import first_day, within
 from pipelines.county.sources import FileSource, find
 from pipelines.db.schema.layouts import layouts_for
 from pipelines.settings import get_settings
@@ -72,6 +72,14 @@ def partition_keys(cadence: str, start: date, end: date) -> list[str]:
     with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
         keys = [k for k in pdef.get_partition_keys() if within(k, start, end)]
         first, last = pdef.get_first_partition_key(), pdef.get_last_partition_key()
+    if keys and start < first_day(first):
+        # A range reaching back before the partitions would otherwise quietly become a
+        # shorter one.
+        raise PartitionError(
+            f"{start} is before the first {cadence} partition, {first}: set "
+            f"FOLIO_{cadence.upper()}_START_DATE (and restart the daemon and the UI) to "
+            f"ingest earlier {cadence} files"
+        )
     if not keys:
         raise PartitionError(
             f"no complete {cadence} partition between {start} and {end}: "
