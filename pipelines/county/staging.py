@@ -64,11 +64,20 @@ class StageTotals:
         self.replaced_bytes += parsed.replaced_bytes
         self.control_bytes_removed += parsed.control_bytes_removed
         if self.preview.height < 5:
-            self.preview = parsed.rows.head(5)
+            self.preview = _detached(parsed.rows.head(5))
         if self.quarantine_head.height < 5 and parsed.quarantine.height:
-            self.quarantine_head = pl.concat(
-                [self.quarantine_head, parsed.quarantine.head(5)], how="diagonal_relaxed"
-            ).head(5)
+            self.quarantine_head = _detached(
+                pl.concat(
+                    [self.quarantine_head, parsed.quarantine.head(5)], how="diagonal_relaxed"
+                ).head(5)
+            )
+
+
+def _detached(small: pl.DataFrame) -> pl.DataFrame:
+    """A copy that owns its memory. `head()` is a view that keeps the whole chunk's buffers
+    alive: a range run keeps one preview per partition, and those views held about 4 MB each
+    (5.7 GB over a 5-year backfill)."""
+    return pl.from_dicts(small.to_dicts(), schema=small.schema)
 
 
 class DocumentMemory:
