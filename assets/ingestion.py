@@ -4,6 +4,8 @@ uses a single-run backfill policy, so a range of partitions is one run (one Dags
 launch) that stages partition by partition, each in its own transaction.
 """
 
+import time
+
 import polars as pl
 from dagster import (
     AssetCheckResult,
@@ -20,7 +22,7 @@ from dagster import (
 
 from assets.metadata import markdown_table, partition_label
 from assets.partitions import PARTITIONS_BY_CADENCE
-from pipelines.county.ingest import MissingRawFileError, fetch_file, stage_file
+from pipelines.county.ingest import MissingRawFileError, fetch_file, stage_files
 from pipelines.county.parse import FileUnreadableError
 from pipelines.county.sources import SourceError, TransientSourceError
 from pipelines.county.staging import LayoutTableMismatch
@@ -163,18 +165,22 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
     def _staged(context: AssetExecutionContext, database: FolioDatabase, archive: ArchiveResource):
         engine, store = database.engine(), archive.store()
         force = context.run.tags.get(FORCE_RESTAGE_TAG) == "true"
-        reports = []
-        total = len(context.partition_keys)
-        for done, pk in enumerate(context.partition_keys, start=1):
-            try:
-                reports.append(
-                    stage_file(engine, layout, pk, store, run_id=context.run_id, force=force)
-                )
-                if total > 1:  # a long range shows how far it got in the run's logs
-                    context.log.info(f"{layout.file_name}: {done}/{total} partitions ({pk})")
-            except (FileUnreadableError, LayoutTableMismatch, MissingRawFileError) as exc:
-                # Retrying cannot fix the file or the layout: fail once, with the reason.
-                raise Failure(description=str(exc), allow_retries=False) from exc
+        total, last = len(context.partition_keys), [0.0]
+
+        def progress(done: int, pk: str) -> None:
+            # A long range shows how far it got in the run's logs, every few seconds (a line
+            # per partition was thousands of event-log writes in a 5-year backfill).
+            if total > 1 and (done == total or time.monotonic() - last[0] >= 5):
+                last[0] = time.monotonic()
+                context.log.info(f"{layout.file_name}: {done}/{total} partitions ({pk})")
+
+        try:
+            reports = stage_files(
+                engine, layout, context.partition_keys, store, context.run_id, force, progress
+            )
+        except (FileUnreadableError, LayoutTableMismatch, MissingRawFileError) as exc:
+            # Retrying cannot fix the file or the layout: fail once, with the reason.
+            raise Failure(description=str(exc), allow_retries=False) from exc
         staged = sum(r.counts.staged for r in reports)
         quarantined = sum(r.counts.quarantined for r in reports)
         ratio = quarantined / (staged + quarantined) if staged + quarantined else 0.0

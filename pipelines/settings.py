@@ -203,6 +203,8 @@ class Settings:
     # A county file is parsed and written this many bytes at a time (docs/performance.md):
     # bounds staging's memory at a few chunks whatever the file's size.
     stage_chunk_bytes: int = 8 << 20
+    # Partitions of a range run staged at once on PostgreSQL (SQLite has one writer).
+    stage_workers: int = 2
 
     # Schedules (docs/operations.md#schedules): daily ingestion Mon–Fri 06:00, HIGH priority,
     # 3 attempts fixed 5 min.

@@ -10,6 +10,7 @@ import hashlib
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -278,3 +279,48 @@ def stage_file(
         preview=totals.preview,
         quarantine_head=totals.quarantine_head,
     )
+
+
+def stage_files(
+    engine: Engine,
+    layout: FileLayout,
+    partition_keys: list[str],
+    archive: ArchiveStore,
+    run_id: str | None = None,
+    force: bool = False,
+    progress: Callable[[int, str], None] | None = None,
+) -> list[StageReport]:
+    """`stage_file` for each partition, in key order. On PostgreSQL, FOLIO_STAGE_WORKERS
+    partitions at a time (each its own transaction; a backfill of small daily files is
+    mostly per-file waits that overlap well). After a failure no new partition starts; those
+    already committed stay committed, so the rerun skips them. `progress(done, key)` is
+    called as each partition finishes."""
+    workers = get_settings().stage_workers if engine.dialect.name == "postgresql" else 1
+    reports: dict[str, StageReport] = {}
+
+    def finished(key: str, report: StageReport) -> None:
+        reports[key] = report
+        if progress is not None:
+            progress(len(reports), key)
+
+    if workers <= 1 or len(partition_keys) <= 1:
+        for key in partition_keys:
+            finished(key, stage_file(engine, layout, key, archive, run_id, force))
+        return [reports[k] for k in partition_keys]
+    todo = iter(partition_keys)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stage") as pool:
+        running: dict = {}
+
+        def start_next() -> None:
+            key = next(todo, None)
+            if key is not None:
+                running[pool.submit(stage_file, engine, layout, key, archive, run_id, force)] = key
+
+        for _ in range(workers):
+            start_next()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                finished(running.pop(future), future.result())  # a failure ends the loop
+                start_next()
+    return [reports[k] for k in partition_keys]
