@@ -185,23 +185,23 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
         quarantined = sum(r.counts.quarantined for r in reports)
         ratio = quarantined / (staged + quarantined) if staged + quarantined else 0.0
         over = [r.partition_key for r in reports if r.quarantine_ratio > max_ratio]
-        dups = sum(r.duplicate_keys for r in reports)  # counted while loading
-        reasons = pl.concat([r.quarantine_head for r in reports], how="diagonal_relaxed")
+        dups = sum(r.totals.duplicate_keys for r in reports)  # counted while loading
+        reasons = pl.concat([r.totals.quarantine_head for r in reports], how="diagonal_relaxed")
         for r in reports:  # each partition's own counts (the result's are the range's totals)
             context.add_asset_metadata(partition_metadata(r), partition_key=r.partition_key)
         return MaterializeResult(
             metadata={
                 "partitions": partition_label(context.partition_keys),
-                "rows_read": sum(r.lines_read for r in reports),
+                "rows_read": sum(r.totals.lines_read for r in reports),
                 "partitions_unchanged": sum(not r.restaged for r in reports),
                 "rows_staged": staged,
                 "rows_quarantined": quarantined,
-                "duplicates_collapsed": sum(r.duplicates_collapsed for r in reports),
-                "undecodable_bytes": sum(r.replaced_bytes for r in reports),
-                "control_bytes_removed": sum(r.control_bytes_removed for r in reports),
+                "duplicates_collapsed": sum(r.totals.duplicates_collapsed for r in reports),
+                "undecodable_bytes": sum(r.totals.replaced_bytes for r in reports),
+                "control_bytes_removed": sum(r.totals.control_bytes_removed for r in reports),
                 "quarantine_ratio": round(ratio, 5),
                 "seconds": round(sum(r.seconds for r in reports), 3),
-                "preview": markdown_table(reports[-1].preview),
+                "preview": markdown_table(reports[-1].totals.preview),
                 "quarantined_rows": markdown_table(reasons, max_rows=10),
             },
             check_results=[
@@ -228,17 +228,16 @@ def _staged_asset(layout: FileLayout) -> AssetsDefinition:
 
 def partition_metadata(r) -> dict:
     """One partition's staging counts, for its own materialisation in a range run."""
-    total = r.counts.staged + r.counts.quarantined
     return {
         "partitions": r.partition_key,
-        "rows_read": r.lines_read,
+        "rows_read": r.totals.lines_read,
         "partitions_unchanged": int(not r.restaged),
         "rows_staged": r.counts.staged,
         "rows_quarantined": r.counts.quarantined,
-        "duplicates_collapsed": r.duplicates_collapsed,
-        "undecodable_bytes": r.replaced_bytes,
-        "control_bytes_removed": r.control_bytes_removed,
-        "quarantine_ratio": round(r.counts.quarantined / total, 5) if total else 0.0,
+        "duplicates_collapsed": r.totals.duplicates_collapsed,
+        "undecodable_bytes": r.totals.replaced_bytes,
+        "control_bytes_removed": r.totals.control_bytes_removed,
+        "quarantine_ratio": round(r.quarantine_ratio, 5),
         "seconds": round(r.seconds, 3),
     }
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import polars as pl
 from sqlalchemy import Engine, select
 
 from pipelines.county.landing import LandedFile, land, latest_raw_file, record_raw_file
@@ -54,20 +53,20 @@ def refuse_useless(totals: StageTotals, file_name: str, partition_key: str) -> N
 
 @dataclass
 class StageReport:
+    """One partition's staging: which file, how long, and what it did (`totals`; all zero
+    when the same file was already staged and nothing was rewritten)."""
+
     file_type: str
     partition_key: str
     source_file: str
     sha256: str
-    counts: StageCounts
     seconds: float
+    totals: StageTotals = field(default_factory=StageTotals)
     restaged: bool = True  # False: the same file was already staged, nothing rewritten
-    lines_read: int = 0
-    duplicates_collapsed: int = 0
-    replaced_bytes: int = 0
-    control_bytes_removed: int = 0
-    duplicate_keys: int = 0  # staged rows sharing a key (counted while loading)
-    preview: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
-    quarantine_head: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+
+    @property
+    def counts(self) -> StageCounts:
+        return self.totals.counts
 
     @property
     def quarantine_ratio(self) -> float:
@@ -222,7 +221,6 @@ def stage_file(
                 partition_key,
                 raw["file_name"],
                 raw["sha256"],
-                StageCounts(0, 0),
                 time.perf_counter() - t0,
                 restaged=False,
             )
@@ -269,15 +267,8 @@ def stage_file(
         partition_key,
         raw["file_name"],
         raw["sha256"],
-        totals.counts,
         time.perf_counter() - t0,
-        lines_read=totals.lines_read,
-        duplicates_collapsed=totals.duplicates_collapsed,
-        replaced_bytes=totals.replaced_bytes,
-        control_bytes_removed=totals.control_bytes_removed,
-        duplicate_keys=totals.duplicate_keys,
-        preview=totals.preview,
-        quarantine_head=totals.quarantine_head,
+        totals,
     )
 
 

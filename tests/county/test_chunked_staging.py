@@ -117,9 +117,9 @@ def test_staging_in_chunks_equals_staging_whole(request, tmp_path, monkeypatch, 
     assert len(data) > 20 * 4096  # many chunks
     assert parts.counts == whole.counts
     assert whole.counts.staged == len(rows_whole) > 1000
-    assert (parts.lines_read, parts.duplicates_collapsed) == (
-        whole.lines_read,
-        whole.duplicates_collapsed,
+    assert (parts.totals.lines_read, parts.totals.duplicates_collapsed) == (
+        whole.totals.lines_read,
+        whole.totals.duplicates_collapsed,
     )
     assert rows_parts == rows_whole
     assert bad_parts == bad_whole
