@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import Engine, func, or_, select
@@ -116,35 +117,8 @@ def run_summary(engine: Engine, run_id: str, since: datetime) -> dict:
     }
 
 
-def partitions_staged(
-    engine: Engine, cadence: str, keys: list[str], files: int, since: datetime
-) -> int:
-    """How many of `keys` have all `files` file types staged (or unchanged) since `since`:
-    the progress of a running ingestion."""
-    log = data_ingestion_logs.c
-    with engine.connect() as conn:
-        done = (
-            conn.execute(
-                select(log.partition_key)
-                .where(
-                    log.cadence == cadence,
-                    log.started_at >= since,
-                    log.status.in_(("success", "unchanged")),
-                )
-                .group_by(log.partition_key)
-                .having(func.count(func.distinct(log.file_type)) >= files)
-            )
-            .scalars()
-            .all()
-        )
-    wanted = set(keys)
-    return sum(1 for k in done if k in wanted)
-
-
-def files_staged(engine: Engine, cadence: str, keys: list[str], since: datetime) -> int:
-    """How many (partition, file type) of `keys` were staged (or found unchanged) since
-    `since`: a long backfill's progress, which moves with every file, not only when a
-    partition's last file type is done."""
+def _files_done(engine: Engine, cadence: str, keys: list[str], since: datetime) -> set:
+    """(partition, file type) of `keys` staged (or found unchanged) since `since`."""
     log = data_ingestion_logs.c
     with engine.connect() as conn:
         done = conn.execute(
@@ -157,4 +131,20 @@ def files_staged(engine: Engine, cadence: str, keys: list[str], since: datetime)
             .distinct()
         ).all()
     wanted = set(keys)
-    return sum(1 for k, _ in done if k in wanted)
+    return {(k, ft) for k, ft in done if k in wanted}
+
+
+def partitions_staged(
+    engine: Engine, cadence: str, keys: list[str], files: int, since: datetime
+) -> int:
+    """How many of `keys` have all `files` file types staged (or unchanged) since `since`:
+    the progress of a running ingestion."""
+    per_partition = Counter(k for k, _ in _files_done(engine, cadence, keys, since))
+    return sum(1 for n in per_partition.values() if n >= files)
+
+
+def files_staged(engine: Engine, cadence: str, keys: list[str], since: datetime) -> int:
+    """How many (partition, file type) of `keys` were staged (or found unchanged) since
+    `since`: a long backfill's progress, which moves with every file, not only when a
+    partition's last file type is done."""
+    return len(_files_done(engine, cadence, keys, since))
