@@ -54,9 +54,6 @@ class SeenKeys:
     def __init__(self) -> None:
         self._parts: list[pl.DataFrame] = []
 
-    def __bool__(self) -> bool:
-        return bool(self._parts)
-
     def hits(self, key_hashes: pl.Series) -> pl.DataFrame:
         """Earlier chunks' rows for these key hashes (probing the memory, not rebuilding it)."""
         if not self._parts:

@@ -168,14 +168,12 @@ def _document_columns(rows: pl.DataFrame) -> pl.DataFrame:
 
 def _fix_split_documents(
     conn: Connection, table: Table, partition_key: str, source_file: str, split: pl.DataFrame
-) -> int:
+) -> None:
     """Recompute head and grantee of documents whose rows fell in more than one chunk, from
     their stored rows (inside the load's transaction, so they are visible)."""
     t = table.c
     wanted = split.unique()
-    q = select(
-        t.line_no, t.cfn, t.folio, t.party_seq, t.party_code, t.first_party, t.document_head
-    ).where(
+    q = select(t.line_no, t.cfn, t.folio, t.party_seq, t.party_code, t.first_party).where(
         t.partition_key == partition_key,
         t.source_file == source_file,
         t.cfn.in_(wanted["cfn"].unique().to_list()),
@@ -189,7 +187,6 @@ def _fix_split_documents(
             "party_seq": pl.Int64,
             "party_code": pl.String,
             "first_party": pl.String,
-            "document_head": pl.Boolean,
         },
     ).join(wanted, on=["cfn", "folio"], how="semi", nulls_equal=True)
     fixed = stored.join(
@@ -215,7 +212,6 @@ def _fix_split_documents(
             )
         )
         conn.execute(stmt, fixed.to_dicts())
-    return fixed.height
 
 
 def _lineage(partition_key: str, source_file: str, source_sha256: str) -> list[pl.Expr]:
