@@ -38,11 +38,10 @@ class BulkWriter:
 
     def __init__(self, conn: Connection):
         self.conn = conn
-        self._threaded = conn.dialect.name == "postgresql"
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._thread = None
-        if self._threaded:
+        if conn.dialect.name == "postgresql":
             self._thread = threading.Thread(target=self._drain, name="bulk-writer", daemon=True)
             self._thread.start()
 
@@ -60,7 +59,7 @@ class BulkWriter:
 
     def write(self, table: Table, df: pl.DataFrame) -> None:
         self._raise()
-        if self._threaded:
+        if self._thread is not None:
             self._queue.put((table, df))
         else:
             bulk_insert(self.conn, table, df)
