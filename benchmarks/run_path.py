@@ -15,7 +15,7 @@ The figures in docs/performance.md came from:
     run_path.py --rows 1000000 --runs 2
     run_path.py --rows 0 --big-rows 10000000 --runs 1
     run_path.py --rows 0 --backfill-days 1305 --rows-per-day 12000 --runs 1
-    run_path.py --rows 1000000 --runs 2 --sqlite
+    run_path.py --rows 1000000 --runs 1 --sqlite
 (`--rows 0` skips the 1M-row scenario; `--big-rows` and the backfill skip the naive loader,
 which would take minutes per million rows.)
 """
