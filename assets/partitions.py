@@ -1,6 +1,8 @@
-"""Partitions per cadence. Daily = business days (Mon–Fri) in the county's time zone."""
+"""Partitions per cadence, in the county's time zone. Daily = business days (pipelines/calendar)."""
 
 from __future__ import annotations
+
+from datetime import datetime, time
 
 from dagster import (
     MonthlyPartitionsDefinition,
@@ -8,17 +10,25 @@ from dagster import (
     WeeklyPartitionsDefinition,
 )
 
+from pipelines.calendar import partition_holidays
 from pipelines.settings import get_settings
 
 _s = get_settings()
 
-# A window per business day: Friday's window runs to Monday 00:00, so the Monday
-# 06:00 tick finds Friday as the last complete partition.
+# A window per business day, from its midnight to the next: Friday's partition exists from
+# Saturday 00:00 (the weekend already sees it; Monday's 06:00 tick still takes it, as the last
+# complete one). Weekends and court holidays are excluded, so they expect no file.
 daily_partitions = TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 * * 1-5",
+    cron_schedule="0 0 * * *",
     start=_s.daily_start_date.isoformat(),
     fmt="%Y-%m-%d",
     timezone=_s.timezone,
+    exclusions=[
+        "0 0 * * 6",
+        "0 0 * * 0",
+        # Dagster reads a datetime exclusion as wall time in the partitions' zone
+        *(datetime.combine(day, time()) for day in partition_holidays(_s.daily_start_date)),
+    ],
 )
 
 # Weeks start on Monday (the partition key is the Monday); months are keyed YYYY-MM.

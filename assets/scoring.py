@@ -1,14 +1,11 @@
 """`lead_scores`: the nightly re-score of every open lead, with its breakdown."""
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.metadata import markdown_table, rows_frame
+from pipelines import clock
 from pipelines.leads.previews import top_scores
 from pipelines.leads.scoring import score_leads
-from pipelines.settings import get_settings
 from resources.database import FolioDatabase
 
 
@@ -26,9 +23,9 @@ from resources.database import FolioDatabase
     "each night (no retry: a re-run recomputes).",
 )
 def lead_scores(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
-    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    today = clock.today()
     with database.engine().begin() as conn:
-        counts = score_leads(conn, today=today, now=datetime.now(timezone.utc))
+        counts = score_leads(conn, today=today, now=clock.now())
         top = top_scores(conn, today)
     return MaterializeResult(
         metadata={

@@ -86,6 +86,9 @@ class Settings:
     archive_url: str = ""  # empty: data_dir/archive (local folder); or s3://bucket/prefix
     reports_url: str = ""  # empty: data_dir/reports (local folder); or s3://bucket/prefix
     timezone: str = "America/New_York"
+    # Days the county delivers no daily files (pipelines/calendar.py): a `holidays` package
+    # country-subdivision, `none`, or a comma-separated list of YYYY-MM-DD dates
+    court_holidays: str = "US-FL"
     # in_process: a run's steps in its own process (no process start per step: measured in
     # docs/performance.md); multiprocess: a process per step; celery: steps on Celery
     # workers (FOLIO_CELERY_BROKER)

@@ -5,10 +5,10 @@ the row is marked launched in the same evaluation, so a replayed tick launches n
 """
 
 import json
-from datetime import datetime, timezone
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from pipelines import clock
 from pipelines.upkeep.delayed_jobs import due_jobs, mark_launched, run_key_for
 from resources.database import FolioDatabase
 
@@ -24,7 +24,7 @@ def build_due_jobs_sensor(jobs: list):
         description="Launches one-off jobs scheduled for later.",
     )
     def due_jobs_sensor(context: SensorEvaluationContext, database: FolioDatabase):
-        engine, now = database.engine(), datetime.now(timezone.utc)
+        engine, now = database.engine(), clock.now()
         due = due_jobs(engine, now)
         if not due:
             return SkipReason("no scheduled job is due")

@@ -9,7 +9,7 @@ messages stuck in `sending` (as `unknown`: they may have gone out), even when no
 is queued.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from dagster import (
     DefaultSensorStatus,
@@ -21,6 +21,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines import clock
 from pipelines.location.ops.delivery import DeliveryConfig
 from pipelines.notify.delivery import email_backlog
 from pipelines.settings import get_settings
@@ -51,7 +52,7 @@ def email_outbox_sensor(context: SensorEvaluationContext, database: FolioDatabas
     if backlog.newest_queued_id is not None and backlog.newest_queued_id > after:
         newest = backlog.newest_queued_id
         return SensorResult(run_requests=[_request(newest, f"email:{newest}")], cursor=str(newest))
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     left_behind = (
         backlog.oldest_left_behind is not None and now - backlog.oldest_left_behind > SWEEP_AFTER
     )

@@ -16,8 +16,9 @@ from dagster import (
     sensor,
 )
 
+from pipelines import clock
 from pipelines.alerts.batches import BATCH_TAG, batch_tag
-from pipelines.leads.hot import county_today, last_scored_at, new_leads_after
+from pipelines.leads.hot import last_scored_at, new_leads_after
 from pipelines.listings.scoring import pending_batches
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
@@ -76,7 +77,7 @@ def _lead_cursor(raw: str | None) -> dict:
 def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase):
     cursor = _lead_cursor(context.cursor)
     engine = database.engine()
-    today = county_today()
+    today = clock.today()
     ids = new_leads_after(engine, cursor["id"], get_settings().listing_batch_size, today)
     requests = []
     if ids:

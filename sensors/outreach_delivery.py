@@ -7,8 +7,6 @@ unknown (to reconcile) are picked up by a sweep run keyed by the minute window, 
 one sweep a minute.
 """
 
-from datetime import datetime, timezone
-
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
@@ -18,6 +16,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines import clock
 from pipelines.notify.paid_delivery import due_ids, outreach_backlog
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
@@ -42,6 +41,6 @@ def outreach_outbox_sensor(context: SensorEvaluationContext, database: FolioData
             run_requests=[RunRequest(run_key=f"outreach:{newest}")], cursor=str(newest)
         )
     if unknown or (newest is not None and due_ids(engine)):
-        window = int(datetime.now(timezone.utc).timestamp() // SWEEP_SECONDS)
+        window = int(clock.now().timestamp() // SWEEP_SECONDS)
         return RunRequest(run_key=f"outreach-sweep:{after}:{window}")
     return SkipReason("no due SMS, call or webhook")

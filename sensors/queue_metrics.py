@@ -4,7 +4,6 @@
 always agree.
 """
 
-import time
 from datetime import datetime, timezone
 
 from dagster import (
@@ -17,6 +16,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines import clock
 from pipelines.settings import get_settings
 from pipelines.upkeep.run_metrics import WINDOWS, RunFact, job_metrics, record_snapshot
 from resources.database import FolioDatabase
@@ -28,7 +28,7 @@ FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE]
 
 def run_metrics(instance: DagsterInstance, now: float | None = None) -> dict[str, dict]:
     """Per job, from the instance's run records (its API, never its tables)."""
-    now = now or time.time()
+    now = now or clock.now().timestamp()
     live = [
         RunFact(
             r.dagster_run.job_name, "queued" if r.dagster_run.status in QUEUED else "in_progress"
@@ -55,7 +55,5 @@ def run_metrics(instance: DagsterInstance, now: float | None = None) -> dict[str
     description="Snapshot of the run queue per job → queue_metrics.",
 )
 def queue_metrics_sensor(context: SensorEvaluationContext, database: FolioDatabase):
-    written = record_snapshot(
-        database.engine(), run_metrics(context.instance), datetime.now(timezone.utc)
-    )
+    written = record_snapshot(database.engine(), run_metrics(context.instance), clock.now())
     return SkipReason(f"recorded {written} queue_metrics row(s)")

@@ -1,6 +1,5 @@
 """Run failure → dead-letter queue (+ an admin alert for critical jobs), exactly once per run."""
 
-import time
 from datetime import datetime, timezone
 
 from dagster import (
@@ -10,6 +9,7 @@ from dagster import (
     run_failure_sensor,
 )
 
+from pipelines import clock
 from pipelines.upkeep.dead_letters import FailedRun, record_dead_letter
 from resources.database import FolioDatabase
 
@@ -31,7 +31,7 @@ def failed_run_of(instance, run, fallback: str | None = None) -> FailedRun:
         run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY}
     )
     ended = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
-    last = ended[-1].timestamp if ended else time.time()
+    last = ended[-1].timestamp if ended else clock.now().timestamp()
     first_error = next(
         (
             e.dagster_event.step_failure_data.error

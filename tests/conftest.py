@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
 from pipelines.db.engine import get_engine
 from pipelines.db.migrate import upgrade
+from tests import clock as test_clock
 
 # `postgresql://`, as users write it: Folio's own tables run on psycopg 3 (the default driver for
 # it). Dagster's storage keeps psycopg2 (dagster-postgres): see `dagster_pg_url`.
@@ -28,14 +31,58 @@ def dagster_pg_url(url: str) -> str:
     return "postgresql+psycopg2://" + url.split("://", 1)[1]
 
 
-REQUIRE_SERVICES = os.environ.get("FOLIO_REQUIRE_SERVICES") == "1"
+REQUIRED = "FOLIO_REQUIRE_SERVICES"
+REQUIRE_SERVICES = os.environ.get(REQUIRED) == "1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "clock_sensitive(*clocks): run once under each test clock (tests/clock.py), or those named",
+    )
+    # The machine's zone, for this process and its children: far from the county's.
+    os.environ["TZ"] = test_clock.MACHINE_ZONE
+    time.tzset()
+
+
+def pytest_report_header(config):
+    return f"test clock: {test_clock.session_clock()}, machine zone {test_clock.MACHINE_ZONE}"
+
+
+def pytest_generate_tests(metafunc):
+    mark = metafunc.definition.get_closest_marker("clock_sensitive")
+    if mark is not None:
+        names = list(mark.args) or list(test_clock.CLOCKS)
+        metafunc.fixturenames.append("clock_name")
+        metafunc.parametrize("clock_name", names, indirect=True)
+
+
+@pytest.fixture
+def clock_name(request):
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request, monkeypatch, isolated_settings):
+    """Every test at a fixed instant that ticks (tests/clock.py): this process by time-machine,
+    its Python children by the same offset (tests/clockhook), so all agree."""
+    name = (
+        request.getfixturevalue("clock_name")
+        if "clock_name" in request.fixturenames
+        else test_clock.session_clock()
+    )
+    target = test_clock.CLOCKS[name]
+    for key, value in test_clock.child_env(target.timestamp() - time.time()).items():
+        monkeypatch.setenv(key, value)
+    with time_machine.travel(target, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """Every test gets its own data folder; no FOLIO_* from the developer's shell leaks in."""
     for key in list(os.environ):
-        if key.startswith("FOLIO_") and key not in ("FOLIO_REQUIRE_SERVICES", "FOLIO_TEST_PG_URL"):
+        if key.startswith("FOLIO_") and not key.startswith("FOLIO_TEST_") and key != REQUIRED:
             monkeypatch.delenv(key)
     monkeypatch.setenv("FOLIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import available_timezones
 
 from sqlalchemy import Connection, Engine, select
 
+from pipelines import clock
 from pipelines.accounts.criteria import Criteria
 from pipelines.accounts.tenants import SetupError
 from pipelines.db.schema import alert_criteria, subscribers
@@ -14,7 +15,7 @@ from pipelines.db.upsert import upsert
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def insert_subscriber(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.db.schema import tenants
 
 
@@ -20,7 +21,7 @@ class SetupError(ValueError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def key_hash(api_key: str) -> str:

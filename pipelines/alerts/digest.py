@@ -12,10 +12,11 @@ wait for the next day's digest while they are inside the window.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import Engine, and_, exists, select
 
+from pipelines import clock
 from pipelines.alerts.queue import carry
 from pipelines.db.schema import alert_matches, lead_events, notifications, subscribers
 from pipelines.db.upsert import insert_ignore_rows
@@ -71,7 +72,7 @@ def waiting_for_digest(engine: Engine, day: date) -> dict[int, list]:
 
 def queue_digests(engine: Engine, day: date) -> dict[str, int]:
     """Queue `day`'s digest for every subscriber with something waiting. Returns counts."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     queued = items = 0
     for matches in waiting_for_digest(engine, day).values():
         first = matches[0]

@@ -9,10 +9,9 @@ subscriber's digests. Unsubscribing stops every alert, digest and report to the 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import Engine, select, update
 
+from pipelines import clock
 from pipelines.db.schema import alert_matches, lead_events, subscribers
 from pipelines.db.upsert import insert_ignore_rows
 from pipelines.notify.links import Link
@@ -21,7 +20,7 @@ EVENT_KEY = ["item_kind", "lead_id", "subscriber_id", "event"]
 
 
 def _rows(link: Link, event: str, items: list[tuple[str, int]]) -> list[dict]:
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     return [
         {
             "item_kind": kind,
@@ -72,6 +71,6 @@ def unsubscribe(engine: Engine, link: Link) -> bool:
                     subscribers.c.tenant_id == link.tenant_id,
                     subscribers.c.unsubscribed_at.is_(None),
                 )
-                .values(unsubscribed_at=datetime.now(timezone.utc))
+                .values(unsubscribed_at=clock.now())
             ).rowcount
         )

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, and_, select
 
+from pipelines import clock
 from pipelines.accounts.criteria import Criteria
 from pipelines.db.schema import alert_criteria, alert_matches, leads, properties, subscribers
 from pipelines.db.upsert import insert_ignore_rows
-from pipelines.leads.hot import alertable, alerts_on, county_today, is_hot, known_on
+from pipelines.leads.hot import alertable, alerts_on, is_hot, known_on
 from pipelines.listings.scoring import current_scores
 
 
@@ -91,7 +92,7 @@ def _match_rows(
 ) -> list[dict]:
     """per_tenant: an item meets its own tenant's subscribers only (listings); otherwise
     every tenant's (county leads), each match carrying the subscriber's tenant."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     everyone = [(tid, sid, c) for tid, subs in criteria.items() for sid, c in subs]
     rows = []
     for item in items:
@@ -157,7 +158,7 @@ def match_leads(
         properties.c.city,
         properties.c.zip,
     ).join(properties, properties.c.folio == leads.c.folio, isouter=True)
-    today = today or county_today()
+    today = today or clock.today()
     q = q.where(leads.c.id > lead_from, alertable(today))
     if lead_to is not None:
         q = q.where(leads.c.id <= lead_to)

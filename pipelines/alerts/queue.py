@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 
+from pipelines import clock
 from pipelines.billing.ledger import InsufficientTokens
 from pipelines.db.schema import (
     alert_criteria,
@@ -78,7 +79,7 @@ def pending_immediate(conn: Connection, min_match_id: int = 0) -> list:
 def queue_match_notifications(conn: Connection, min_match_id: int = 0) -> dict[str, int]:
     """Queue the pending immediate matches. Returns counts: queued (single alerts), grouped
     (group emails queued), already (had one), awaiting_channel (sms/voice/webhook)."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     threshold = get_settings().alert_group_threshold
     by_subscriber: dict[int, list] = defaultdict(list)
     awaiting = 0

@@ -8,10 +8,11 @@ again; a subscriber with no match that week gets no email.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import Engine, and_, select
 
+from pipelines import clock
 from pipelines.alerts.digest import day_id
 from pipelines.db.schema import alert_matches, notifications, subscribers
 from pipelines.db.upsert import insert_ignore_rows
@@ -36,7 +37,7 @@ def queue_weekly_reports(engine: Engine, monday: date) -> dict[str, int]:
         )
         .group_by(am.tenant_id, am.subscriber_id)
     )
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     with engine.begin() as conn:
         rows = [
             outbox_row(r.tenant_id, r.subscriber_id, "weekly", day_id(monday), "email", now)

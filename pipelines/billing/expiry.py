@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.billing.ledger import L, _insert, _move, balance_in
 from pipelines.db.schema import token_ledger
 
@@ -59,7 +60,7 @@ def _entries(conn, tenant_id: int) -> list:
 def expire_lapsed(engine: Engine, now: datetime | None = None) -> dict[int, int]:
     """Write an `expire` entry for every grant past its expiry. Returns {grant id: tokens
     expired}. Keyed `expire:<grant id>`: a re-run expires nothing twice."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     with engine.connect() as conn:
         tenants = (
             conn.execute(
@@ -101,7 +102,7 @@ def expire_lapsed(engine: Engine, now: datetime | None = None) -> dict[int, int]
 def expiring_soon(engine: Engine, within: timedelta, now: datetime | None = None) -> list[Bucket]:
     """Live grants that still hold tokens and expire within `within` (for reminders),
     with the tenant id on each as `.tenant_id`."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     out = []
     with engine.connect() as conn:
         tenants = (

@@ -16,11 +16,12 @@ the entry that explains it, so `verify` can recompute it from the entries at any
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pipelines import clock
 from pipelines.db.schema import token_accounts, token_ledger
 from pipelines.db.upsert import insert_ignore_rows
 
@@ -45,7 +46,7 @@ class Balance:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _ensure_account(conn: Connection, tenant_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipelines import clock
 from pipelines.accounts.criteria import LEAD_TYPES
 from pipelines.cli.alerts import run_ticks
 from pipelines.cli.common import console, fail
@@ -98,7 +99,7 @@ def demo_outreach(engine) -> None:
     """The agency gets trial tokens; the agent attaches a phone to one of their leads and
     asks Folio to text it. The next tick screens it (quiet hours may hold it until 08:00 in
     the recipient's zone), sends it to the SMS file outbox and captures the tokens."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
     from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def demo_outreach(engine) -> None:
 
     tenant = get_tenant(engine, DEMO_TENANT)
     agent = find_subscriber(engine, tenant["id"], DEMO_SUBSCRIBERS[1][0])
-    expires = datetime.now(timezone.utc) + timedelta(days=14)
+    expires = clock.now() + timedelta(days=14)
     grant(
         engine,
         tenant["id"],

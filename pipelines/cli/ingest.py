@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import click
 from rich.table import Table
 
+from pipelines import clock
 from pipelines.cli.common import console, database_url, fail, migrated_engine, parse_date
 from pipelines.county.partition_keys import CADENCES
 
@@ -52,13 +53,13 @@ def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed:
 def write_sample_files(
     out_dir: Path, days: int, end: date | None, docs_per_day: int, seed: int
 ) -> dict:
-    from pipelines.county.partition_keys import county_today, last_business_day
+    from pipelines.calendar import last_complete_business_day
     from pipelines.county.samples import write_sample_range
 
     if days < 1:
         fail("--days must be at least 1")
     return write_sample_range(
-        out_dir, days, end or last_business_day(county_today()), docs_per_day, seed
+        out_dir, days, end or last_complete_business_day(), docs_per_day, seed
     )
 
 
@@ -93,7 +94,7 @@ def _launch(cadence: str, keys: list[str], source_url: str | None, verbose: bool
         fail(str(exc))
     if missing:
         fail(f"{source.describe()} is missing files:\n  " + "\n  ".join(missing[:20]))
-    started = datetime.now(timezone.utc)
+    started = clock.now()
     outcome = _run_with_progress(engine, get_instance(), cadence, keys, source_url, verbose)
     if not outcome.success:
         fail(f"run {outcome.run_id} failed: {outcome.error}")
@@ -113,7 +114,7 @@ def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
     from pipelines.db.schema.layouts import layouts_for
     from pipelines.upkeep.summary import files_staged
 
-    since, files = datetime.now(timezone.utc), len(layouts_for(cadence))
+    since, files = clock.now(), len(layouts_for(cadence))
     level = "INFO" if verbose else "CRITICAL"
     columns = [
         TextColumn("{task.description}"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipelines import clock
 from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine
 
 
@@ -59,7 +60,7 @@ def _read_config(config_file: Path | None) -> dict:
 )
 def schedule_add(job_name: str, at: str, config_file: Path | None, partition: str | None) -> None:
     """Launch JOB once at a later time (the due-jobs sensor fires it; needs the Dagster daemon)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from pipelines.location.definitions import defs
@@ -69,7 +70,7 @@ def schedule_add(job_name: str, at: str, config_file: Path | None, partition: st
     names = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
     if job_name not in names:
         fail(f"no job {job_name!r}; jobs: {', '.join(names)}")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     try:
         when = now if at.strip().lower() == "now" else datetime.fromisoformat(at)
     except ValueError:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
+from pipelines import clock
 from pipelines.cli.accounts import tenants
 from pipelines.cli.common import console, fail, migrated_engine, parse_date, tenant_or_fail
 from pipelines.cli.reports import leads
@@ -53,7 +54,7 @@ def tokens_grant(tenant: str, amount: int, expires: date | None, kind: str, reas
     expires_at = None
     if expires is not None:
         zone = ZoneInfo(get_settings().timezone)
-        if expires < datetime.now(zone).date():
+        if expires < clock.today():
             fail(f"--expires {expires} is in the past")
         # the end of that county day: the tokens can be spent all of it
         expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=zone).astimezone(

@@ -9,11 +9,11 @@ Dagster's instance API, not its tables.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from pipelines import clock
 from pipelines.control.dagster_private import (
     InstigatorStatus,
     InstigatorType,
@@ -153,7 +153,7 @@ def _records_api_units(database_url: str, s: Settings) -> Check:
 def check_health(
     instance_factory, database_url: str, s: Settings, now: float | None = None
 ) -> list[Check]:
-    now = now or time.time()
+    now = now or clock.now().timestamp()
     checks = [_database(database_url), _records_api_units(database_url, s)]
     try:
         instance = instance_factory()

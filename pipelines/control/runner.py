@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from dagster import (
@@ -26,6 +26,7 @@ from dagster import (
 )
 
 from assets.partitions import PARTITIONS_BY_CADENCE
+from pipelines import clock
 from pipelines.control.dagster_private import (
     PARTITION_RANGE_END_TAG,
     PARTITION_RANGE_START_TAG,
@@ -69,7 +70,7 @@ class RunOutcome:
 
 def partition_keys(cadence: str, start: date, end: date) -> list[str]:
     pdef = PARTITIONS_BY_CADENCE[cadence]
-    with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
+    with partition_loading_context(effective_dt=clock.now()):
         keys = [k for k in pdef.get_partition_keys() if within(k, start, end)]
         first, last = pdef.get_first_partition_key(), pdef.get_last_partition_key()
     if keys and start < first_day(first):
@@ -94,7 +95,7 @@ def partition_keys_between(cadence: str, first: str, last: str) -> list[str]:
     """The partition keys of a range run, from its first and last key (key order is time
     order for every cadence's key format)."""
     pdef = PARTITIONS_BY_CADENCE[cadence]
-    with partition_loading_context(effective_dt=datetime.now(timezone.utc)):
+    with partition_loading_context(effective_dt=clock.now()):
         return [k for k in pdef.get_partition_keys() if first <= k <= last]
 
 

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.county.landing import LandedFile, land, latest_raw_file, record_raw_file
 from pipelines.county.parse import FileUnreadableError, parse_file
 from pipelines.county.partition_keys import last_day
@@ -186,7 +187,7 @@ def stage_file(
 ) -> StageReport:
     """Parse the partition's latest landed file and replace its staged rows (one transaction).
     A file already staged for this partition (same sha256) is not re-staged unless `force`."""
-    started, t0 = datetime.now(timezone.utc), time.perf_counter()
+    started, t0 = clock.now(), time.perf_counter()
     log = dict(
         run_id=run_id,
         cadence=layout.cadence,
@@ -202,7 +203,7 @@ def stage_file(
             status=status,
             source_sha256=raw and raw["sha256"],
             started_at=started,
-            finished_at=datetime.now(timezone.utc),
+            finished_at=clock.now(),
             duration_ms=int((time.perf_counter() - t0) * 1000),
             **extra,
         )

@@ -13,11 +13,11 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.db.schema import raw_files
 from pipelines.db.upsert import upsert
 
@@ -87,7 +87,7 @@ def record_raw_file(
         "size_bytes": size_bytes,
         "source_uri": source_uri,
         "archive_uri": archive_uri,
-        "fetched_at": datetime.now(timezone.utc),
+        "fetched_at": clock.now(),
     }
     # An older file coming back (A, then B, then A again) becomes the latest once more.
     with engine.begin() as conn:

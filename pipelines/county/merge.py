@@ -13,12 +13,14 @@ its updated_at moved) when a group actually changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
+from pipelines import clock
 from pipelines.county.documents import documents_cte, documents_params
 from pipelines.db.schema import properties
+from pipelines.db.types import Timestamp
 from pipelines.settings import DEED_DOC_TYPES, get_settings
 
 _GROUPS = {
@@ -97,13 +99,13 @@ def merge_properties(
 ) -> MergeCounts:
     """Merge the documents of these partitions of `source_table` (the bulk file's staged rows
     by default; the records API's for lookups: the same rule either way)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     binds, params = documents_params(partition_keys, get_settings().doc_tax_per_100)
     sql = MERGE_SQL.replace("{documents}", documents_cte(source_table))
     stmt = text(sql).bindparams(
         *binds,
         bindparam("deed_types", expanding=True),
-        bindparam("now", type_=DateTime(timezone=True)),
+        bindparam("now", type_=Timestamp()),
     )
     before = conn.execute(select(func.count()).select_from(properties)).scalar_one()
     touched = conn.execute(

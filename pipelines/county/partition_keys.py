@@ -46,34 +46,6 @@ def first_day_sql(column: str, dialect: str) -> str:
     return f"CAST({expr} AS DATE)" if dialect == "postgresql" else expr
 
 
-def county_today() -> date:
-    """Today in the county's time zone: the day partitions are complete by (a machine on UTC
-    is already on tomorrow for five hours of the county's evening)."""
-    from zoneinfo import ZoneInfo
-
-    from pipelines.settings import get_settings
-
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
-
-
-def last_business_day(today: date) -> date:
-    """The last complete business day before `today` (Monday's is the Friday before)."""
-    d = today - timedelta(days=1)
-    while d.weekday() >= 5:
-        d -= timedelta(days=1)
-    return d
-
-
-def business_days_back(end: date, days: int) -> date:
-    """The business day `days - 1` business days before `end` (so [start, end] holds `days`)."""
-    start = end
-    for _ in range(days - 1):
-        start -= timedelta(days=1)
-        while start.weekday() >= 5:
-            start -= timedelta(days=1)
-    return start
-
-
 def last_day(cadence: str, key: str) -> date:
     """The last day a partition covers: the day itself, its week's Sunday, its month's end."""
     start = first_day(key)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipelines.county.partition_keys import business_days_back, first_day, format_key
+from pipelines.calendar import business_days, business_days_back
+from pipelines.county.partition_keys import first_day, format_key
 
 STREETS = [
     "NW 5TH ST",
@@ -113,15 +114,6 @@ class SampleState:
     next_case: int = 1
     open_lis: list[tuple[str, str]] = field(default_factory=list)  # (folio, case_number)
     previous_rows: list[str] = field(default_factory=list)
-
-
-def business_days(start: date, end: date) -> list[date]:
-    days, d = [], start
-    while d <= end:
-        if d.weekday() < 5:
-            days.append(d)
-        d += timedelta(days=1)
-    return days
 
 
 def _name(rng: random.Random) -> str:

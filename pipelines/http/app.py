@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pipelines.db.engine import ping
 from pipelines.http.admin import router as admin_router
 from pipelines.http.auth import Tenant, engine
+from pipelines.http.billing import router as billing_router
 from pipelines.http.leads import router as leads_router
 from pipelines.http.lookups import router as lookups_router
 from pipelines.http.outreach import router as outreach_router
@@ -41,6 +42,7 @@ app.include_router(pages_router)
 app.include_router(reports_router)
 app.include_router(outreach_router)
 app.include_router(admin_router)
+app.include_router(billing_router)
 
 
 MAX_BODY_BYTES = 1_000_000  # one listing is a few hundred bytes; a file goes to the inbox

@@ -8,12 +8,13 @@ the answer until the lookup is done or N seconds pass.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import JSONResponse
 
+from pipelines import clock
 from pipelines.http.auth import Tenant, engine
 from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.requests import request_lookup, request_view, wait_for
@@ -67,4 +68,4 @@ def get_lookup(request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Tenant
 
 
 def _seconds_until(when: datetime) -> int:
-    return max(1, int((when - datetime.now(timezone.utc)).total_seconds()))
+    return max(1, int((when - clock.now()).total_seconds()))

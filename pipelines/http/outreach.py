@@ -3,7 +3,7 @@
 Tenant routes (X-API-Key): `GET /tokens`, `POST /outreach` (optional `Idempotency-Key`),
 `GET /outreach/{id}`, `PUT /leads/{id}/contact`. Provider routes, authenticated by the
 provider's signature instead of a key: `POST /twilio/status` (delivery and call status),
-`POST /twilio/inbound` (STOP / START replies), `POST /billing/stripe` (purchases).
+`POST /twilio/inbound` (STOP / START replies). Stripe's is in pipelines/http/billing.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from pipelines.notify.paid_delivery import settle_status
 from pipelines.notify.phones import BadPhone, normalise
 from pipelines.notify.twilio import valid_signature
 from pipelines.outreach.contacts import is_entitled, set_contact
-from pipelines.outreach.purchases import PurchaseRefused, handle_stripe_event
 from pipelines.outreach.requests import OutreachError, OutreachIn, outreach_view, request_outreach
 from pipelines.settings import get_settings
 
@@ -144,14 +143,3 @@ async def twilio_inbound(request: Request):
                 reply = "You are resubscribed to Folio messages. Reply STOP to unsubscribe."
     twiml = f"<Response><Message>{reply}</Message></Response>" if reply else "<Response/>"
     return Response(content=twiml, media_type="application/xml")
-
-
-@router.post("/billing/stripe", include_in_schema=False)
-async def stripe_webhook(
-    request: Request, stripe_signature: Annotated[str | None, Header()] = None
-):
-    try:
-        done = handle_stripe_event(engine(), await request.body(), stripe_signature)
-    except PurchaseRefused as exc:
-        raise HTTPException(status_code=exc.status, detail=str(exc)) from None
-    return {"event": done.event_id, "granted": done.granted, "tokens": done.tokens}

@@ -13,22 +13,17 @@ at least `hot_lead_min_score`: hot leads go out at once even to digest-only subs
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import Engine, and_, func, select
 
+from pipelines import clock
 from pipelines.county.partition_keys import CADENCES, last_day
 from pipelines.db.schema import leads
 from pipelines.settings import get_settings
 
 HOT_PRIORITY = "high"
 HOT_LEAD_TYPES = ("probate", "foreclosure")
-
-
-def county_today() -> date:
-    """Today in the county's time zone (the day partitions and lead dates are in)."""
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def window_start(today: date) -> date:
@@ -87,6 +82,4 @@ def last_scored_at(engine: Engine) -> str | None:
         value = conn.execute(select(func.max(leads.c.scored_at))).scalar()
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
+    return clock.as_utc(value).isoformat()

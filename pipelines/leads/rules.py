@@ -17,13 +17,15 @@ whatever the processing order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
+from pipelines import clock
 from pipelines.county.documents import DOCUMENTS_CTE, documents_params
 from pipelines.county.partition_keys import first_day_sql
 from pipelines.db.schema import STAGED_TABLES, leads
+from pipelines.db.types import Timestamp
 from pipelines.leads.matching import MatchSpec
 from pipelines.settings import LIEN_DOC_TYPES, SALE_DEED_DOC_TYPES, get_settings
 
@@ -119,7 +121,7 @@ def generate_leads(
     conn: Connection, partition_keys: list[str], now: datetime | None = None
 ) -> LeadCounts:
     s = get_settings()
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     dialect = conn.dialect.name
     binds, params = documents_params(partition_keys, s.doc_tax_per_100)
     sql = _INSERT_LEADS.format(
@@ -132,7 +134,7 @@ def generate_leads(
         *binds,
         bindparam("sale_deed_types", expanding=True),
         bindparam("lien_doc_types", expanding=True),
-        bindparam("now", type_=DateTime(timezone=True)),
+        bindparam("now", type_=Timestamp()),
     )
     conn.execute(
         stmt,
@@ -156,7 +158,7 @@ def generate_leads(
     conn.execute(
         text(refresh).bindparams(
             bindparam("partition_keys", expanding=True),
-            bindparam("now", type_=DateTime(timezone=True)),
+            bindparam("now", type_=Timestamp()),
         ),
         {"partition_keys": list(partition_keys), "now": now},
     )
@@ -204,7 +206,7 @@ def generate_matched_leads(
     conn: Connection, spec: MatchSpec, partition_keys: list[str], now: datetime | None = None
 ) -> int:
     """Leads from this file's matched records in the partitions; returns how many were created."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     table = STAGED_TABLES[spec.file_type]
     sql = _INSERT_MATCHED.format(
         table=table.name,
@@ -215,7 +217,7 @@ def generate_matched_leads(
         contact_address=spec.contact_address,
     )
     stmt = text(sql).bindparams(
-        bindparam("partition_keys", expanding=True), bindparam("now", type_=DateTime(timezone=True))
+        bindparam("partition_keys", expanding=True), bindparam("now", type_=Timestamp())
     )
     conn.execute(
         stmt,

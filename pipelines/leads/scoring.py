@@ -14,13 +14,15 @@ The arithmetic runs in polars over one read of the open leads; the writes are se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Connection, DateTime, bindparam, case, delete, func, select, text, update
+from sqlalchemy import Connection, bindparam, case, delete, func, select, text, update
 
+from pipelines import clock
 from pipelines.db.bulk import bulk_insert
 from pipelines.db.schema import lead_events, lead_scores, leads, properties
+from pipelines.db.types import Timestamp
 from pipelines.settings import Settings, get_settings
 
 OPEN_STATUSES = ("new", "sent", "contacted")
@@ -168,8 +170,8 @@ def score_leads(
     conn: Connection, today: date | None = None, now: datetime | None = None
 ) -> ScoreCounts:
     s = get_settings()
-    today = today or date.today()
-    now = now or datetime.now(timezone.utc)
+    today = today or clock.today()
+    now = now or clock.now()
     expired = conn.execute(
         update(leads)
         .where(
@@ -201,7 +203,7 @@ def score_leads(
                 "leads.id), "
                 "scored_at = :now WHERE id IN (SELECT lead_id FROM lead_scores WHERE scored_on = "
                 ":today)"
-            ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
+            ).bindparams(bindparam("now", type_=Timestamp())),
             {"now": now, "today": today},
         )
     mean = scored["score"].mean() if scored.height else None

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from pipelines import clock
 from pipelines.settings import get_settings
 
 ListingType = Literal["sale", "rent", "auction", "foreclosure"]
@@ -96,7 +97,7 @@ class ListingIn(BaseModel):
     @field_validator("year_built")
     @classmethod
     def _not_future(cls, v):
-        if v is not None and v > date.today().year + 1:
+        if v is not None and v > clock.today().year + 1:
             raise ValueError(f"year_built {v} is in the future")
         return v
 

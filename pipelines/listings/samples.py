@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+
+from pipelines import clock
 
 CITIES = {
     "MIAMI": ["33125", "33127", "33135", "33142"],
@@ -28,7 +30,7 @@ def sample_listings(
 ) -> list[dict]:
     rng = random.Random(seed)
     # Midnight, not now: a second demo the same day submits identical listings (unchanged).
-    now = now or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = now or clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     for i in range(1, n + 1):
         city = rng.choice(sorted(CITIES))

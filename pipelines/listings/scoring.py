@@ -12,11 +12,12 @@ import statistics
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, and_, or_, select, tuple_
 
+from pipelines import clock
 from pipelines.db.schema import listing_scores, listings
 from pipelines.db.upsert import upsert
 from pipelines.listings.rules import ScoreResult, kind, rule_score
@@ -127,7 +128,7 @@ def score_listings(
     seq_to: int | None = None,
     now: datetime | None = None,
 ) -> ScoringCounts:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     with engine.connect() as conn:
         batch = stale_listings(
             conn, seq_from, seq_to, None if seq_to is not None else settings.listing_batch_size

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select, update
 
+from pipelines import clock
 from pipelines.db.schema import listing_quarantine, listing_seq, listings
 from pipelines.db.upsert import insert_ignore_rows, upsert
 from pipelines.listings.model import LISTING_FIELDS, ListingIn, validate
@@ -103,7 +104,7 @@ def save_listings(
     changed = [
         k for k in keys if k not in existing or existing[k][1] != latest[k][1]["content_sha256"]
     ]
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     rows = []
     for key, seq in zip(changed, next_seqs(conn, len(changed)) if changed else [], strict=True):
         line_no, row = latest[key]
@@ -146,7 +147,7 @@ def quarantine(
     source_sha256: str | None,
 ) -> int:
     """Record refused records with file, line and reason (idempotent per file and line)."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     rows = [
         {
             "tenant_id": tenant["id"],

@@ -9,10 +9,11 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.county.merge import merge_properties
 from pipelines.county.parse import parse_bytes
 from pipelines.county.staging import stage_source_file
@@ -82,7 +83,7 @@ def _claim(engine: Engine, request_id: int) -> dict | None:
         taken = conn.execute(
             lookup_requests.update()
             .where(lookup_requests.c.id == request_id, lookup_requests.c.state == "queued")
-            .values(state="running", progress=10, updated_at=datetime.now(timezone.utc))
+            .values(state="running", progress=10, updated_at=clock.now())
         ).rowcount
         if not taken:
             return None
@@ -114,7 +115,7 @@ def perform_lookup(
     for attempt in range(1, budget.max_attempts + 1):
         with engine.begin() as conn:
             set_state(conn, request_id, attempts=attempt, progress=10 + 20 * attempt)
-        t0, now = time.perf_counter(), datetime.now(timezone.utc)
+        t0, now = time.perf_counter(), clock.now()
         try:
             answer, error = client.call(query.api_params()), None
         except RecordsApiError as exc:
@@ -126,9 +127,7 @@ def perform_lookup(
             break
         sleep(budget.delay_before(attempt + 1, s.retry_delay_scale))
     charged = answer or (error.answer if error else None)
-    alert_on_balance(
-        engine, charged.units_balance if charged else None, datetime.now(timezone.utc), s
-    )
+    alert_on_balance(engine, charged.units_balance if charged else None, clock.now(), s)
     if answer is None:
         _finish_failed(engine, req, charged, str(error))
         return "failed"
@@ -138,7 +137,7 @@ def perform_lookup(
 def _finish_failed(engine: Engine, req: dict, charged: ApiAnswer | None, message: str) -> None:
     """The county answered (an error Status): settle to what it says it consumed. It never
     answered: release the reservation. Either way exactly once, with the final state."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     with engine.begin() as conn:
         if charged is not None and charged.units_consumed is not None:
             settle(conn, req["units_day"], req["units_reserved"], charged.units_consumed)
@@ -150,7 +149,7 @@ def _finish_failed(engine: Engine, req: dict, charged: ApiAnswer | None, message
 def _finish_done(
     engine: Engine, req: dict, query: LookupQuery, answer: ApiAnswer, call_id: int, s: Settings
 ) -> str:
-    layout, now = get_layout("official_records"), datetime.now(timezone.utc)
+    layout, now = get_layout("official_records"), clock.now()
     source_file = f"records_api/{call_id}"
     data = record_lines(answer.records, layout) if answer.records else b""
     today = county_day(now, s.timezone)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select, update
 
+from pipelines import clock
 from pipelines.db.plain import plain
 from pipelines.db.schema import STAGED_TABLES, lookup_requests, properties, staged_lookup_records
 from pipelines.lookups.query import LookupQuery
@@ -81,7 +82,7 @@ def request_lookup(
     """Answer from our data when the property was updated within the cache window; else
     reserve the expected units and queue the request (both in one transaction), or refuse
     it at once when today's cap would be passed."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     with engine.connect() as conn:
         cached = property_view(
             conn, resolve_folio(conn, query), now - timedelta(days=s.lookup_cache_days)
@@ -174,16 +175,14 @@ def queued_after(engine: Engine, after_id: int, limit: int = 100) -> list[int]:
 
 def set_state(conn: Connection, request_id: int, **values) -> None:
     conn.execute(
-        update(lookup_requests)
-        .where(r.id == request_id)
-        .values(updated_at=datetime.now(timezone.utc), **values)
+        update(lookup_requests).where(r.id == request_id).values(updated_at=clock.now(), **values)
     )
 
 
 def fail_abandoned(engine: Engine, older_than: timedelta, now: datetime | None = None) -> list[int]:
     """Requests left `running` by a run that died (no update for `older_than`): failed, and
     their units released, each exactly once (the state change is the claim)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     with engine.connect() as conn:
         stale = (
             conn.execute(select(r.id).where(r.state == "running", r.updated_at < now - older_than))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, select
 
+from pipelines import clock
 from pipelines.db.schema import compliance_blocks, notifications, opt_outs
 from pipelines.db.upsert import insert_ignore_rows
 from pipelines.notify.phones import time_zone
@@ -136,13 +137,13 @@ def record_block(
             rule=rule,
             action=action,
             detail=detail,
-            created_at=datetime.now(timezone.utc),
+            created_at=clock.now(),
         )
     )
 
 
 def opt_out(conn: Connection, phone: str, source: str) -> bool:
-    row = {"phone": phone, "source": source, "created_at": datetime.now(timezone.utc)}
+    row = {"phone": phone, "source": source, "created_at": clock.now()}
     return insert_ignore_rows(conn, opt_outs, [row], ["phone"]) == 1
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, bindparam, func, select, update
 
+from pipelines import clock
 from pipelines.db.schema import email_logs, notifications
 from pipelines.notify.email import (
     EmailMessage,
@@ -43,7 +44,7 @@ class DeliveryCounts:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _stale_sending(settings: Settings):

@@ -18,10 +18,10 @@ import hmac
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from functools import cache
 
+from pipelines import clock
 from pipelines.settings import get_settings
 
 KINDS = ("lead", "listing", "open", "unsubscribe", "report")
@@ -81,7 +81,7 @@ def make_token(
 ) -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown link kind {kind!r}")
-    expires = int((now or time.time()) + get_settings().link_ttl_days * 86400)
+    expires = int((now or clock.now().timestamp()) + get_settings().link_ttl_days * 86400)
     claims = {"k": kind, "i": item_id, "s": subscriber_id, "t": tenant_id, "e": expires}
     if notification_id is not None:
         claims["n"] = notification_id
@@ -107,7 +107,7 @@ def read_token(token: str, now: float | None = None) -> Link:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise BadLink("this link is not valid") from exc
-    if link.expires < (now or time.time()):
+    if link.expires < (now or clock.now().timestamp()):
         raise BadLink("this link has expired; newer emails carry fresh links")
     return link
 

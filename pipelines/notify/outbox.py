@@ -7,10 +7,9 @@ it is never resent automatically; an operator who checked settles it here
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import Engine, select, update
 
+from pipelines import clock
 from pipelines.billing.ledger import capture, release
 from pipelines.db.schema import notifications
 
@@ -53,7 +52,7 @@ def resolve_unknown(engine: Engine, notification_id: int, outcome: str) -> str |
             .where(n.id == notification_id, n.state == "unknown")
             .values(
                 state=state,
-                updated_at=datetime.now(timezone.utc),
+                updated_at=clock.now(),
                 last_error=f"resolved by operator as {outcome}",
             )
         ).rowcount

@@ -9,10 +9,11 @@ same (subscriber, item, channel) finds the first row and reserves nothing again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
+from pipelines import clock
 from pipelines.billing.ledger import attach, reserve
 from pipelines.db.schema import notifications, tenants
 from pipelines.notify.compliance import record_block, screen
@@ -59,7 +60,7 @@ def queue_paid(
 ) -> Queued:
     """Screen, reserve and queue one SMS or call inside the caller's transaction. Raises
     Refused (opt-out, daily cap) or ledger.InsufficientTokens; nothing is held then."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     key = idempotency_key(channel, subscriber_id, item_kind, item_id)
     if (row := _existing(conn, key)) is not None:
         return Queued(row.id, row.tokens or 0, row.not_before, False)
@@ -106,7 +107,7 @@ def queue_webhook(
     key = idempotency_key("webhook", subscriber_id, item_kind, item_id)
     if (row := _existing(conn, key)) is not None:
         return row.id
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     return _insert(
         conn,
         tenant_id,
@@ -146,5 +147,5 @@ def _insert(
 
 
 def set_state(conn: Connection, nid: int, **values) -> None:
-    values.setdefault("updated_at", datetime.now(timezone.utc))
+    values.setdefault("updated_at", clock.now())
     conn.execute(update(notifications).where(notifications.c.id == nid).values(**values))

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, exists, func, or_, select, update
 
+from pipelines import clock
 from pipelines.billing.ledger import capture, release
 from pipelines.db.schema import (
     leads,
@@ -64,7 +65,7 @@ class ChannelCounts:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def due_ids(engine: Engine, channels=CHANNELS, now: datetime | None = None) -> list[int]:

@@ -6,10 +6,11 @@ queueing idempotent: a re-run or a replayed sensor adds nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection
 
+from pipelines import clock
 from pipelines.db.schema import notifications
 from pipelines.db.upsert import insert_ignore_rows
 
@@ -55,7 +56,7 @@ def queue_email(
     conn: Connection, tenant_id: int, subscriber_id: int, item_kind: str, item_id: int
 ) -> int:
     """Queue one email about one thing (at most once: the outbox's unique key)."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     row = outbox_row(tenant_id, subscriber_id, item_kind, item_id, "email", now)
     return insert_ignore_rows(conn, notifications, [row], NOTIFICATION_KEY)
 

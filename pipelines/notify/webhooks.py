@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
+from pipelines import clock
 from pipelines.notify.email import OutcomeUnknown, PermanentSendError, TransientSendError
 
 
@@ -51,7 +51,7 @@ class WebhookSender:
         body = json.dumps(payload, sort_keys=True, default=str).encode()
         headers = {
             "Content-Type": "application/json",
-            "X-Folio-Signature": sign(msg.secret, int(now or time.time()), body),
+            "X-Folio-Signature": sign(msg.secret, int(now or clock.now().timestamp()), body),
             "X-Folio-Idempotency-Key": msg.idempotency_key,
         }
         try:

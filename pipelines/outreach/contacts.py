@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
+from pipelines import clock
 from pipelines.county.values import normalize_folio
 from pipelines.db.schema import lead_contacts, leads
 from pipelines.db.upsert import upsert
@@ -23,7 +23,7 @@ def set_contact(conn: Connection, tenant_id: int, lead_id: int, phone: str, name
         "lead_id": lead_id,
         "name": name or None,
         "phone": normalise(phone),
-        "updated_at": datetime.now(timezone.utc),
+        "updated_at": clock.now(),
     }
     upsert(conn, lead_contacts, [row], ["tenant_id", "lead_id"], ["name", "phone", "updated_at"])
     return row["phone"]

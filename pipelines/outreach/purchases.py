@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 
+from pipelines import clock
 from pipelines.billing.expiry import expire_lapsed, expiring_soon
 from pipelines.billing.ledger import grant
 from pipelines.db.schema import subscribers, tenants
@@ -98,7 +99,7 @@ def run_token_expiry(engine: Engine, now: datetime | None = None) -> dict[str, i
     within `trial_reminder_days`, `tokens_expiring` for other grants ending within
     `tokens_reminder_days`. Each email is keyed by its grant: sent once, whatever re-runs."""
     settings = get_settings()
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     expired = expire_lapsed(engine, now)
     counts = {
         "grants_expired": len(expired),

@@ -8,13 +8,13 @@ repeated request return the first answer and reserve nothing again.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from pipelines import clock
 from pipelines.billing.ledger import InsufficientTokens, balance_in
 from pipelines.db.schema import (
     leads,
@@ -104,7 +104,7 @@ def request_outreach(
     again for a replayed Idempotency-Key."""
     if idempotency_key and (seen := _existing(engine, tenant_id, idempotency_key)):
         return seen
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     try:
         with engine.begin() as conn:
             sub = conn.execute(

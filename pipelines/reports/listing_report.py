@@ -3,10 +3,11 @@ and ROI, the scorer's reasoning, and its price per sqft against the zip's active
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.db.schema import listings
 from pipelines.listings.views import listing_view
 from pipelines.reports import pdf
@@ -21,7 +22,7 @@ class ReportError(Exception):
 
 def zip_price_per_sqft(engine: Engine, tenant_id: int, zip_code: str) -> list[tuple[int, float]]:
     """(listing id, price per sqft) of the tenant's active listings in one zip."""
-    since = datetime.now(timezone.utc) - timedelta(days=get_settings().active_listing_days)
+    since = clock.now() - timedelta(days=get_settings().active_listing_days)
     c = listings.c
     q = select(c.id, c.price, c.sqft).where(
         c.tenant_id == tenant_id, c.zip == zip_code, c.sqft > 0, c.listed_at >= since

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Engine, select, update
 
+from pipelines import clock
 from pipelines.db.schema import listings, report_requests, reports, subscribers
 from pipelines.notify.queue import queue_report_ready
 from pipelines.reports.exports import leads_frame, to_csv, to_xlsx
@@ -64,7 +65,7 @@ class RequestRefused(ValueError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def request_report(engine: Engine, tenant_id: int, ask: ReportRequestIn) -> int:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from pipelines import clock
 from pipelines.db.schema import reports
 from pipelines.settings import get_settings
 from pipelines.stores.archive import ArchiveStore, open_archive
@@ -51,7 +51,7 @@ def save_report(
         "uri": uri,
         "sha256": sha,
         "bytes": len(data),
-        "created_at": datetime.now(timezone.utc),
+        "created_at": clock.now(),
     }
     with engine.begin() as conn:
         row["id"] = conn.execute(reports.insert().values(**row)).inserted_primary_key[0]

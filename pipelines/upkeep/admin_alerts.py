@@ -15,12 +15,12 @@ import hmac
 import json
 import os
 import re
-from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
 import httpx
 
+from pipelines import clock
 from pipelines.settings import get_settings
 
 
@@ -34,7 +34,7 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (re.sub(r"[^A-Za-z0-9._-]", "_", key) + ".txt")
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = clock.now().isoformat(timespec="seconds")
     path.write_text(f"Subject: [Folio admin_alert] {subject}\nDate: {stamp}\n\n{body}\n")
     url = os.environ.get("FOLIO_ADMIN_WEBHOOK_URL")
     if url:

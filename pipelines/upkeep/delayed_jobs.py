@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Engine, select, update
 
+from pipelines import clock
 from pipelines.db.schema import scheduled_jobs
 
 
@@ -27,7 +28,7 @@ def schedule_job(
                 run_config=json.dumps(run_config or {}),
                 partition_key=partition_key,
                 status="pending",
-                created_at=datetime.now(timezone.utc),
+                created_at=clock.now(),
             )
         ).inserted_primary_key[0]
 

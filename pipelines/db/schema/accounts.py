@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -18,6 +17,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # ---- Tenants, subscribers and their alert criteria (docs/domain.md#tenancy: every tenant-owned row
 # carries tenant_id).
@@ -30,7 +30,7 @@ tenants = Table(
     Column(
         "api_key_sha256", String(64), nullable=False, unique=True
     ),  # the key itself is never stored
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     # Where the webhook channel posts (the tenant's endpoint or a Slack incoming webhook),
     # and the secret its X-Folio-Signature is computed with (shown to the tenant once).
     Column("webhook_url", Text),
@@ -47,9 +47,9 @@ subscribers = Table(
     Column("phone", String(20)),
     Column("time_zone", String(40), nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     # Set by the unsubscribe link: no alert, digest or report is sent to them after it.
-    Column("unsubscribed_at", DateTime(timezone=True)),
+    Column("unsubscribed_at", Timestamp()),
     UniqueConstraint("tenant_id", "email"),
 )
 
@@ -68,5 +68,5 @@ alert_criteria = Table(
     Column("lead_types", Text),
     Column("channels", Text, nullable=False),
     Column("digest_only", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
 )

@@ -6,7 +6,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # An item (listing or county lead) that met a subscriber's criteria; at most once per pair.
 alert_matches = Table(
@@ -30,7 +30,7 @@ alert_matches = Table(
     Column("score", Integer, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("digest_only", Boolean, nullable=False),
-    Column("matched_at", DateTime(timezone=True), nullable=False),
+    Column("matched_at", Timestamp(), nullable=False),
     # The item's own date (a lead's lead_date, a listing's listed day): the digest's order
     # and the alert window read it.
     Column("item_date", Date),

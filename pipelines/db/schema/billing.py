@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # The tenant's balance as two counters, changed only in the same transaction as the ledger
 # entry that explains the change. The CHECKs are the last line of defence: a spend that would
@@ -25,7 +25,7 @@ token_accounts = Table(
     Column("tenant_id", Integer, ForeignKey("tenants.id"), primary_key=True),
     Column("available", Integer, nullable=False),  # free to reserve
     Column("reserved", Integer, nullable=False),  # held by open reservations
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
     CheckConstraint("available >= 0", name="ck_token_accounts_available"),
     CheckConstraint("reserved >= 0", name="ck_token_accounts_reserved"),
 )
@@ -45,13 +45,13 @@ token_ledger = Table(
     Column("tokens", Integer, nullable=False),
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("grant_kind", String(10)),  # purchase | trial | manual (grants only)
-    Column("expires_at", DateTime(timezone=True)),  # grants only; NULL: never
+    Column("expires_at", Timestamp()),  # grants only; NULL: never
     Column("reservation_id", Integer),  # capture / release: the reserve entry
     Column("grant_id", Integer),  # expire: the grant entry
     Column("channel", String(8)),  # reserve: what the tokens are for
     Column("notification_id", Integer),  # reserve: the outbox message paying for it
     Column("reason", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     CheckConstraint("tokens > 0", name="ck_token_ledger_tokens"),
     Index(None, "tenant_id", "id"),
     Index(None, "entry", "expires_at"),

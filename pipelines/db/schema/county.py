@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     Numeric,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 
 from pipelines.db.schema.base import metadata
 from pipelines.db.schema.layouts import DEFAULT_LAYOUTS_FILE, FileLayout, load_layouts
+from pipelines.db.types import Timestamp
 
 _SQL_TYPES = {
     "text": Text,
@@ -112,7 +112,7 @@ raw_files = Table(
     Column("source_uri", Text, nullable=False),
     # Where the file is kept (the archive); NULL only for files landed before migration 0002.
     Column("archive_uri", Text),
-    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("fetched_at", Timestamp(), nullable=False),
     UniqueConstraint("cadence", "partition_key", "file_type", "sha256"),
 )
 
@@ -156,8 +156,8 @@ properties = Table(
     # Owner's mailing state when a feed provides it (none of the county files does yet):
     # an out-of-state owner is an absentee owner (lead scoring bonus).
     Column("owner_mailing_state", String(2)),
-    Column("first_seen_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("first_seen_at", Timestamp(), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
 )
 
 data_ingestion_logs = Table(
@@ -174,8 +174,8 @@ data_ingestion_logs = Table(
     Column("rows_staged", Integer),
     Column("rows_quarantined", Integer),
     Column("duplicates_collapsed", Integer),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", Timestamp(), nullable=False),
+    Column("finished_at", Timestamp(), nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("error", Text),
     Index(None, "partition_key", "file_type"),

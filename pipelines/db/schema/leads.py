@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 LEAD_STATUSES = ("new", "sent", "contacted", "dismissed", "expired")
 
@@ -40,8 +40,8 @@ leads = Table(
     Column("source_file", String(255), nullable=False),
     Column("source_line", Integer, nullable=False),
     Column("source_key", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("scored_at", DateTime(timezone=True)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("scored_at", Timestamp()),
     UniqueConstraint("lead_type", "folio", "source_key"),
     Index(None, "status", "lead_type"),
 )
@@ -78,7 +78,7 @@ lead_scores = Table(
     Column("equity_bonus", Integer, nullable=False),
     Column("engagement_bonus", Integer, nullable=False),
     Column("absentee_bonus", Integer, nullable=False),
-    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("scored_at", Timestamp(), nullable=False),
 )
 
 # What a subscriber did with an alert about an item (docs/domain.md#engagement): opened,
@@ -91,7 +91,7 @@ lead_events = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("lead_id", Integer, nullable=False),
     Column("event", String(10), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", Timestamp(), nullable=False),
     Column("item_kind", String(10), nullable=False, server_default="lead"),
     Column("subscriber_id", Integer),
     Column("tenant_id", Integer),

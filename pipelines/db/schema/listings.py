@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -18,6 +17,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # ---- Listings (docs/domain.md#listings). change_seq comes from listing_seq, taken under a row
 # lock in the
@@ -47,14 +47,14 @@ listings = Table(
     Column("year_built", Integer),
     Column("estimated_rent", Numeric(12, 2)),
     Column("folio", String(13)),
-    Column("listed_at", DateTime(timezone=True), nullable=False),
+    Column("listed_at", Timestamp(), nullable=False),
     Column("content_sha256", String(64), nullable=False),
     Column("change_seq", BigInteger, nullable=False),
     Column("source", String(10), nullable=False),  # cli | inbox | http | demo
     Column("source_file", Text),
     Column("source_line", Integer),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
     UniqueConstraint("tenant_id", "external_id"),
     Index(None, "change_seq"),
     Index(None, "tenant_id", "zip"),
@@ -72,7 +72,7 @@ listing_quarantine = Table(
     Column("line_no", Integer),
     Column("raw", Text, nullable=False),
     Column("reason", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     UniqueConstraint("tenant_id", "source_sha256", "line_no"),
 )
 
@@ -90,5 +90,5 @@ listing_scores = Table(
     Column("scorer", String(80), nullable=False),  # rules | the AI model id
     Column("prompt_sha256", String(64)),
     Column("fallback_reason", Text),
-    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("scored_at", Timestamp(), nullable=False),
 )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -16,6 +15,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 lookup_requests = Table(
     "lookup_requests",
@@ -32,9 +32,9 @@ lookup_requests = Table(
     Column("folio", String(13)),  # the property the answer is about
     Column("result", Text),  # JSON: the property row
     Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
+    Column("finished_at", Timestamp()),
     Index(None, "state", "id"),
     Index(None, "tenant_id", "id"),
 )
@@ -66,7 +66,7 @@ records_api_log = Table(
     Column("records", Integer),
     Column("duration_ms", Integer, nullable=False),
     Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     Index(None, "created_at"),
 )
 
@@ -77,6 +77,6 @@ records_api_alerts = Table(
     Column("day", Date, nullable=False),
     Column("level", String(10), nullable=False),  # warning | critical
     Column("balance", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     PrimaryKeyConstraint("day", "level"),
 )

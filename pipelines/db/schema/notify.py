@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # The outbox (docs/domain.md#outbox): queued → sending → sent | failed | unknown. The unique key
 # makes a
@@ -36,15 +36,15 @@ notifications = Table(
     Column("idempotency_key", String(64), nullable=False, unique=True),
     Column("provider_message_id", Text),
     Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
+    Column("sent_at", Timestamp()),
     # SMS / voice / webhook: where it goes (E.164 or URL), what it costs, the reservation
     # paying for it, and the earliest time it may go (quiet hours defer it).
     Column("to_address", Text),
     Column("tokens", Integer),
     Column("reservation_id", Integer),
-    Column("not_before", DateTime(timezone=True)),
+    Column("not_before", Timestamp()),
     UniqueConstraint("subscriber_id", "item_kind", "item_id", "channel"),
     Index(None, "channel", "state", "id"),
 )
@@ -62,6 +62,6 @@ email_logs = Table(
     Column("provider_message_id", Text),
     Column("attempt", Integer, nullable=False),
     Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     Index(None, "created_at"),
 )

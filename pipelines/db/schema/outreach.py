@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +15,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # A phone a tenant attached to a lead (CSV import or PUT /leads/{id}/contact).
 lead_contacts = Table(
@@ -26,7 +26,7 @@ lead_contacts = Table(
     Column("lead_id", Integer, nullable=False),
     Column("name", Text),
     Column("phone", String(16), nullable=False),  # E.164
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
     UniqueConstraint("tenant_id", "lead_id"),
 )
 
@@ -37,7 +37,7 @@ opt_outs = Table(
     metadata,
     Column("phone", String(16), primary_key=True),
     Column("source", String(10), nullable=False),  # inbound | operator
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
 )
 
 # A subscriber-initiated SMS or call. The idempotency key (the client's Idempotency-Key
@@ -54,7 +54,7 @@ outreach_requests = Table(
     Column("template", String(40), nullable=False),
     Column("idempotency_key", String(120)),
     Column("notification_id", Integer),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     UniqueConstraint("tenant_id", "idempotency_key"),
 )
 
@@ -70,7 +70,7 @@ compliance_blocks = Table(
     Column("rule", String(20), nullable=False),  # opt_out | quiet_hours | daily_cap | tokens
     Column("action", String(10), nullable=False),  # refused | deferred | blocked
     Column("detail", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     Index(None, "tenant_id", "id"),
 )
 
@@ -90,7 +90,7 @@ def _attempt_log(name: str, *extra: Column) -> Table:
         Column("attempt", Integer, nullable=False),
         Column("error", Text),
         *extra,
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", Timestamp(), nullable=False),
         Index(None, "created_at"),
     )
 

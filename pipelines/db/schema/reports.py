@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 REPORT_STATES = ("queued", "building", "ready", "failed")
 
@@ -23,9 +24,9 @@ report_requests = Table(
     Column("attempts", Integer, nullable=False),
     Column("report_id", Integer),
     Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("updated_at", Timestamp(), nullable=False),
+    Column("finished_at", Timestamp()),
     Index(None, "state", "id"),
     Index(None, "tenant_id", "id"),
 )
@@ -44,6 +45,6 @@ reports = Table(
     Column("uri", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("bytes", BigInteger, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
     Index(None, "kind", "period"),
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 )
 
 from pipelines.db.schema.base import metadata
+from pipelines.db.types import Timestamp
 
 # Dead-letter queue: runs that failed after their last retry (docs/operations.md#dead-letter-queue).
 failed_jobs = Table(
@@ -28,8 +28,8 @@ failed_jobs = Table(
     Column("error_class", String(255)),
     Column("error_message", Text),
     Column("attempts", Integer, nullable=False),
-    Column("first_failure_at", DateTime(timezone=True), nullable=False),
-    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("first_failure_at", Timestamp(), nullable=False),
+    Column("last_failure_at", Timestamp(), nullable=False),
     Column("status", String(12), nullable=False),  # open | retried | discarded
     Column("retry_run_id", String(64)),
     Column("discard_reason", Text),
@@ -41,7 +41,7 @@ queue_metrics = Table(
     "queue_metrics",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", Timestamp(), nullable=False),
     Column("job_name", String(128), nullable=False),
     Column("queued", Integer, nullable=False),
     Column("in_progress", Integer, nullable=False),
@@ -59,12 +59,12 @@ scheduled_jobs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("job_name", String(128), nullable=False),
-    Column("run_at", DateTime(timezone=True), nullable=False),
+    Column("run_at", Timestamp(), nullable=False),
     Column("run_config", Text, nullable=False),  # JSON
     Column("partition_key", String(64)),
     Column("status", String(12), nullable=False),  # pending | launched | canceled
     Column("run_key", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("launched_at", DateTime(timezone=True)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("launched_at", Timestamp()),
     Index(None, "status", "run_at"),
 )

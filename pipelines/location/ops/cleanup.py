@@ -1,10 +1,8 @@
 """Retention cleanup: an op (it deletes and archives; nothing here is a data asset)."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from dagster import MetadataValue, OpExecutionContext, Output, op
 
+from pipelines import clock
 from pipelines.settings import get_settings
 from pipelines.upkeep.cleanup import cleanup
 from resources.database import FolioDatabase
@@ -19,7 +17,7 @@ def cleanup_old_rows(
     context: OpExecutionContext, database: FolioDatabase, archive: ArchiveResource
 ):
     s = get_settings()
-    today = datetime.now(ZoneInfo(s.timezone)).date()
+    today = clock.today()
     counts = cleanup(
         database.engine(), archive.store(), today, s.retention_days, s.cleanup_batch_rows
     )
