@@ -60,11 +60,9 @@ def _read_config(config_file: Path | None) -> dict:
 )
 def schedule_add(job_name: str, at: str, config_file: Path | None, partition: str | None) -> None:
     """Launch JOB once at a later time (the due-jobs sensor fires it; needs the Dagster daemon)."""
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import timedelta
 
     from pipelines.location.definitions import defs
-    from pipelines.settings import get_settings
     from pipelines.upkeep.delayed_jobs import schedule_job
 
     names = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
@@ -72,20 +70,18 @@ def schedule_add(job_name: str, at: str, config_file: Path | None, partition: st
         fail(f"no job {job_name!r}; jobs: {', '.join(names)}")
     now = clock.now()
     try:
-        when = now if at.strip().lower() == "now" else datetime.fromisoformat(at)
-    except ValueError:
-        fail(f"--at {at!r} is not ISO 8601 (e.g. 2026-12-01T09:30 or 2026-12-01T09:30-05:00)")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(get_settings().timezone))
+        when = now if at.strip().lower() == "now" else clock.parse_local(at)
+    except ValueError as exc:
+        fail(f"--at: {exc}")
     if when < now - timedelta(seconds=60):
         fail(
-            f"--at {when.isoformat()} is in the past (it is {now.isoformat(timespec='seconds')}"
-            " now); use --at now to run it at the next tick"
+            f"--at {clock.show(when)} is in the past (it is {clock.show(now)} now); "
+            "use --at now to run it at the next tick"
         )
     job_id = schedule_job(migrated_engine(), job_name, when, _read_config(config_file), partition)
     console.print(
-        f"scheduled {job_name} for {when.isoformat()} (request {job_id}; run_key "
-        f"scheduled-job-{job_id})"
+        f"scheduled {job_name} for {clock.show(when)} ({when.isoformat(timespec='minutes')}; "
+        f"request {job_id}, run_key scheduled-job-{job_id})"
     )
 
 
@@ -104,10 +100,15 @@ def schedule_list(show_all: bool, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    t = Table("id", "job", "at (UTC)", "partition", "status")
+    t = Table("id", "job", "at", "partition", "status")
     for r in rows:
-        at = r["run_at"].strftime("%Y-%m-%d %H:%M")
-        t.add_row(str(r["id"]), r["job_name"], at, r["partition_key"] or "", r["status"])
+        t.add_row(
+            str(r["id"]),
+            r["job_name"],
+            clock.show(r["run_at"]),
+            r["partition_key"] or "",
+            r["status"],
+        )
     console.print(t)
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 
 from sqlalchemy import Connection, Engine, and_, select
 
+from pipelines import clock
 from pipelines.accounts.criteria import Criteria
 from pipelines.billing.expiry import remaining_by_grant
 from pipelines.billing.ledger import balance_in
@@ -234,7 +235,8 @@ def grant_notice(conn: Connection, grant_id: int, tenant_id: int) -> dict:
     return {
         "tokens": grant.tokens,
         "left": bucket.left if bucket else 0,
-        "expires_at": grant.expires_at.strftime("%Y-%m-%d") if grant.expires_at else None,
+        # the county's date: a trial ending 23:59 in Miami is already tomorrow in UTC
+        "expires_at": clock.show_date(grant.expires_at) or None,
         "available": balance_in(conn, tenant_id).available,
         "reason": grant.reason or grant.idempotency_key,
         "amount": amount,

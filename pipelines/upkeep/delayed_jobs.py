@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Engine, select, update
 
@@ -65,8 +65,6 @@ def list_scheduled(engine: Engine, status: str | None = "pending") -> list[dict]
         rows = [dict(r) for r in conn.execute(q).mappings()]
     for r in rows:
         r["run_config"] = json.loads(r["run_config"])
-        if r["run_at"].tzinfo is None:  # SQLite hands back naive UTC
-            r["run_at"] = r["run_at"].replace(tzinfo=timezone.utc)
     return rows
 
 
