@@ -208,6 +208,14 @@ class Settings:
     stage_chunk_bytes: int = 8 << 20
     # Partitions of a range run staged at once on PostgreSQL (SQLite has one writer).
     stage_workers: int = 2
+    # Hostile county files (docs/domain.md#files). A line longer than this refuses its file
+    # (real lines are a few hundred bytes): reading stops there, memory stays bounded.
+    max_line_bytes: int = 1 << 20
+    # A zip's members may expand to at most this much in all (a 10M-line file is ~1.5 GB)...
+    zip_max_total_bytes: int = 2 << 30
+    # ...and each member past its first MiB to at most this many times its compressed size
+    # (county text deflates 5-20:1; a zip bomb of zeros ~1000:1). Checked while streaming.
+    zip_max_ratio: int = 200
 
     # Schedules (docs/operations.md#schedules): daily ingestion Mon–Fri 06:00, HIGH priority,
     # 3 attempts fixed 5 min.

@@ -7,6 +7,8 @@ hashes of each key and of its first line's text and that line's number, 20 bytes
 (200 MB for 10M rows).
 A hash collision between two different keys can only make the later row look like a
 conflicting duplicate: it is quarantined with its line, never dropped.
+A line longer than the limit (FOLIO_MAX_LINE_BYTES) stops the reading where it is seen, so
+a file without line breaks costs a chunk and the limit, never its own size.
 """
 
 from __future__ import annotations
@@ -30,13 +32,45 @@ def fold(parts: list, height) -> list:
     return [p for p in parts if height(p) >= BLOCK_ROWS] + [pl.concat(small, rechunk=True)]
 
 
-def read_chunks(path: Path, chunk_bytes: int, digest: hashlib._Hash) -> Iterator[tuple[bytes, int]]:
-    """(bytes of whole lines, number of the chunk's first line), feeding `digest` as it reads."""
-    first_line, carry = 1, b""
+class LineTooLong(ValueError):
+    """A line longer than the limit: where it starts (byte offset, line number)."""
+
+    def __init__(self, offset: int, line_no: int, limit: int) -> None:
+        super().__init__(f"line {line_no} at byte offset {offset} is longer than {limit} bytes")
+        self.offset, self.line_no, self.limit = offset, line_no, limit
+
+
+def first_long_line(data: bytes, limit: int) -> int | None:
+    """Where the first line of `data` longer than `limit` bytes starts (`data` starts a line;
+    its last line may be unfinished), or None. Jumps from the last newline of one window of
+    `limit + 1` bytes to the next, so a chunk costs a few memrchr calls, not one per line."""
+    pos, end = 0, len(data)
+    while end - pos > limit:
+        nl = data.rfind(b"\n", pos, pos + limit + 1)
+        if nl < 0:
+            return pos
+        pos = nl + 1
+    return None
+
+
+def read_chunks(
+    path: Path, chunk_bytes: int, digest: hashlib._Hash, max_line_bytes: int | None = None
+) -> Iterator[tuple[bytes, int]]:
+    """(bytes of whole lines, number of the chunk's first line), feeding `digest` as it reads.
+
+    A line longer than `max_line_bytes` (its newline not counted) raises LineTooLong as soon
+    as it is seen: a file without line breaks is refused after reading about one chunk plus
+    the limit, instead of being carried whole in memory."""
+    first_line, carry, offset = 1, b"", 0  # offset: where `carry` starts in the file
     with open(path, "rb") as fh:
         while block := fh.read(chunk_bytes):
             digest.update(block)
             data = carry + block
+            if max_line_bytes is not None:
+                long = first_long_line(data, max_line_bytes)
+                if long is not None:
+                    line_no = first_line + data.count(b"\n", 0, long)
+                    raise LineTooLong(offset + long, line_no, max_line_bytes)
             cut = data.rfind(b"\n") + 1
             if cut == 0:  # one line longer than a chunk: keep reading
                 carry = data
@@ -44,6 +78,7 @@ def read_chunks(path: Path, chunk_bytes: int, digest: hashlib._Hash) -> Iterator
             carry = data[cut:]
             yield data[:cut], first_line
             first_line += data.count(b"\n", 0, cut)
+            offset += cut
     if carry:
         yield carry, first_line
 

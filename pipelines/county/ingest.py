@@ -22,7 +22,7 @@ from pipelines.county.landing import LandedFile, land, latest_raw_file, record_r
 from pipelines.county.parse import FileUnreadableError, parse_file
 from pipelines.county.partition_keys import last_day
 from pipelines.county.sources import FileSource, SourceFile, SourceFileMissing, find
-from pipelines.county.sources.zips import extract_member, find_member, safe_members
+from pipelines.county.sources.zips import ZipLimits, extract_member, find_member, safe_members
 from pipelines.county.staging import StageCounts, StageTotals, stage_partition
 from pipelines.db.schema import data_ingestion_logs
 from pipelines.db.schema.layouts import FileLayout
@@ -89,14 +89,18 @@ def _locate(
     found = find(files, file_name)
     if found is not None:
         return Located(found.relative_path, found.uri, lambda tmp: source.fetch(found, tmp))
+    settings = get_settings()
+    limits = ZipLimits(settings.zip_max_total_bytes, settings.zip_max_ratio)
     for z in (f for f in files if f.name.lower().endswith(".zip")):
         local = source.fetch(z, scratch / z.name)
-        member = find_member(safe_members(local, z.relative_path), file_name)
+        member = find_member(safe_members(local, z.relative_path, limits), file_name)
         if member is not None:
             return Located(
                 f"{z.relative_path}!{member}",
                 f"{z.uri}!{member}",
-                lambda tmp, local=local, member=member: extract_member(local, member, tmp),
+                lambda tmp, local=local, member=member, label=z.relative_path: extract_member(
+                    local, member, tmp, limits, label
+                ),
             )
     return None
 
@@ -242,7 +246,13 @@ def stage_file(
         with tempfile.TemporaryDirectory() as scratch:
             path = _archived_copy(raw, archive, Path(scratch))
             chunks = parse_file(
-                path, layout, raw["file_name"], latest, digest, settings.stage_chunk_bytes
+                path,
+                layout,
+                raw["file_name"],
+                latest,
+                digest,
+                settings.stage_chunk_bytes,
+                max_line_bytes=settings.max_line_bytes,
             )
             totals = stage_partition(
                 engine,

@@ -4,12 +4,14 @@ The quirks handled (docs/domain.md#files): cp1252 bytes (undecodable ones replac
 crash), LF or CRLF, blank lines, a trailing `^`, rows shorter than the layout
 (padded with NULL) or longer (quarantined), no quoting (`"` is data), empty
 string = NULL, exact duplicate rows collapsed, conflicting duplicate keys
-quarantined. Each quarantined row keeps file, line number, raw line and reason.
+quarantined, a last line cut off mid-line (no line end, too few fields) quarantined as
+`truncated`. Each quarantined row keeps file, line number, raw line and reason.
 
 Damaged bytes are damage in a line, not a reason to lose the day: control bytes other than
 tab, CR and LF (a NUL inside a legal description, a DOS ^Z end mark) are removed, counted
 (`control_bytes_removed`) and the row is kept; a UTF-8 byte-order mark is dropped. Only a
-file that is mostly control or undecodable bytes is refused, naming the file and the line.
+file that is mostly control or undecodable bytes is refused, naming the file and the line;
+so is one with a line longer than FOLIO_MAX_LINE_BYTES, naming its byte offset too.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.county.chunks import SeenKeys, read_chunks
+from pipelines.county.chunks import LineTooLong, SeenKeys, read_chunks
 from pipelines.county.values import EARLIEST_DATE, PARSERS, POLARS_TYPES
 from pipelines.db.schema.layouts import FileLayout
 
@@ -141,6 +143,13 @@ def parse_bytes(
     carets = pl.col("raw_line").str.count_matches("^", literal=True)
     trailing = (carets == width) & pl.col("raw_line").str.ends_with("^")
     too_long = (carets >= width) & ~trailing
+    # A last line with no line end and fewer fields than the layout is a file cut off
+    # mid-line, not a short row: its last field is a fragment, so it is not staged. (Only
+    # the file's last chunk can end without a newline: see chunks.py.)
+    if text and not text.endswith(("\n", "\r")):
+        cut_off = (pl.col("line_no") == first_line + text.count("\n")) & (carets + 1 < width)
+    else:
+        cut_off = pl.lit(False)
     lf = _lines(text, first_line).lazy().filter(pl.col("raw_line").str.strip_chars() != "")
     lf = lf.with_columns(
         pl.when(too_long)
@@ -150,6 +159,15 @@ def parse_bytes(
             )
         )
         .alias("_long"),
+        pl.when(cut_off)
+        .then(
+            pl.format(
+                "truncated: the last line has {} of {} fields and no line end (file cut off?)",
+                carets + 1,
+                pl.lit(width),
+            )
+        )
+        .alias("_cut"),
         # split_exact drops whatever lies past the layout's width (a trailing caret, or the
         # extra fields of a long row, which is quarantined above).
         pl.col("raw_line").str.split_exact("^", width - 1).alias("_f"),
@@ -166,6 +184,7 @@ def parse_bytes(
     )
     reason = pl.coalesce(
         pl.col("_long"),
+        pl.col("_cut"),
         _reasons(layout, raw, {c.name: pl.col(c.name) for c in layout.kept}, latest_date),
     )
     names = [c.name for c in layout.kept]
@@ -256,13 +275,25 @@ def parse_file(
     latest_date: date | None,
     digest: hashlib._Hash,
     chunk_bytes: int,
+    *,
+    max_line_bytes: int,
 ) -> Iterator[ParseResult]:
     """The file parsed chunk by chunk (see chunks.py), feeding `digest` with its bytes. A
-    file that fits one chunk is parsed exactly as `parse_bytes` parses it."""
+    file that fits one chunk is parsed exactly as `parse_bytes` parses it. A line longer
+    than `max_line_bytes` refuses the file, naming the line and its byte offset."""
     seen = SeenKeys() if path.stat().st_size > chunk_bytes else None
     parsed_any = False
-    for data, first_line in read_chunks(path, chunk_bytes, digest):
-        parsed_any = True
-        yield parse_bytes(data, layout, source_file, latest_date, first_line=first_line, seen=seen)
+    try:
+        for data, first_line in read_chunks(path, chunk_bytes, digest, max_line_bytes):
+            parsed_any = True
+            yield parse_bytes(
+                data, layout, source_file, latest_date, first_line=first_line, seen=seen
+            )
+    except LineTooLong as exc:
+        raise FileUnreadableError(
+            f"{source_file}: line {exc.line_no}, byte offset {exc.offset}: longer than "
+            f"{exc.limit:,} bytes (FOLIO_MAX_LINE_BYTES) — a file without line breaks is not a "
+            f"{layout.file_name} export; refused"
+        ) from None
     if not parsed_any:  # an empty file: one empty result, refused like any file with no rows
         yield parse_bytes(b"", layout, source_file, latest_date)

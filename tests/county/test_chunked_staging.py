@@ -69,7 +69,11 @@ def test_parsing_in_chunks_equals_parsing_whole(tmp_path_factory, lines, chunk):
     path = tmp_path_factory.mktemp("p") / "Docktext.exp"
     path.write_bytes(data)
     whole = parse_bytes(data, DOCKTEXT, "Docktext.exp")
-    parts = list(parse_file(path, DOCKTEXT, "Docktext.exp", None, hashlib.sha256(), chunk))
+    parts = list(
+        parse_file(
+            path, DOCKTEXT, "Docktext.exp", None, hashlib.sha256(), chunk, max_line_bytes=1 << 20
+        )
+    )
     rows = pl.concat([p.rows for p in parts])
     bad = pl.concat([p.quarantine for p in parts]).sort("line_no")
     assert rows.rows() == whole.rows.rows()

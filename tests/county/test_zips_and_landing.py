@@ -1,6 +1,7 @@
 """Zip bundles in a partition folder, landing/archive behaviour and re-sent files."""
 
 import io
+import random
 import zipfile
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from pipelines.county.ingest import fetch_file, stage_file
 from pipelines.county.sources import LocalFolderSource
-from pipelines.county.sources.zips import ZipRejected
+from pipelines.county.sources.zips import ZipLimits, ZipRejected, extract_member
 from pipelines.db.engine import get_engine
 from pipelines.db.schema import data_ingestion_logs, raw_files
 from pipelines.db.schema.layouts import get_layout
@@ -144,3 +145,89 @@ def test_staging_reads_the_file_where_raw_files_says_it_is(env, tmp_path):
     archived.write_bytes(OR_BODY + b"tampered\n")
     with pytest.raises(RuntimeError, match="no longer matches its sha256"):
         stage_file(env["engine"], OR, DAY, elsewhere, force=True)
+
+
+# --- zip bombs: limits on what the members expand to, checked while streaming -------------
+
+
+def deflated_zip(path, members: dict[str, bytes], method=zipfile.ZIP_DEFLATED):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=method) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def lie_about_compressed_size(path, factor: int):
+    """Make the central directory claim the first member's compressed size is `factor` times
+    what it is, so its declared ratio looks harmless; its real bytes inflate as before."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    size = int.from_bytes(data[at + 20 : at + 24], "little")
+    data[at + 20 : at + 24] = (size * factor).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def nothing_landed(env):
+    with env["engine"].connect() as conn:
+        assert conn.execute(select(raw_files)).first() is None
+    assert not any(p.is_file() for p in env["landing"].rglob("*"))
+    assert not any(p.is_file() for p in env["archive"].root.rglob("*"))
+
+
+def test_a_zip_bomb_is_refused_by_its_ratio_before_anything_is_written(env):
+    bomb = deflated_zip(env["folder"] / "bundle.zip", {"Cases.exp": bytes(16 << 20)})
+    assert bomb.stat().st_size < 100_000  # 16 MiB of zeros in a few KB: ~1000:1
+    with pytest.raises(
+        ZipRejected,
+        match=r"bundle.zip: member 'Cases.exp' declares 16,777,216 bytes from [\d,]+ compressed, "
+        r"over 200:1 — a zip bomb\? rejected \(FOLIO_ZIP_MAX_RATIO\)",
+    ):
+        fetch(env, CASES)
+    nothing_landed(env)
+
+
+def test_a_zip_over_its_total_is_refused(env, monkeypatch):
+    monkeypatch.setenv("FOLIO_ZIP_MAX_TOTAL_BYTES", str(4 << 20))
+    members = {f"part{n}/Cases.exp": bytes(range(256)) * (8 << 10) for n in range(3)}  # 2 MiB each
+    deflated_zip(env["folder"] / "bundle.zip", members, zipfile.ZIP_STORED)
+    with pytest.raises(
+        ZipRejected,
+        match=r"members expand past 4,194,304 bytes in all \(member 'part2/Cases.exp' declares",
+    ):
+        fetch(env, CASES)
+    nothing_landed(env)
+
+
+def test_a_zip_lying_about_its_sizes_is_stopped_while_inflating(env, tmp_path):
+    """The directory claims 10x more compressed bytes than there are, so the declared ratio
+    (about 100:1) passes; an incompressible member behind it gives the over-read somewhere to go, so
+    zipfile itself would inflate all 64 MiB. The compressed bytes actually consumed give it
+    away a MiB in."""
+    members = {"Cases.exp": bytes(64 << 20), "padding.bin": random.Random(0).randbytes(1 << 20)}
+    bomb = deflated_zip(env["folder"] / "bundle.zip", members)
+    lie_about_compressed_size(bomb, 10)
+    with zipfile.ZipFile(bomb) as zf:
+        info = zf.getinfo("Cases.exp")
+        assert 50 < info.file_size / info.compress_size < 200
+        assert len(zf.read("Cases.exp")) == 64 << 20  # not even a CRC error: only the ratio
+    limits = ZipLimits(max_total_bytes=2 << 30, max_ratio=200)
+    with pytest.raises(ZipRejected, match=r"member 'Cases.exp' inflated to [\d,]+ bytes from"):
+        fetch(env, CASES)
+    nothing_landed(env)
+    dest = tmp_path / "out.exp"
+    with pytest.raises(ZipRejected, match="inflated to"):
+        extract_member(bomb, "Cases.exp", dest, limits, "bundle.zip")
+    assert dest.stat().st_size <= (1 << 20) + (64 << 10)  # the free MiB and one block
+
+
+def test_a_small_member_may_compress_well_and_other_methods_are_refused(env):
+    rows = [line("cases", case_id=f"C{n}", case_number="2026-1") for n in range(1, 3)]
+    text = ("\n".join(rows * 5000) + "\n").encode()  # the same two lines: deflates ~500:1
+    zipped = deflated_zip(env["folder"] / "bundle.zip", {"Cases.exp": text})
+    assert len(text) / zipfile.ZipFile(zipped).getinfo("Cases.exp").compress_size > 200
+    landed = fetch(env, CASES)  # under a MiB: the ratio does not apply
+    assert landed.size_bytes == len(text)
+    deflated_zip(env["folder"] / "bundle.zip", {"Cases.exp": text}, zipfile.ZIP_BZIP2)
+    with pytest.raises(ZipRejected, match=r"compression method 12; only stored and deflated"):
+        fetch(env, CASES)

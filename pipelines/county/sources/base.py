@@ -23,6 +23,10 @@ class SourceFileMissing(SourceError):
     """The source does not have the file (404, vanished between listing and fetching)."""
 
 
+class PathRefused(SourceError):
+    """A path that would leave the source's root (a symbolic link, `..`): never followed."""
+
+
 @dataclass(frozen=True)
 class SourceFile:
     name: str  # as found at the source, e.g. "officialrecords.EXP"
