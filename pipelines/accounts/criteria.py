@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipelines.digits import is_ascii_digits, refuse_non_ascii
 from pipelines.settings import get_settings
 
 LISTING_TYPES = ("sale", "rent", "auction", "foreclosure")
@@ -37,6 +38,12 @@ class Criteria(BaseModel):
     )
     digest_only: bool = False
 
+    @field_validator("min_score", "max_price", "min_roi", mode="before")
+    @classmethod
+    def _ascii(cls, v):
+        # Decimal() reads `２０００００` as 200000: refuse it, never convert it.
+        return refuse_non_ascii(v)
+
     @field_validator("cities")
     @classmethod
     def _upper(cls, v):
@@ -49,7 +56,10 @@ class Criteria(BaseModel):
     def _zips(cls, v):
         if v is None:
             return None
-        bad = [z for z in v if not (len(z) == 5 and z.isdigit())]
+        foreign = [z for z in v if not z.isascii()]
+        if foreign:
+            raise ValueError(f"zip codes are written with the digits 0-9: {foreign}")
+        bad = [z for z in v if not (len(z) == 5 and is_ascii_digits(z))]
         if bad:
             raise ValueError(f"zip codes are 5 digits: {bad}")
         return sorted(set(v)) or None
@@ -72,10 +82,14 @@ class Criteria(BaseModel):
 
     @classmethod
     def from_row(cls, row: dict) -> Criteria:
+        """Stored criteria as written (validated then): not validated again, so a row a
+        stricter rule would refuse (a `３３１２５` zip from before zips were ASCII-only) still
+        loads and simply matches nothing, instead of failing every subscriber's alerts."""
+
         def lst(v):
             return json.loads(v) if v else None
 
-        return cls(
+        return cls.model_construct(
             min_score=row["min_score"],
             max_price=row["max_price"],
             min_roi=row["min_roi"],

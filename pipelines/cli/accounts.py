@@ -133,9 +133,10 @@ def criteria() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A JSON object with the criteria (instead of the options below).",
 )
-@click.option("--min-score", type=int, help="Lowest score that alerts (0–100; default 70).")
-@click.option("--max-price", type=float, help="Highest listing price.")
-@click.option("--min-roi", type=float, help="Lowest ROI, percent.")
+# Numbers stay text here: click's int()/float() would read `５０` as 50; the model refuses it.
+@click.option("--min-score", help="Lowest score that alerts (0–100; default 70).")
+@click.option("--max-price", help="Highest listing price.")
+@click.option("--min-roi", help="Lowest ROI, percent.")
 @click.option("--city", "cities", multiple=True, help="A city (repeat for several; none: any).")
 @click.option("--zip", "zip_codes", multiple=True, help="A 5-digit zip code (repeat; none: any).")
 @click.option(

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from pipelines import clock
+from pipelines.digits import is_ascii_digits, refuse_non_ascii
 from pipelines.settings import get_settings
 
 ListingType = Literal["sale", "rent", "auction", "foreclosure"]
@@ -44,7 +45,7 @@ class ListingIn(BaseModel):
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     address: Annotated[str, StringConstraints(min_length=3, max_length=200)]
     city: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    zip: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    zip: str
     price: Decimal = Field(gt=0, le=Decimal(1000000000), decimal_places=2)
     listing_type: ListingType
     bedrooms: int | None = Field(default=None, ge=0, le=100)
@@ -64,6 +65,22 @@ class ListingIn(BaseModel):
     def _text(cls, v):
         # Spreadsheets hand over numbers; a zip or id is text.
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator(
+        "zip", "folio", "price", "estimated_rent", "bedrooms", "bathrooms", "sqft", "year_built",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _ascii(cls, v):
+        # int() and Decimal() read `３３１２５` as 33125: refuse it, never convert it.
+        return refuse_non_ascii(v)
+
+    @field_validator("zip")
+    @classmethod
+    def _zip(cls, v):
+        if not (len(v) == 5 and is_ascii_digits(v)):
+            raise ValueError("a zip is 5 digits 0-9")
+        return v
 
     @field_validator("external_id", "address", "city", "zip", "folio", "tenant_id")
     @classmethod
@@ -90,8 +107,8 @@ class ListingIn(BaseModel):
         if v is None:
             return None
         digits = v.replace("-", "").replace(" ", "")
-        if not (digits.isdigit() and len(digits) == 13):
-            raise ValueError("a folio is 13 digits (dashes allowed)")
+        if not (len(digits) == 13 and is_ascii_digits(digits)):
+            raise ValueError("a folio is 13 digits 0-9 (dashes allowed)")
         return digits
 
     @field_validator("year_built")

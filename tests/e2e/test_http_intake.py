@@ -78,7 +78,7 @@ def test_bad_listing_gets_per_field_errors(client, sqlite_url):
     assert bad.status_code == 422
     fields = {tuple(e["loc"]): e["msg"] for e in bad.json()["detail"]}
     assert fields == {
-        ("body", "zip"): "String should match pattern '^\\d{5}$'",
+        ("body", "zip"): "Value error, a zip is 5 digits 0-9",
         ("body", "price"): "Input should be greater than 0",
         ("body", "listing_type"): "Input should be 'sale', 'rent', 'auction' or 'foreclosure'",
     }
