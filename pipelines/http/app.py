@@ -18,8 +18,10 @@ from fastapi import FastAPI, HTTPException, Path, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 
 from pipelines.db.engine import ping
+from pipelines.digits import is_ascii_digits
 from pipelines.http.admin import router as admin_router
 from pipelines.http.auth import Tenant, engine
 from pipelines.http.billing import router as billing_router
@@ -28,6 +30,7 @@ from pipelines.http.lookups import router as lookups_router
 from pipelines.http.outreach import router as outreach_router
 from pipelines.http.pages import router as pages_router
 from pipelines.http.reports import router as reports_router
+from pipelines.http.verify import router as verify_router
 from pipelines.listings.model import ListingIn
 from pipelines.listings.store import save_listings
 from pipelines.listings.views import listing_view
@@ -43,19 +46,119 @@ app.include_router(reports_router)
 app.include_router(outreach_router)
 app.include_router(admin_router)
 app.include_router(billing_router)
+app.include_router(verify_router)
 
 
 MAX_BODY_BYTES = 1_000_000  # one listing is a few hundred bytes; a file goes to the inbox
 
 
-@app.middleware("http")
-async def refuse_large_bodies(request: Request, call_next):
-    size = request.headers.get("content-length")
-    if size and size.isdigit() and int(size) > MAX_BODY_BYTES:
-        limit = f"{MAX_BODY_BYTES:,}-byte limit"
-        detail = f"request body of {int(size):,} bytes is over the {limit}"
-        return JSONResponse(status_code=413, content={"detail": detail})
-    return await call_next(request)
+class RequestGuard:
+    """Every request body is read here first, counted as it arrives, then handed on whole.
+
+    Over MAX_BODY_BYTES is a 413 however the body is framed: a declared Content-Length is
+    refused before reading, a chunked one once the count passes the limit (reading stops
+    there). A JSON body carrying a lone surrogate (`"\\ud800"`, or those bytes raw) is a 422
+    naming the field: Python's JSON reader lets it through, but it is not text, and the
+    database or the JSON answer would fail on it with a 500."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if is_ascii_digits(declared) and int(declared) > self.limit:
+            await _too_large(int(declared), self.limit)(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away: nobody to answer
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await _too_large(None, self.limit)(scope, receive, send)
+                return
+        if body and _is_json(headers.get("content-type")) and (bad := lone_surrogate(body)):
+            await bad(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body: the disconnect, when it comes
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _too_large(size: int | None, limit: int) -> JSONResponse:
+    what = f"request body of {size:,} bytes" if size is not None else "request body"
+    detail = f"{what} is over the {limit:,}-byte limit"
+    # Closing the connection is what stops the reading: kept open, the server would have to
+    # read and throw away the rest to find the next request.
+    return JSONResponse(
+        status_code=413, content={"detail": detail}, headers={"Connection": "close"}
+    )
+
+
+def _is_json(content_type: str | None) -> bool:
+    # What FastAPI parses as JSON (no type at all included: a client may leave it out).
+    kind = (content_type or "application/json").split(";")[0].strip().lower()
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
+
+
+def lone_surrogate(body: bytes) -> JSONResponse | None:
+    """A 422 naming where in the JSON `body` the first lone surrogate is, or None. (A body
+    that is not JSON is left to the route, which says so.)"""
+    try:
+        doc = json.loads(body)  # as FastAPI reads it: raw surrogate bytes decode too
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[list, object]] = [([], doc)]
+    while stack:  # no recursion: any depth json.loads accepted is walked
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if (found := _surrogate(key)) is not None:
+                    return _not_text([*path, _shown(key)], found)
+                stack.append(([*path, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*path, n], item) for n, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (found := _surrogate(value)) is not None:
+            return _not_text(path, found)
+    return None
+
+
+def _surrogate(text: str) -> str | None:
+    # json.loads joins a valid pair into one character: a surrogate left is a lone one.
+    return next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None)
+
+
+def _shown(key: str) -> str:
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _not_text(path: list, ch: str) -> JSONResponse:
+    error = {
+        "type": "string_unicode",
+        "loc": ["body", *path],
+        "msg": f"contains a lone surrogate (U+{ord(ch):04X}), which is not text",
+    }
+    return JSONResponse(status_code=422, content={"detail": [error]})
+
+
+app.add_middleware(RequestGuard)
 
 
 @app.exception_handler(RequestValidationError)
