@@ -8,17 +8,24 @@ an HTTP library prints the URL it failed on), so anything a provider says is pas
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 MASK = "[redacted]"
+# Shorter than any secret masked by value, so it can never hold one (see `redact`).
+SHORT_MASK = "***"
 
-# Environment variables that hold secrets (docs/operations.md#configuration).
+# Environment variables that hold secrets (docs/operations.md#configuration). An admin
+# webhook URL is one: a Slack incoming-webhook URL is its own credential.
 SECRET_ENV = (
     "ANTHROPIC_API_KEY",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "FOLIO_ADMIN_API_KEY",
+    "FOLIO_ADMIN_WEBHOOK_URL",
     "FOLIO_LINK_SECRET",
     "FOLIO_RECORDS_API_KEY",
     "FOLIO_SFTP_KEY_PASSPHRASE",
@@ -31,33 +38,95 @@ SECRET_ENV = (
     "STRIPE_WEBHOOK_SECRET",
     "TWILIO_AUTH_TOKEN",
 )
+# URLs that may carry a password (`scheme://user:password@host`) or a key in their query
+# string: those parts are secrets, the rest of the URL is not.
+URL_ENV = (
+    "DAGSTER_PG_URL",
+    "FOLIO_CELERY_BROKER",
+    "FOLIO_DATABASE_URL",
+    "FOLIO_RECORDS_API_URL",
+    "FOLIO_SOURCE_URL",
+)
 # A secret shorter than this is not masked by value (it would mask ordinary words); the
 # parameter and header patterns below still catch it.
 MIN_SECRET_LENGTH = 6
 
-# `authKey=…`, `api_key: …`, `"token": "…"`, `Authorization: Bearer …`, `user:pass@host`
-_PARAM = re.compile(
-    r"(?i)\b((?:auth[_-]?key|api[_-]?key|access[_-]?key|secret(?:[_-]?key)?|token|"
-    r"auth[_-]?token|access[_-]?token|password|passwd|pwd|signature|sig|key)"
-    r"[\"']?\s*[=:]\s*[\"']?)([^\s&\"'<>,;]+)"
+_NAMES = (
+    r"auth[_-]?key|api[_-]?key|access[_-]?key|secret(?:[_-]?key)?|token|auth[_-]?token|"
+    r"access[_-]?token|password|passwd|pwd|signature|sig|key"
 )
+# `authKey=…`, `authKey%3D…` (an echoed, encoded URL), `api_key: …`, `"token": "…"`
+_PARAM = re.compile(
+    rf"(?i)(?:\b|(?<=%[0-9a-f]{{2}}))((?:{_NAMES})[\"']?\s*(?:[=:]|%3D|%3A)\s*[\"']?)([^\s&\"'<>,;]+)"
+)
+_PARAM_NAME = re.compile(rf"(?i)^(?:{_NAMES})$")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@")
 
 
-def configured_secrets(env: dict[str, str] | None = None) -> list[str]:
+def _url_secrets(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or ""]
+    except ValueError:
+        return []
+    found += [v for k, v in parse_qsl(parts.query) if _PARAM_NAME.match(k)]
+    return found
+
+
+def configured_secrets(
+    env: Mapping[str, str] | None = None, extra: Iterable[str | None] = ()
+) -> list[str]:
+    """Every secret the environment (and the caller: `extra`) holds, with the forms it takes
+    when echoed inside a URL or a JSON string; longest first, so a secret that contains
+    another is masked whole."""
     env = os.environ if env is None else env
-    values = {env.get(name, "") for name in SECRET_ENV}
-    # longest first, so a secret that contains another is masked whole
-    return sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+    values = {env.get(name) or "" for name in SECRET_ENV}
+    for name in URL_ENV:
+        values.update(_url_secrets(env.get(name) or ""))
+    values.update(v for v in extra if v)
+    forms = set()
+    for v in values:
+        if len(v) >= MIN_SECRET_LENGTH:
+            forms.update({v, quote(v, safe=""), quote_plus(v), json.dumps(v)[1:-1]})
+    return sorted(forms, key=len, reverse=True)
 
 
-def redact(text: str | None, env: dict[str, str] | None = None) -> str | None:
-    """`text` with every configured secret and credential parameter masked (None stays)."""
+def _mask_values(text: str, secrets: list[str], mask: str) -> str:
+    """Every occurrence of every secret, overlapping ones merged, replaced by one MASK."""
+    spans: list[tuple[int, int]] = []
+    for secret in secrets:
+        at = text.find(secret)
+        while at != -1:
+            spans.append((at, at + len(secret)))
+            at = text.find(secret, at + 1)
+    if not spans:
+        return text
+    spans.sort()
+    out, pos, start, end = [], 0, *spans[0]
+    for s, e in spans[1:]:
+        if s <= end:
+            end = max(end, e)
+            continue
+        out += [text[pos:start], mask]
+        pos, start, end = end, s, e
+    out += [text[pos:start], mask, text[end:]]
+    return "".join(out)
+
+
+def redact(
+    text: str | None, env: Mapping[str, str] | None = None, extra: Iterable[str | None] = ()
+) -> str | None:
+    """`text` with every configured secret (and each of `extra`, a secret only the caller
+    knows) and every credential parameter masked; None stays None."""
     if not text:
         return text
-    for secret in configured_secrets(env):
-        text = text.replace(secret, MASK)
-    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + "@", text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    return _PARAM.sub(lambda m: m.group(1) + MASK, text)
+    secrets = configured_secrets(env, extra)
+    mask = SHORT_MASK if any(s in MASK for s in secrets) else MASK
+    text = _mask_values(text, secrets, mask)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + mask + "@", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {mask}", text)
+    text = _PARAM.sub(lambda m: m.group(1) + mask, text)
+    # Only a secret that itself contains part of the mask could reappear across one: then
+    # nothing of the text is safe to keep.
+    return SHORT_MASK if any(s in text for s in secrets) else text
