@@ -1,81 +1,53 @@
 """Grants that lapse (docs/domain.md#tokens): what is left of a grant when it expires.
 
 Tokens are spent from the grant that expires soonest (grants that never expire last), so a
-trial is used before a purchase. What a grant has left is found by replaying the tenant's
-entries in order; only that remainder expires, and never more than is free at that moment
-(tokens held by an open reservation are already promised).
+trial is used before a purchase. Whose tokens are whose is found by replaying the tenant's
+entries (pipelines/billing/grants.py). When a grant lapses, what it has free expires; what an
+open reservation holds of it does not yet (it is promised), and expires when that
+reservation gives it back (ledger.release, or a capture of less than was held).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
 from pipelines import clock
-from pipelines.billing.ledger import L, _insert, _move, balance_in
-from pipelines.db.schema import token_ledger
+from pipelines.billing.grants import Bucket, replay
+from pipelines.billing.ledger import L, _insert, _move, balance_in, tenant_entries
 
-FAR = datetime.max.replace(tzinfo=timezone.utc)
-
-
-def _utc(t: datetime | None) -> datetime | None:
-    return t.replace(tzinfo=timezone.utc) if t is not None and t.tzinfo is None else t
-
-
-@dataclass
-class Bucket:
-    grant_id: int
-    kind: str
-    expires_at: datetime | None
-    left: int
+__all__ = ["Bucket", "expire_lapsed", "expiring_soon", "remaining_by_grant"]
 
 
 def remaining_by_grant(entries: list) -> dict[int, Bucket]:
-    """Replay one tenant's entries (in id order): what each live grant has left."""
-    buckets: dict[int, Bucket] = {}
-    for e in entries:
-        at = _utc(e.created_at)
-        if e.entry == "grant":
-            buckets[e.id] = Bucket(e.id, e.grant_kind, _utc(e.expires_at), e.tokens)
-        elif e.entry == "expire":
-            buckets.pop(e.grant_id, None)
-        elif e.entry == "capture":
-            need = e.tokens
-            usable = [b for b in buckets.values() if (b.expires_at or FAR) > at and b.left > 0]
-            for b in sorted(usable, key=lambda b: (b.expires_at or FAR, b.grant_id)):
-                take = min(need, b.left)
-                b.left -= take
-                need -= take
-                if not need:
-                    break
-    return buckets
+    """Replay one tenant's entries (in id order): what each live (not expired) grant has
+    free."""
+    return {g: b for g, b in replay(entries).buckets.items() if not b.closed}
 
 
-def _entries(conn, tenant_id: int) -> list:
-    return list(conn.execute(select(token_ledger).where(L.tenant_id == tenant_id).order_by(L.id)))
-
-
-def expire_lapsed(engine: Engine, now: datetime | None = None) -> dict[int, int]:
-    """Write an `expire` entry for every grant past its expiry. Returns {grant id: tokens
-    expired}. Keyed `expire:<grant id>`: a re-run expires nothing twice."""
+def expire_lapsed(
+    engine: Engine, now: datetime | None = None, tenant_id: int | None = None
+) -> dict[int, int]:
+    """Write an `expire` entry for what every grant past its expiry has free (of one tenant,
+    or all). Returns {grant id: tokens expired}. The first is keyed `expire:<grant id>`; a
+    later one (tokens an older release gave back) by the last entry it saw, so a re-run
+    expires nothing twice."""
     now = now or clock.now()
+    q = select(L.tenant_id).where(L.entry == "grant", L.expires_at <= now).distinct()
+    if tenant_id is not None:
+        q = q.where(L.tenant_id == tenant_id)
     with engine.connect() as conn:
-        tenants = (
-            conn.execute(
-                select(L.tenant_id).where(L.entry == "grant", L.expires_at <= now).distinct()
-            )
-            .scalars()
-            .all()
-        )
+        tenants = conn.execute(q).scalars().all()
     done: dict[int, int] = {}
-    for tenant_id in tenants:
+    for tenant in tenants:
         with engine.begin() as conn:
-            # Lock the tenant's row first: no spend may interleave with the replay.
-            _move(conn, tenant_id)
-            buckets = remaining_by_grant(_entries(conn, tenant_id))
-            free = balance_in(conn, tenant_id).available
+            # Lock the tenant's row first: no spend or release may interleave with the replay.
+            _move(conn, tenant)
+            entries = tenant_entries(conn, tenant)
+            buckets = replay(entries).buckets
+            free = balance_in(conn, tenant).available
+            last = entries[-1].id
             for b in sorted(buckets.values(), key=lambda b: b.grant_id):
                 if b.expires_at is None or b.expires_at > now:
                     continue
@@ -84,17 +56,18 @@ def expire_lapsed(engine: Engine, now: datetime | None = None) -> dict[int, int]
                 # A grant spent to the last token has nothing to expire: no entry (ledger
                 # entries always move at least one token), and it is not counted.
                 if amount > 0:
+                    key = f"expire:{b.grant_id}:{last}" if b.closed else f"expire:{b.grant_id}"
                     _insert(
                         conn,
-                        tenant_id,
+                        tenant,
                         "expire",
                         amount,
-                        f"expire:{b.grant_id}",
+                        key,
                         grant_id=b.grant_id,
                         reason="grant expired",
                         created_at=now,
                     )
-                    _move(conn, tenant_id, available=-amount)
+                    _move(conn, tenant, available=-amount)
                     done[b.grant_id] = amount
     return done
 
@@ -115,7 +88,7 @@ def expiring_soon(engine: Engine, within: timedelta, now: datetime | None = None
             .all()
         )
         for tenant_id in tenants:
-            for b in remaining_by_grant(_entries(conn, tenant_id)).values():
+            for b in remaining_by_grant(tenant_entries(conn, tenant_id)).values():
                 if b.expires_at and now < b.expires_at <= now + within and b.left > 0:
                     b.tenant_id = tenant_id  # type: ignore[attr-defined]
                     out.append(b)

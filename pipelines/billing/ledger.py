@@ -11,6 +11,10 @@ step that no concurrent spender can slip between. A conditional UPDATE of the te
 and re-checks the condition for the second writer, SQLite has one writer at a time, and a
 CHECK (available >= 0) stands behind both. The row changes only in the same transaction as
 the entry that explains it, so `verify` can recompute it from the entries at any time.
+
+Tokens of a lapsed grant never come back: a settlement that gives back tokens its
+reservation took from a grant that has lapsed (or was expired already) writes an `expire`
+entry for them with it (which grant a reservation's tokens came from: billing/grants.py).
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import clock
+from pipelines.billing.grants import replay, split
 from pipelines.db.schema import token_accounts, token_ledger
 from pipelines.db.upsert import insert_ignore_rows
 
 GRANT_KINDS = ("purchase", "trial", "manual")
+# The counters are 32-bit integers on PostgreSQL: a grant that would pass this is refused.
+MAX_TOKENS = 2**31 - 1
 L = token_ledger.c
 A = token_accounts.c
 
@@ -91,13 +98,37 @@ def grant(
     reason: str | None = None,
 ) -> tuple[int, bool]:
     """Add tokens. Returns (grant entry id, True when granted now; False: the key was used)."""
-    if tokens <= 0:
-        raise ValueError("tokens: must be a positive whole number")
-    if kind not in GRANT_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(GRANT_KINDS)}")
+    _check_grant(tokens, kind)
     return _once(
         engine, key, lambda conn: _grant(conn, tenant_id, tokens, key, kind, expires_at, reason)
     )
+
+
+def grant_in(
+    conn: Connection,
+    tenant_id: int,
+    tokens: int,
+    key: str,
+    kind: str = "manual",
+    expires_at: datetime | None = None,
+    reason: str | None = None,
+) -> tuple[int, bool]:
+    """`grant` inside the caller's transaction (so what the grant comes with, a receipt,
+    commits with it). A concurrent grant of the same key fails on the unique index
+    (IntegrityError): the caller's transaction is then void."""
+    _check_grant(tokens, kind)
+    if (row := _existing(conn, key)) is not None:
+        return row.id, False
+    return _grant(conn, tenant_id, tokens, key, kind, expires_at, reason), True
+
+
+def _check_grant(tokens: int, kind: str) -> None:
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
+        raise ValueError("tokens: must be a positive whole number")
+    if tokens > MAX_TOKENS:
+        raise ValueError(f"tokens: at most {MAX_TOKENS:,}")
+    if kind not in GRANT_KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(GRANT_KINDS)}")
 
 
 def _grant(conn, tenant_id, tokens, key, kind, expires_at, reason) -> int:
@@ -105,7 +136,13 @@ def _grant(conn, tenant_id, tokens, key, kind, expires_at, reason) -> int:
     entry = _insert(
         conn, tenant_id, "grant", tokens, key, grant_kind=kind, expires_at=expires_at, reason=reason
     )
-    _move(conn, tenant_id, available=tokens)
+    room = conn.execute(
+        update(token_accounts)
+        .where(A.tenant_id == tenant_id, A.available <= MAX_TOKENS - tokens)
+        .values(available=A.available + tokens, updated_at=_now())
+    )
+    if room.rowcount != 1:
+        raise ValueError(f"tokens: the balance would pass {MAX_TOKENS:,}")
     return entry
 
 
@@ -156,18 +193,29 @@ def attach(conn: Connection, reservation_id: int, notification_id: int) -> None:
     )
 
 
+def tenant_entries(conn: Connection, tenant_id: int) -> list:
+    """One tenant's entries in the order they were written (what billing/grants.py replays)."""
+    q = select(token_ledger).where(L.tenant_id == tenant_id).order_by(L.id)
+    return list(conn.execute(q))
+
+
 def _settle(conn: Connection, reservation_id: int, spent: int, reason: str | None) -> bool:
-    """Close a reservation: `spent` of it is captured, the rest goes back. False when it was
-    settled already (by this or any other path)."""
+    """Close a reservation: `spent` of it is captured, the rest goes back (or expires, when
+    it was a lapsed grant's). False when it was settled already (by this or any other
+    path)."""
     res = conn.execute(
         select(token_ledger).where(L.id == reservation_id, L.entry == "reserve")
     ).first()
     if res is None:
         raise ValueError(f"no reservation {reservation_id}")
+    # Lock the tenant's row before reading what to do: the nightly expiry replays under the
+    # same lock, so a grant cannot close between our reading and our writing.
+    _move(conn, res.tenant_id)
     key = f"settle:{reservation_id}"
     if _existing(conn, key) is not None:
         return False
     spent = max(0, min(spent, res.tokens))
+    lapsed = _lapsed_returns(conn, res, spent) if spent < res.tokens else []
     entry = "capture" if spent else "release"
     _insert(
         conn,
@@ -182,7 +230,35 @@ def _settle(conn: Connection, reservation_id: int, spent: int, reason: str | Non
     )
     if not _move(conn, res.tenant_id, available=res.tokens - spent, reserved=-res.tokens):
         raise AssertionError(f"reservation {reservation_id} is not held by its tenant")
+    for grant_id, n in lapsed:
+        _insert(
+            conn,
+            res.tenant_id,
+            "expire",
+            n,
+            f"expire:{grant_id}:{key}",
+            grant_id=grant_id,
+            reason=f"grant expired; given back by reservation {reservation_id}",
+        )
+        _move(conn, res.tenant_id, available=-n)
     return True
+
+
+def _lapsed_returns(conn: Connection, res, spent: int) -> list[list[int]]:
+    """[[grant id, tokens]] of what settling `res` gives back to grants that have lapsed or
+    were expired. Replays the tenant's entries only when a grant older than the reservation
+    has lapsed or been expired (most settlements need no replay)."""
+    now = _now()
+    older_lapsed = or_(
+        and_(L.entry == "grant", L.id < res.id, L.expires_at <= now),
+        and_(L.entry == "expire", L.grant_id < res.id),
+    )
+    q = select(L.id).where(L.tenant_id == res.tenant_id, older_lapsed).limit(1)
+    if conn.execute(q).first() is None:
+        return []
+    state = replay(tenant_entries(conn, res.tenant_id))
+    _, back = split(state.holds.get(res.id, []), spent)
+    return [[g, n] for g, n in back if state.buckets[g].lapsed(now)]
 
 
 def capture(

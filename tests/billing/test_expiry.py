@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from pipelines import clock
 from pipelines.billing.expiry import expire_lapsed
-from pipelines.billing.ledger import Balance, balance, capture, grant, reserve, verify
+from pipelines.billing.ledger import Balance, balance, capture, grant, release, reserve, verify
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import notifications
+from pipelines.db.schema import notifications, token_ledger
 from pipelines.outreach.purchases import run_token_expiry
 from tests.listing_helpers import tenant_with_subscribers
 
@@ -99,3 +99,77 @@ def test_a_trial_spent_to_the_last_token_expires_nothing_and_is_not_counted(sqli
     assert expire_lapsed(engine, now + timedelta(days=1)) == {}
     assert run_token_expiry(engine, now + timedelta(days=2))["grants_expired"] == 0
     assert balance(engine, t) == Balance(0, 0) == verify(engine, t)
+
+
+def _release(engine, rid):
+    with engine.begin() as conn:
+        return release(conn, rid)
+
+
+def _expires(engine, t) -> list[tuple[int, int]]:
+    """(grant id, tokens) of every expire entry, in order."""
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(token_ledger.c.grant_id, token_ledger.c.tokens)
+                .where(token_ledger.c.tenant_id == t, token_ledger.c.entry == "expire")
+                .order_by(token_ledger.c.id)
+            )
+        ]
+
+
+def test_tokens_of_an_expired_trial_released_later_expire_instead_of_coming_back(db_url, now):
+    tenant, _, _ = tenant_with_subscribers(db_url, "acme", [{}])
+    engine, t = get_engine(db_url), tenant["id"]
+    trial, _ = grant(engine, t, 30, "trial", kind="trial", expires_at=now + timedelta(days=1))
+    r1, r2 = _spend(engine, t, 12, "held-1"), _spend(engine, t, 8, "held-2")
+    assert expire_lapsed(engine, now + timedelta(days=2)) == {trial: 10}
+    assert balance(engine, t) == Balance(0, 20)
+    assert _release(engine, r1) is True  # after the expiry ran: the 12 expire on the spot
+    assert balance(engine, t) == Balance(0, 8) == verify(engine, t)
+    assert _release(engine, r2) is True and _release(engine, r2) is False
+    assert balance(engine, t) == Balance(0, 0) == verify(engine, t)
+    assert expire_lapsed(engine, now + timedelta(days=3)) == {}
+    assert _expires(engine, t) == [(trial, 10), (trial, 12), (trial, 8)]
+
+
+def test_a_release_after_the_deadline_but_before_the_nightly_run_expires_too(
+    db_url, now, frozen_clock
+):
+    tenant, _, _ = tenant_with_subscribers(db_url, "acme", [{}])
+    engine, t = get_engine(db_url), tenant["id"]
+    grant(engine, t, 100, "buy", kind="purchase")
+    trial, _ = grant(engine, t, 30, "trial", kind="trial", expires_at=now + timedelta(hours=1))
+    rid = _spend(engine, t, 20, "held")  # from the trial: it expires first
+    frozen_clock.move_to(now + timedelta(hours=2))
+    _release(engine, rid)
+    assert balance(engine, t) == Balance(110, 0) == verify(engine, t)
+    assert expire_lapsed(engine, clock.now()) == {trial: 10}
+    assert balance(engine, t) == Balance(100, 0) == verify(engine, t)
+    assert _expires(engine, t) == [(trial, 20), (trial, 10)]
+
+
+def test_a_short_call_on_an_expired_trial_expires_what_it_did_not_spend(db_url, now):
+    tenant, _, _ = tenant_with_subscribers(db_url, "acme", [{}])
+    engine, t = get_engine(db_url), tenant["id"]
+    grant(engine, t, 100, "buy", kind="purchase")
+    trial, _ = grant(engine, t, 30, "trial", kind="trial", expires_at=now + timedelta(days=1))
+    rid = _spend(engine, t, 20, "call")
+    assert expire_lapsed(engine, now + timedelta(days=2)) == {trial: 10}
+    with engine.begin() as conn:
+        capture(conn, rid, tokens=5)  # 5 spent; the 15 it did not use were the trial's
+    assert balance(engine, t) == Balance(100, 0) == verify(engine, t)
+    assert _expires(engine, t) == [(trial, 10), (trial, 15)]
+
+
+def test_tokens_held_on_a_trial_are_not_expired_out_of_a_purchase(db_url, now):
+    tenant, _, _ = tenant_with_subscribers(db_url, "acme", [{}])
+    engine, t = get_engine(db_url), tenant["id"]
+    grant(engine, t, 100, "buy", kind="purchase")
+    trial, _ = grant(engine, t, 30, "trial", kind="trial", expires_at=now + timedelta(days=1))
+    rid = _spend(engine, t, 20, "held")  # the trial's tokens, held while the SMS is in flight
+    assert expire_lapsed(engine, now + timedelta(days=2)) == {trial: 10}  # not 30
+    with engine.begin() as conn:
+        capture(conn, rid)
+    assert balance(engine, t) == Balance(100, 0) == verify(engine, t)
