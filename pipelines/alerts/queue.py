@@ -7,8 +7,10 @@ alert, a group or a digest), so no later run, digest or replay carries it again.
 Besides email: a subscriber whose channels include `webhook` gets one webhook per immediate
 match (when the tenant has set its endpoint), and one whose channels include `sms` gets an
 `urgent_lead` SMS for each *hot* lead, paid from the tenant's tokens and screened like any
-SMS (docs/domain.md#tokens). A hot lead that cannot be paid for, or whose number opted out,
-still goes by email; the refusal is recorded with its rule. Calls are never automatic: a
+SMS (docs/domain.md#tokens), when the subscriber's phone is verified (a code sent to it and
+checked: pipelines/outreach/verification.py). A hot lead that cannot be paid for, whose
+number opted out or is not verified, still goes by email; the refusal is recorded with its
+rule (`unverified` once per lead and number). Calls are never automatic: a
 subscriber asks for one (`POST /outreach`).
 """
 
@@ -18,18 +20,20 @@ import json
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from pipelines import clock
 from pipelines.billing.ledger import InsufficientTokens
 from pipelines.db.schema import (
     alert_criteria,
     alert_matches,
+    compliance_blocks,
     leads,
     notifications,
     properties,
     subscribers,
 )
+from pipelines.db.schema.accounts import phone_verifications
 from pipelines.db.upsert import insert_ignore_rows
 from pipelines.leads.hot import is_hot
 from pipelines.notify.compliance import record_block
@@ -122,6 +126,7 @@ def queue_other_channels(conn: Connection, pending: list) -> dict[str, int]:
         sid: _e164(phone)
         for sid, phone in conn.execute(select(subscribers.c.id, subscribers.c.phone)).all()
     }
+    verified = _verified(conn, phones)
     for m in pending:
         channels = json.loads(m.channels)
         if "webhook" in channels:
@@ -131,6 +136,10 @@ def queue_other_channels(conn: Connection, pending: list) -> dict[str, int]:
             counts["webhooks"] += made is not None
         phone = phones.get(m.subscriber_id)
         if "sms" in channels and m.item_kind == "lead" and m.item_id in hot and phone:
+            if m.subscriber_id not in verified:
+                _refuse_unverified(conn, m, phone)
+                counts["sms_refused"] += 1
+                continue
             try:
                 done = queue_paid(
                     conn,
@@ -156,6 +165,39 @@ def _e164(phone: str | None) -> str | None:
         return normalise(phone) if phone else None
     except BadPhone:  # a subscriber's number we cannot dial gets email only
         return None
+
+
+def _verified(conn: Connection, phones: dict[int, str | None]) -> set[int]:
+    """Subscribers whose current phone is verified: phone_verified_at set (a phone change
+    clears it) and a verification of this very number succeeded."""
+    v = phone_verifications.c
+    proven = set(
+        conn.execute(select(v.subscriber_id, v.phone).where(v.state == "verified")).tuples()
+    )
+    stamped = conn.execute(
+        select(subscribers.c.id).where(subscribers.c.phone_verified_at.is_not(None))
+    ).scalars()
+    return {sid for sid in stamped if (sid, phones.get(sid)) in proven}
+
+
+def _refuse_unverified(conn: Connection, m, phone: str) -> None:
+    """Record that the hot lead's SMS was not sent for want of a verified phone, once per
+    lead and number (a subscriber without email is looked at again on every run)."""
+    detail = (
+        f"subscriber {m.subscriber_id}'s phone is not verified (POST /verify): "
+        f"no SMS about lead {m.item_id}"
+    )
+    b = compliance_blocks.c
+    seen = conn.execute(
+        select(func.count()).where(
+            b.tenant_id == m.tenant_id,
+            b.rule == "unverified",
+            b.to_phone == phone,
+            b.detail == detail,
+        )
+    ).scalar_one()
+    if not seen:
+        record_block(conn, m.tenant_id, "sms", phone, "unverified", "refused", detail)
 
 
 def _hot_leads(conn: Connection, lead_ids: list[int]) -> dict[int, str | None]:

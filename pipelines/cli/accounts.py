@@ -119,6 +119,69 @@ def subscribers_list(slug: str, as_json: bool) -> None:
     console.print(table)
 
 
+@subscribers.command("set-phone")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--subscriber", "subscriber_id", required=True, type=int, help="The subscriber's id.")
+@click.option("--phone", required=True, help="The new number, E.164 (e.g. +13055550100).")
+def subscribers_set_phone(slug: str, subscriber_id: int, phone: str) -> None:
+    """Change a subscriber's phone. A new number is unverified until its code is checked
+    (verify-phone); SMS alerts wait for that."""
+    from pipelines.outreach.verification import VerificationError, set_phone
+
+    engine = migrated_engine()
+    try:
+        stored = set_phone(engine, tenant_or_fail(engine, slug)["id"], subscriber_id, phone)
+    except VerificationError as exc:
+        fail(str(exc))
+    console.print(
+        f"subscriber {subscriber_id}: phone {stored}, unverified until checked "
+        f"(folio subscribers verify-phone --tenant {slug} --subscriber {subscriber_id})"
+    )
+
+
+@subscribers.command("verify-phone")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--subscriber", "subscriber_id", required=True, type=int, help="The subscriber's id.")
+# Text, not a click int: the code is exactly six ASCII digits (a leading 0 included).
+@click.option("--code", help="The six digits the SMS gave (without it: send a new code).")
+def subscribers_verify_phone(slug: str, subscriber_id: int, code: str | None) -> None:
+    """Verify a subscriber's phone: without --code, text a new code to it (a paid SMS, sent
+    by the outbox); with --code, check the code the subscriber read out. Five tries, ten
+    minutes; then start again."""
+    from pipelines.clock import show
+    from pipelines.notify.verify_codes import DIGITS
+    from pipelines.outreach.verification import VerificationError, check, start
+
+    engine = migrated_engine()
+    tenant_id = tenant_or_fail(engine, slug)["id"]
+    if code is None:
+        try:
+            started = start(engine, tenant_id, subscriber_id)
+        except VerificationError as exc:
+            fail(str(exc))
+        view = started.view()
+        console.print(
+            f"verification {started.verification_id}: a code is queued to {view['to']} "
+            f"({started.tokens_reserved} tokens reserved); it expires at "
+            f"{show(started.expires_at)}. Check it with --code."
+        )
+        return
+    code = code.strip()
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
+        fail(f"--code: the {DIGITS} digits 0-9 the SMS gave")
+    try:
+        checked = check(engine, tenant_id, subscriber_id, code)
+    except VerificationError as exc:
+        fail(str(exc))
+    if not checked.verified:
+        left = checked.attempts_left
+        fail(f"wrong code: {left} attempts left" if left else "wrong code: start again")
+    console.print(
+        f"subscriber {subscriber_id}: phone verified at {show(checked.phone_verified_at)}; "
+        "SMS alerts may go to it"
+    )
+
+
 @click.group()
 def criteria() -> None:
     """Alert criteria per subscriber."""

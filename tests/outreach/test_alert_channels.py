@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import date
 from http.server import BaseHTTPRequestHandler
 
@@ -22,6 +23,7 @@ from pipelines.billing.ledger import Balance, balance, grant
 from pipelines.db.engine import get_engine
 from pipelines.db.schema import compliance_blocks, notifications, tenants, webhook_logs
 from pipelines.notify.webhooks import is_slack
+from pipelines.outreach.verification import check, start
 from pipelines.settings import get_settings
 from tests.lead_helpers import add_leads, add_property, daily
 from tests.outreach.helpers import all_hours, deliver
@@ -64,6 +66,7 @@ def test_webhooks_for_every_match_and_sms_for_hot_leads_while_tokens_last(sqlite
         sub,
         Criteria(lead_types=["foreclosure", "lien"], channels=["email", "sms", "webhook"]),
     )
+    _verify_phone(sqlite_url, t, sub)  # SMS alerts go only to a verified phone
     grant(engine, t, 15, "seed")  # one SMS (10), not two
     add_property(sqlite_url, "3040120010010")
     hot1, hot2, lien = add_leads(
@@ -97,13 +100,15 @@ def test_webhooks_for_every_match_and_sms_for_hot_leads_while_tokens_last(sqlite
     payload = json.loads(body)
     assert payload["event"] == "new_lead_alert" and payload["lead"]["folio"] == "3040120010010"
     assert balance(engine, t) == Balance(5, 0)  # the file outbox's SMS is captured at once
-    [sms] = (get_settings().data_dir / "outbox" / "sms").resolve().glob("*.json")
-    written = json.loads(sms.read_text())
-    assert written["to"] == "+13055550123" and written["body"].startswith("Folio hot lead")
+    files = (get_settings().data_dir / "outbox" / "sms").resolve().glob("*.json")
+    [written] = [
+        w for f in files if (w := json.loads(f.read_text()))["body"].startswith("Folio hot")
+    ]
+    assert written["to"] == "+13055550123"
     with engine.connect() as conn:
         kinds = conn.execute(
             select(notifications.c.channel, notifications.c.item_id)
-            .where(notifications.c.channel != "email")
+            .where(notifications.c.channel != "email", notifications.c.item_kind != "verify")
             .order_by(notifications.c.id)
         ).all()
         refused = conn.execute(select(compliance_blocks.c.rule, compliance_blocks.c.detail)).all()
@@ -113,6 +118,19 @@ def test_webhooks_for_every_match_and_sms_for_hot_leads_while_tokens_last(sqlite
     )
     assert [tuple(r) for r in refused] == [("tokens", "10 tokens needed, 5 available")]
     assert sorted(attempts) == ["retrying", "sent", "sent", "sent"]
+
+
+def _verify_phone(url: str, tenant_id: int, sub: int) -> None:
+    """The subscriber verifies the phone as anyone does: a code by SMS (its own 10 tokens,
+    captured by the file outbox), read back and checked."""
+    engine = get_engine(url)
+    grant(engine, tenant_id, 10, "verify")
+    start(engine, tenant_id, sub)
+    assert deliver(url).sent == 1
+    [sent] = (get_settings().data_dir / "outbox" / "sms").resolve().glob("*.json")
+    code = re.search(r"code is (\d{6})", json.loads(sent.read_text())["body"]).group(1)
+    assert check(engine, tenant_id, sub, code).verified
+    assert balance(engine, tenant_id) == Balance(0, 0)
 
 
 def test_slack_urls_get_slack_s_body():

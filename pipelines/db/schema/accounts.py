@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -50,7 +52,37 @@ subscribers = Table(
     Column("created_at", Timestamp(), nullable=False),
     # Set by the unsubscribe link: no alert, digest or report is sent to them after it.
     Column("unsubscribed_at", Timestamp()),
+    # Set when the subscriber proves the phone is theirs (a code sent to it, checked), cleared
+    # when the phone changes: SMS alerts go only to a verified phone.
+    Column("phone_verified_at", Timestamp()),
     UniqueConstraint("tenant_id", "email"),
+)
+
+# One per verification started (POST /verify, `folio subscribers verify-phone`): the code is
+# never kept, only its keyed hash (pipelines/notify/verify_codes.py); `sealed_code` carries it
+# to the outbox's SMS and is erased once that SMS is rendered or the verification ends. A
+# `pending` row past `expires_at` is dead already (`expired` is written when a check meets it).
+phone_verifications = Table(
+    "phone_verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("phone", String(16), nullable=False),  # E.164, the number the code went to
+    Column("salt", String(32), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("sealed_code", String(12)),
+    Column("attempts", Integer, nullable=False),  # codes checked, right or wrong
+    # pending | verified | failed (attempts used up) | expired | replaced (by a newer one) |
+    # cancelled (the phone changed)
+    Column("state", String(10), nullable=False),
+    Column("notification_id", Integer),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("expires_at", Timestamp(), nullable=False),
+    Column("verified_at", Timestamp()),
+    CheckConstraint("attempts >= 0 AND attempts <= 5", name="ck_phone_verifications_attempts"),
+    Index(None, "phone", "created_at"),
+    Index(None, "subscriber_id", "id"),
 )
 
 # One row per subscriber; list-valued criteria are JSON arrays (NULL: any).
