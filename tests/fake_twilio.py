@@ -1,9 +1,9 @@
 """A local fake of Twilio's REST API (2010-04-01): Messages and Calls, created by form POST
 with basic auth, fetched by sid or listed by To/From. Each create request takes the next
 behaviour from a script ("ok", "500", "429", "timeout": accepted but answered too late,
-"unsubscribed": Twilio's 21610 refusal, "down": connection dropped unanswered); every
-request is recorded. `callback()` posts a status callback the way Twilio does, signed with
-Twilio's own RequestValidator."""
+"unsubscribed": Twilio's 21610 refusal, "echo": a 400 whose message repeats the account's
+credentials, "down": connection dropped unanswered); every request is recorded. `callback()`
+posts a status callback the way Twilio does, signed with Twilio's own RequestValidator."""
 
 from __future__ import annotations
 
@@ -82,6 +82,16 @@ class FakeTwilio(LocalHttpServer):
                     return self._reply(
                         429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": "1"}
                     )
+                if action == "echo":  # an error that repeats what it was sent, secrets too
+                    return self._reply(
+                        400,
+                        {
+                            "code": 21211,
+                            "message": f"Invalid 'To' for account {SID} (AuthToken={TOKEN}, "
+                            f"token: {TOKEN})",
+                            "status": 400,
+                        },
+                    )
                 if action == "unsubscribed":
                     return self._reply(
                         400,
@@ -149,23 +159,54 @@ class FakeTwilio(LocalHttpServer):
             if duration is not None:
                 self.created[sid]["duration"] = str(duration)
 
-    def callback(self, sid: str, status: str, duration: int | None = None, token: str = TOKEN):
-        """Post the status callback Twilio would, to the URL the create request named."""
+    def callback(
+        self,
+        sid: str,
+        status: str,
+        duration: int | str | None = None,
+        token: str = TOKEN,
+        client=None,
+        extra: dict[str, str] | None = None,
+        url: str | None = None,
+    ):
+        """Post the status callback Twilio would, to the URL the create request named (or
+        `url`), with any `extra` form fields (ErrorCode, ErrorMessage...). With `client` (a
+        FastAPI TestClient) it goes to the app in-process, signed over the same public URL."""
         record = self.created[sid]
         self.set_status(sid, status, duration)
         kind = "Message" if sid.startswith("SM") else "Call"
-        form = {f"{kind}Sid": sid, f"{kind}Status": status, "AccountSid": SID}
+        form = {f"{kind}Sid": sid, f"{kind}Status": status, "AccountSid": SID, **(extra or {})}
         if duration is not None:
             form["CallDuration"] = str(duration)
-        url = record["status_callback"]
-        signature = RequestValidator(token).compute_signature(url, form)
-        return httpx.post(url, data=form, headers={"X-Twilio-Signature": signature})
+        return signed_post(url or record["status_callback"], form, token, client)
 
 
-def inbound(base_url: str, public_base: str, from_number: str, body: str, token: str = TOKEN):
-    """A reply to our number, as Twilio posts it to the inbound webhook."""
+def signed_post(url: str, form: dict[str, str], token: str = TOKEN, client=None):
+    """A form POST signed the way Twilio signs it (its own RequestValidator) over `url`; with
+    `client` (a TestClient) sent to the same path and query in-process."""
+    signature = RequestValidator(token).compute_signature(url, form)
+    headers = {"X-Twilio-Signature": signature}
+    if client is None:
+        return httpx.post(url, data=form, headers=headers)
+    parts = urlparse(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return client.post(path, data=form, headers=headers)
+
+
+def inbound(
+    base_url: str,
+    public_base: str,
+    from_number: str,
+    body: str,
+    token: str = TOKEN,
+    client=None,
+):
+    """A reply to our number, as Twilio posts it to the inbound webhook (to `base_url`, or
+    in-process through `client`, a TestClient)."""
     url = f"{public_base.rstrip('/')}/twilio/inbound"
     form = {"From": from_number, "To": FROM, "Body": body, "AccountSid": SID}
+    if client is not None:
+        return signed_post(url, form, token, client)
     signature = RequestValidator(token).compute_signature(url, form)
     return httpx.post(
         f"{base_url}/twilio/inbound", data=form, headers={"X-Twilio-Signature": signature}

@@ -9,6 +9,7 @@ provider's signature instead of a key: `POST /twilio/status` (delivery and call 
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -22,11 +23,17 @@ from pipelines.billing.expiry import expiring_soon
 from pipelines.billing.ledger import balance
 from pipelines.http.auth import Tenant, engine
 from pipelines.notify.compliance import inbound_keyword, opt_in, opt_out
-from pipelines.notify.paid_delivery import settle_status
+from pipelines.notify.paid_delivery import STATUS_RANK, settle_status
 from pipelines.notify.phones import BadPhone, normalise
 from pipelines.notify.twilio import valid_signature
 from pipelines.outreach.contacts import is_entitled, set_contact
-from pipelines.outreach.requests import OutreachError, OutreachIn, outreach_view, request_outreach
+from pipelines.outreach.requests import (
+    IDEMPOTENCY_KEY,
+    OutreachError,
+    OutreachIn,
+    outreach_view,
+    request_outreach,
+)
 from pipelines.settings import get_settings
 
 router = APIRouter()
@@ -64,7 +71,8 @@ def post_outreach(
             return JSONResponse(status_code=402, content=body)
         if exc.status == 404:
             raise HTTPException(status_code=404, detail=str(exc)) from None
-        detail = [{"loc": ["body", exc.where], "type": exc.where, "msg": str(exc)}]
+        where = ["header", exc.where] if exc.where == IDEMPOTENCY_KEY else ["body", exc.where]
+        detail = [{"loc": where, "type": exc.where, "msg": str(exc)}]
         raise HTTPException(status_code=422, detail=detail) from None
 
 
@@ -112,16 +120,50 @@ async def _twilio_form(request: Request) -> dict[str, str]:
     return form
 
 
+MAX_ID = 2**31 - 1
+MAX_CALL_SECONDS = 24 * 3600
+# Twilio's ids: two letters (SM, MM, CA...) and 32 hex digits.
+_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+_ERROR_CODE = re.compile(r"[0-9]{1,6}")
+
+
+def _bad(message: str):
+    raise HTTPException(status_code=400, detail=message)
+
+
+def _whole(text: str | None, what: str, low: int, high: int) -> int:
+    """An ASCII whole number in [low, high], else 400."""
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 12:
+        _bad(f"{what}: not a whole number")
+    value = int(text)
+    if not low <= value <= high:
+        _bad(f"{what}: out of range")
+    return value
+
+
 @router.post("/twilio/status", include_in_schema=False)
-async def twilio_status(request: Request, n: int = 0):
+async def twilio_status(request: Request):
+    """A delivery or call status. Values no Twilio callback carries (an id out of range, a
+    status Twilio does not have, a duration that is not a number...) are refused with 400,
+    after the signature is checked."""
     form = await _twilio_form(request)
-    sid = form.get("MessageSid") or form.get("CallSid") or ""
-    status = form.get("MessageStatus") or form.get("CallStatus") or ""
+    n = _whole(request.query_params.get("n"), "n", 1, MAX_ID)
+    kind = "Call" if form.get("CallSid") or form.get("CallStatus") else "Message"
+    channel = "voice" if kind == "Call" else "sms"
+    sid, status = form.get(f"{kind}Sid") or "", (form.get(f"{kind}Status") or "").lower()
+    if not _SID.fullmatch(sid):
+        _bad(f"{kind}Sid: not a Twilio id")
+    if status not in STATUS_RANK[channel]:
+        _bad(f"{kind}Status: {status[:20]!r} is not a Twilio {kind.lower()} status")
     duration = form.get("CallDuration")
-    done = settle_status(
-        engine(), n, sid, status, int(duration) if (duration or "").isdigit() else None
-    )
-    return {"result": done}
+    if duration is not None:
+        duration = _whole(duration, "CallDuration", 0, MAX_CALL_SECONDS)
+    code = form.get("ErrorCode")
+    if code and not _ERROR_CODE.fullmatch(code):
+        _bad("ErrorCode: not a Twilio error code")
+    said = (form.get("ErrorMessage") or "")[:300]
+    error = f"error {code}: {said}" if code and said else f"error {code}" if code else None
+    return {"result": settle_status(engine(), n, sid, status, duration, error)}
 
 
 @router.post("/twilio/inbound", include_in_schema=False)

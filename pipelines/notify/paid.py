@@ -1,8 +1,9 @@
 """Queueing SMS, calls and webhooks (docs/domain.md#tokens, #compliance).
 
-An SMS or call is paid for when it is queued: the compliance screen runs, the tokens are
-reserved and the outbox row is written in one transaction, so a message that cannot be paid
-for (or may not be sent) is refused at once and never queued to fail later. A replay of the
+An SMS or call is paid for when it is queued: the compliance screen runs (taking the
+message's daily-cap slot), the tokens are reserved and the outbox row is written in one
+transaction, so a message that cannot be paid for (or may not be sent) is refused at once
+and never queued to fail later. A replay of the
 same (subscriber, item, channel) finds the first row and reserves nothing again.
 """
 
@@ -14,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from pipelines import clock
-from pipelines.billing.ledger import attach, reserve
+from pipelines.billing.ledger import InsufficientTokens, attach, reserve
 from pipelines.db.schema import notifications, tenants
-from pipelines.notify.compliance import record_block, screen
+from pipelines.notify.compliance import admit, record_block, release_slot
 from pipelines.notify.queue import idempotency_key
 from pipelines.settings import get_settings
 
@@ -64,13 +65,18 @@ def queue_paid(
     key = idempotency_key(channel, subscriber_id, item_kind, item_id)
     if (row := _existing(conn, key)) is not None:
         return Queued(row.id, row.tokens or 0, row.not_before, False)
-    verdict = screen(conn, to, now, zip_code, queued_too=True)
-    if verdict.action == "block" or verdict.rule == "daily_cap":
-        # A request someone is waiting on is told now rather than parked until tomorrow.
+    # A request someone is waiting on is told now rather than parked until another day.
+    verdict = admit(conn, to, now, zip_code, wait=False)
+    if verdict.day is None:
         record_block(conn, tenant_id, channel, to, verdict.rule, "refused", verdict.detail)
         raise Refused(verdict.rule, verdict.detail)
     tokens = tokens_for(channel)
-    reservation = reserve(conn, tenant_id, tokens, f"reserve:{key}", channel=channel)
+    try:
+        reservation = reserve(conn, tenant_id, tokens, f"reserve:{key}", channel=channel)
+    except InsufficientTokens:
+        # The caller may carry on in this transaction (alerts do): the slot goes back.
+        release_slot(conn, to, verdict.day)
+        raise
     nid = _insert(
         conn,
         tenant_id,
@@ -85,6 +91,7 @@ def queue_paid(
         tokens=tokens,
         reservation_id=reservation,
         not_before=verdict.not_before,
+        cap_day=verdict.day,
     )
     attach(conn, reservation, nid)
     if verdict.action == "defer":

@@ -1,15 +1,22 @@
 """Delivering SMS, calls and webhooks from the outbox, and settling what they cost.
 
 The same states as email (`queued → sending → sent | failed | unknown`, the claim one
-conditional UPDATE) with the money attached to them:
-- an SMS accepted by Twilio is captured at once; a call is captured when Twilio reports it
-  `completed` (its duration recorded) and released when it was busy, not answered or failed;
-- a message that finally fails, or that the compliance screen blocks at send time (the
-  recipient said STOP since it was queued), is released;
+conditional UPDATE) with the money attached to them. An SMS or call is settled by its
+provider's final status, once, so what it costs always agrees with how it ended:
+- `delivered` (SMS) or `completed` (call) captures the reservation; `undelivered`, `failed`,
+  `canceled` (SMS) or `busy`, `no-answer`, `failed`, `canceled` (call) releases it. Twilio
+  reports these by status callback; until one comes (or `reconcile` looks it up) the tokens
+  stay held. The embedded file outbox delivers at once, so it captures at once;
+- the provider's status only moves forward (`notifications.delivery_status`): a status that
+  arrives after a later one, or after the final one (a late "delivered" after
+  "undelivered", "failed" after "delivered"), is logged and changes nothing;
+- a message that finally fails before the provider took it, or that the compliance screen
+  blocks at send time (the recipient said STOP since it was queued), is released and gives
+  its daily-cap slot back;
 - a message whose outcome is unknown (the request left, no answer) keeps its reservation
   until a status callback or a provider lookup (`reconcile`) settles it, once.
 Before it is sent each SMS or call is screened again: a STOP that arrived meanwhile blocks
-it, quiet hours or the daily cap put it back with a later `not_before`.
+it, quiet hours or a full day put it back with a later `not_before`.
 """
 
 from __future__ import annotations
@@ -34,21 +41,56 @@ from pipelines.db.schema import (
     voice_call_logs,
     webhook_logs,
 )
-from pipelines.notify.compliance import opt_out, record_block, screen
+from pipelines.notify.compliance import admit, opt_out, record_block, release_slot
 from pipelines.notify.delivery import Outcome, _claim, send_one
 from pipelines.notify.paid import set_state
 from pipelines.notify.phone_texts import render
 from pipelines.notify.phones import mask
 from pipelines.notify.twilio import PhoneMessage, RecipientUnsubscribed
 from pipelines.notify.webhooks import WebhookMessage
+from pipelines.redaction import redact
 from pipelines.settings import Settings, get_settings
 
 CHANNELS = ("sms", "voice", "webhook")
 LOGS = {"sms": sms_logs, "voice": voice_call_logs, "webhook": webhook_logs}
-CALL_DONE = {"completed"}
-CALL_NOT_CONNECTED = {"busy", "no-answer", "failed", "canceled"}
-SMS_FAILED = {"failed", "undelivered"}
+# Twilio's statuses of an outgoing message or call, in the order they can happen; the last
+# rank is final. "accepted" is ours: the provider answered the create request with an id.
+STATUS_RANK = {
+    "sms": {
+        "accepted": 1,
+        "scheduled": 1,
+        "queued": 1,
+        "sending": 2,
+        "sent": 3,
+        "delivered": 4,
+        "read": 4,
+        "undelivered": 4,
+        "failed": 4,
+        "canceled": 4,
+    },
+    "voice": {
+        "accepted": 1,
+        "queued": 1,
+        "initiated": 2,
+        "ringing": 3,
+        "in-progress": 4,
+        "completed": 5,
+        "busy": 5,
+        "no-answer": 5,
+        "failed": 5,
+        "canceled": 5,
+    },
+}
+FINAL_OK = {"sms": {"delivered", "read"}, "voice": {"completed"}}
+FINAL_RANK = {channel: max(ranks.values()) for channel, ranks in STATUS_RANK.items()}
 NOT_AT_PROVIDER = "the provider has no record of it: it never went out"
+# Some carriers never confirm delivery: an SMS the provider still calls `sent` this long
+# after it went is taken as delivered by `reconcile` (its tokens would be held forever).
+SENT_SETTLES_AFTER = timedelta(hours=72)
+
+
+def is_final(channel: str, status: str | None) -> bool:
+    return STATUS_RANK[channel].get(status or "", 0) == FINAL_RANK[channel]
 
 
 @dataclass
@@ -120,7 +162,7 @@ def _log(conn, row, o: Outcome) -> None:
                 "attempt": a,
                 "status": st,
                 "provider_message_id": mid,
-                "error": err,
+                "error": redact(err),
                 "created_at": _now(),
             }
             for a, st, mid, err in o.log
@@ -146,17 +188,21 @@ def _zip_for(conn, row) -> str | None:
 
 
 def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
-    """True when the message may go now; otherwise it is blocked or put back."""
-    verdict = screen(conn, row.to_address, now, _zip_for(conn, row), notification_id=row.id)
+    """True when the message may go now (holding today's slot); otherwise it is blocked or
+    put back."""
+    verdict = admit(conn, row.to_address, now, _zip_for(conn, row), holding=row.cap_day)
     if verdict.action == "send":
+        if verdict.day != row.cap_day:
+            set_state(conn, row.id, cap_day=verdict.day)
         return True
     if verdict.action == "block":
+        release_slot(conn, row.to_address, row.cap_day)
         release(conn, row.reservation_id, reason=f"blocked: {verdict.rule}")
         error = f"blocked ({verdict.rule}): {verdict.detail}"
         set_state(conn, row.id, state="failed", last_error=error)
         counts.blocked += 1
     else:
-        set_state(conn, row.id, state="queued", not_before=verdict.not_before)
+        set_state(conn, row.id, state="queued", not_before=verdict.not_before, cap_day=verdict.day)
         counts.deferred += 1
     action = "blocked" if verdict.action == "block" else "deferred"
     record_block(
@@ -173,23 +219,42 @@ def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
 
 
 def _settle_outcome(conn, row, o: Outcome, at_once: bool) -> None:
-    sent_at = _now() if o.state in ("sent", "unknown") else None
-    set_state(
-        conn,
-        row.id,
+    """Record what the send came to. A status callback that got here first (Twilio can call
+    back before the create request's answer is read) has settled the message already: then
+    only the attempts and the provider's id are kept."""
+    n = notifications.c
+    error = redact(o.error)
+    phone = row.channel in ("sms", "voice")
+    values = dict(
         state=o.state,
         attempts=o.attempts,
         provider_message_id=o.message_id,
-        last_error=o.error,
-        sent_at=sent_at,
+        last_error=error,
+        sent_at=_now() if o.state in ("sent", "unknown") else None,
+        updated_at=_now(),
     )
+    if phone and o.state == "sent":
+        values["delivery_status"] = (
+            ("delivered" if row.channel == "sms" else "completed") if at_once else "accepted"
+        )
+    first = conn.execute(
+        update(notifications)
+        .where(n.id == row.id, n.state.in_(("sending", "unknown")), n.delivery_status.is_(None))
+        .values(**values)
+    ).rowcount
+    if not first:
+        set_state(conn, row.id, attempts=o.attempts, provider_message_id=o.message_id)
+        return
+    if o.state == "failed" and phone:
+        # it never reached the provider (or the provider refused it): its slot goes back
+        release_slot(conn, row.to_address, row.cap_day)
     if row.reservation_id is None:
         return
-    if o.state == "sent" and (row.channel == "sms" or at_once):
-        capture(conn, row.reservation_id, reason="accepted by the provider")
+    if o.state == "sent" and at_once:
+        capture(conn, row.reservation_id, reason="delivered by the provider")
     elif o.state == "failed":
-        release(conn, row.reservation_id, reason=o.error)
-    # voice sent: settled by its status callback; unknown: by reconcile
+        release(conn, row.reservation_id, reason=error)
+    # sent: settled by its final status (callback or reconcile); unknown: by reconcile
 
 
 def deliver_outreach(
@@ -230,21 +295,25 @@ def deliver_outreach(
 
 
 def settle_status(
-    engine: Engine, notification_id: int, sid: str, status: str, duration: int | None = None
+    engine: Engine,
+    notification_id: int,
+    sid: str,
+    status: str,
+    duration: int | None = None,
+    error: str | None = None,
 ) -> str:
-    """Apply a Twilio status callback (or a looked-up status) to its message, once.
-    Returns what it did: captured | released | recorded | ignored."""
+    """Apply a Twilio status callback (or a looked-up status) to its message: logged always,
+    applied only when it moves the provider's status forward, and a final status settles
+    the reservation (capture or release) once. Returns what it did:
+    captured | released | recorded (logged; nothing else changed) | ignored (not ours)."""
     status = (status or "").lower()
+    error = redact(error)
+    n = notifications.c
+    with engine.connect() as conn:
+        row = conn.execute(select(notifications).where(n.id == notification_id)).first()
+    if row is None or row.channel not in STATUS_RANK or not _is_about(row, sid):
+        return "ignored"
     with engine.begin() as conn:
-        row = conn.execute(
-            select(notifications).where(notifications.c.id == notification_id)
-        ).first()
-        if row is None or row.channel not in ("sms", "voice"):
-            return "ignored"
-        if row.provider_message_id and row.provider_message_id != sid:
-            return "ignored"  # not the message this callback is about
-        ok = status in ("sent", "delivered") if row.channel == "sms" else status in CALL_DONE
-        bad = status in SMS_FAILED if row.channel == "sms" else status in CALL_NOT_CONNECTED
         table = LOGS[row.channel]
         log = {
             "tenant_id": row.tenant_id,
@@ -254,41 +323,93 @@ def settle_status(
             "attempt": row.attempts,
             "status": status[:12],
             "provider_message_id": sid,
+            "error": error,
             "created_at": _now(),
         }
         if row.channel == "voice" and duration is not None:
             log["duration_seconds"] = duration
+        # The log row first: on SQLite it takes the write lock, so what is read next is what
+        # concurrent callbacks committed; PostgreSQL locks the message's row (FOR UPDATE).
         conn.execute(table.insert().values(**log))
-        if not (ok or bad):
+        row = conn.execute(
+            select(notifications).where(n.id == notification_id).with_for_update()
+        ).one()
+        ranks = STATUS_RANK[row.channel]
+        rank = ranks.get(status)
+        if (
+            rank is None
+            or row.state not in ("sending", "sent", "unknown")
+            or rank <= ranks.get(row.delivery_status or "", 0)
+            or is_final(row.channel, row.delivery_status)
+        ):
             return "recorded"
-        if ok:
+        if rank < FINAL_RANK[row.channel]:  # on its way: the provider has it
+            state = "sent" if row.state == "unknown" else row.state
+            set_state(
+                conn,
+                row.id,
+                delivery_status=status,
+                state=state,
+                provider_message_id=sid,
+                sent_at=row.sent_at or _now(),
+            )
+            return "recorded"
+        if row.reservation_id is not None and _settled(conn, row.reservation_id):
+            return "recorded"  # an operator settled it already: the money and state stand
+        reason = f"provider: {status}"
+        if status in FINAL_OK[row.channel]:
             set_state(
                 conn,
                 row.id,
                 state="sent",
+                delivery_status=status,
                 provider_message_id=sid,
                 sent_at=row.sent_at or _now(),
                 last_error=None,
             )
             done = row.reservation_id is not None and capture(
-                conn, row.reservation_id, reason=f"provider: {status}"
+                conn, row.reservation_id, reason=reason
             )
             return "captured" if done else "recorded"
+        last_error = f"{reason} ({error})" if error else reason
         set_state(
-            conn, row.id, state="failed", provider_message_id=sid, last_error=f"provider: {status}"
+            conn,
+            row.id,
+            state="failed",
+            delivery_status=status,
+            provider_message_id=sid,
+            last_error=last_error,
         )
-        done = row.reservation_id is not None and release(
-            conn, row.reservation_id, reason=f"provider: {status}"
-        )
+        done = row.reservation_id is not None and release(conn, row.reservation_id, reason=reason)
         return "released" if done else "recorded"
+
+
+def _is_about(row, sid: str) -> bool:
+    """Whether a callback naming `sid` can be about this message: it was handed to the
+    provider (or may have been), under that id when we know it."""
+    if row.provider_message_id:
+        return row.provider_message_id == sid
+    return row.state in ("sending", "unknown")
+
+
+def _settled(conn, reservation_id: int) -> bool:
+    ledger = token_ledger.c
+    return (
+        conn.execute(
+            select(ledger.id).where(
+                ledger.reservation_id == reservation_id, ledger.entry.in_(("capture", "release"))
+            )
+        ).first()
+        is not None
+    )
 
 
 RECONCILE_LOOKBACK = timedelta(days=7)  # older unknowns are an operator's (folio outbox resolve)
 
 
 def awaiting_settlement(handed_on_before: datetime):
-    """SMS and calls handed on (unknown, or a call not yet reported) before the given time,
-    within the look-back, whose reservation is still open."""
+    """SMS and calls handed on (unknown, or sent but not finally reported) before the given
+    time, within the look-back, whose reservation is still open."""
     n, ledger = notifications.c, token_ledger.c
     settled = exists().where(
         ledger.reservation_id == n.reservation_id, ledger.entry.in_(("capture", "release"))
@@ -305,8 +426,8 @@ def awaiting_settlement(handed_on_before: datetime):
 
 def reconcile(engine: Engine, phone_sender, older_than: timedelta | None = None) -> dict:
     """Settle SMS and calls whose reservation is still open long after they were handed on:
-    `unknown` ones (the answer never came) and calls whose callback never arrived. Asks the
-    provider; what it has no record of never went out and is released."""
+    `unknown` ones (the answer never came) and sent ones whose final callback never
+    arrived. Asks the provider; what it has no record of never went out and is released."""
     if older_than is None:
         older_than = timedelta(seconds=get_settings().reconcile_after_seconds)
     with engine.connect() as conn:
@@ -323,14 +444,47 @@ def reconcile(engine: Engine, phone_sender, older_than: timedelta | None = None)
         if found is None:
             with engine.begin() as conn:
                 set_state(conn, row.id, state="failed", last_error=NOT_AT_PROVIDER)
+                release_slot(conn, row.to_address, row.cap_day)
                 release(conn, row.reservation_id, reason="not at the provider")
             result["released"] += 1
             continue
+        code, text = found.get("error_code"), found.get("error_message")
         what = settle_status(
-            engine, row.id, found["sid"], found.get("status", ""), _int(found.get("duration"))
+            engine,
+            row.id,
+            found["sid"],
+            found.get("status", ""),
+            _int(found.get("duration")),
+            f"error {code}: {text}" if code else None,
         )
+        if what == "recorded" and _no_receipt_coming(row, found.get("status")):
+            what = _take_as_delivered(engine, row.id)
         result["settled" if what in ("captured", "released") else "waiting"] += 1
     return result
+
+
+def _no_receipt_coming(row, status: str | None) -> bool:
+    return (
+        row.channel == "sms"
+        and status == "sent"
+        and row.sent_at is not None
+        and row.sent_at < _now() - SENT_SETTLES_AFTER
+    )
+
+
+def _take_as_delivered(engine: Engine, notification_id: int) -> str:
+    """Capture an SMS its carrier never confirmed (see SENT_SETTLES_AFTER); its
+    delivery_status stays `sent`, which is all the provider ever said."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(notifications).where(notifications.c.id == notification_id).with_for_update()
+        ).one()
+        if row.state != "sent" or is_final(row.channel, row.delivery_status):
+            return "recorded"
+        hours = int(SENT_SETTLES_AFTER.total_seconds() // 3600)
+        reason = f"no delivery receipt {hours} h after it was sent: taken as delivered"
+        done = capture(conn, row.reservation_id, reason=reason)
+    return "captured" if done else "recorded"
 
 
 def _int(v) -> int | None:
@@ -342,7 +496,8 @@ def _int(v) -> int | None:
 
 def outreach_backlog(engine: Engine) -> tuple[int | None, int]:
     """(newest due message id, how many SMS/calls still hold an open reservation after being
-    handed on: unknown ones, and calls whose callback has not come; reconcile's work)."""
+    handed on: unknown ones, and sent ones whose final callback has not come; reconcile's
+    work)."""
     due = due_ids(engine)
     with engine.connect() as conn:
         pending = conn.execute(

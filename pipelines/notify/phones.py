@@ -1,29 +1,27 @@
-"""Phone numbers: E.164 normalising, masking for logs, and the recipient's time zone.
+"""Phone numbers: parsing to E.164, masking for logs, and the recipient's time zone.
 
-The time zone decides quiet hours (docs/domain.md#compliance). It comes from the number's
-area code when we know it, else from the lead's zip, else it is the county's zone. The area
-code table covers Florida and the largest metro areas of each US zone, not every code:
-an unknown code falls through to the zip and then to the county, which is where almost all
-of our recipients are.
+Numbers are parsed by `phonenumbers` (Google's libphonenumber metadata): a number without a
+country code is taken as a US one, and a number no carrier could dial (an area code that does
+not exist, a 555 area code, too few digits) is refused. Only ASCII digits are accepted:
+libphonenumber would quietly read a full-width `７` or an Arabic-Indic `٧` as a 7, and a
+number spelled that way is someone getting past the opt-out list, not a typo to fix.
+
+The time zone decides quiet hours (docs/domain.md#compliance). It comes from the number
+(libphonenumber's prefix → zone data) when that names one zone, else from the lead's zip,
+else it is the county's zone.
 """
 
 from __future__ import annotations
 
 import re
 
-_ZONES = {
-    "America/New_York": "201 202 212 215 239 267 305 321 347 352 386 404 407 470 561 617 646 "
-    "656 689 718 727 754 772 786 813 850 863 904 917 941 954",
-    "America/Chicago": "205 214 225 251 281 312 314 316 414 469 504 612 615 713 773 816 832 "
-    "872 901 972",
-    "America/Denver": "208 303 307 406 505 720 801",
-    "America/Phoenix": "480 520 602 623 928",  # Arizona keeps standard time all year
-    "America/Los_Angeles": "206 213 253 310 323 408 415 424 503 510 619 650 702 858 916",
-    "America/Anchorage": "907",
-    "Pacific/Honolulu": "808",
-    "America/Puerto_Rico": "787 939",
-}
-AREA_CODE_ZONE = {code: zone for zone, codes in _ZONES.items() for code in codes.split()}
+import phonenumbers
+from phonenumbers import timezone as phone_zones
+
+DEFAULT_REGION = "US"
+# What a person may type around the digits: spaces, dashes, dots, brackets, a leading +.
+_SPELLING = re.compile(r"[0-9+().\- ]+")
+_MAX_TEXT = 30  # longer than any real spelling of a number; refused before parsing
 # Florida's zips are Eastern but for the western panhandle (324xx, 325xx).
 _ZIP3_CENTRAL = ("324", "325")
 
@@ -35,15 +33,22 @@ class BadPhone(ValueError):
 def normalise(raw: str) -> str:
     """A US number in any usual spelling, or an international one with +, as E.164."""
     text = (raw or "").strip()
-    digits = re.sub(r"[\s().\-]", "", text)
-    if digits.startswith("+"):
-        if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-            return digits
-    elif re.fullmatch(r"\d{10}", digits):
-        return "+1" + digits
-    elif re.fullmatch(r"1\d{10}", digits):
-        return "+" + digits
-    raise BadPhone(f"{raw!r} is not a phone number (E.164, e.g. +13055550100)")
+    if any(c.isdigit() and not c.isascii() for c in text):
+        raise BadPhone(f"{raw!r} is not a phone number: only ASCII digits 0-9 are accepted")
+    if not text.isascii():
+        raise BadPhone(
+            f"{raw!r} is not a phone number: only ASCII digits 0-9, spaces and + - . ( ) "
+            "are accepted"
+        )
+    if len(text) > _MAX_TEXT or not _SPELLING.fullmatch(text):
+        raise BadPhone(f"{raw!r} is not a phone number (E.164, e.g. +13055550100)")
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise BadPhone(f"{raw!r} is not a phone number (E.164, e.g. +13055550100)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def mask(phone: str | None) -> str:
@@ -53,9 +58,31 @@ def mask(phone: str | None) -> str:
     return phone[:5] + "*" * max(0, len(phone) - 7) + phone[-2:]
 
 
-def time_zone(phone: str, zip_code: str | None, default: str) -> str:
-    if phone.startswith("+1") and len(phone) == 12 and phone[2:5] in AREA_CODE_ZONE:
-        return AREA_CODE_ZONE[phone[2:5]]
+def number_zones(phone: str) -> tuple[str, ...]:
+    """The zones libphonenumber places an E.164 number in (empty when it does not know)."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    zones = phone_zones.time_zones_for_number(number)
+    return tuple(z for z in zones if z != phone_zones.UNKNOWN_TIMEZONE)
+
+
+def zip_zone(zip_code: str | None) -> str | None:
+    """The zone of a Florida zip (the county's state), None for any other."""
     if zip_code and zip_code[:2] in ("32", "33", "34"):
         return "America/Chicago" if zip_code[:3] in _ZIP3_CENTRAL else "America/New_York"
-    return default
+    return None
+
+
+def time_zone(phone: str, zip_code: str | None, default: str) -> str:
+    """The recipient's zone. A number libphonenumber places in several zones (an area code
+    across a zone line) takes the zip's zone, or the county's, when it is one of them."""
+    zones = number_zones(phone)
+    by_zip = zip_zone(zip_code)
+    if len(zones) == 1:
+        return zones[0]
+    for candidate in (by_zip, default):
+        if candidate and (not zones or candidate in zones):
+            return candidate
+    return sorted(zones)[0]

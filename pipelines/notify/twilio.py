@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import httpx
 
 from pipelines.notify.email import OutcomeUnknown, PermanentSendError, TransientSendError
+from pipelines.redaction import redact
 
 API = "2010-04-01"
 # Twilio's "this number has replied STOP" refusal: the number goes on our opt-out list too.
@@ -123,13 +124,15 @@ def _answer(r: httpx.Response) -> dict:
         ):
             raise OutcomeUnknown(f"Twilio answered {r.status_code} without a sid")
         return body
-    detail = f"Twilio answered {r.status_code}: {body.get('message') or r.text[:200]}"
+    said = body.get("message") if isinstance(body, dict) else None
+    # Twilio's text may repeat what it was sent (our account, a credential): masked first.
+    detail = redact(f"Twilio answered {r.status_code}: {said or r.text[:200]}")
     if r.status_code == 429 or r.status_code >= 500:
         retry_after = r.headers.get("Retry-After")
         raise TransientSendError(
             detail, float(retry_after) if (retry_after or "").isdigit() else None
         )
-    if body.get("code") == UNSUBSCRIBED_RECIPIENT:
+    if isinstance(body, dict) and body.get("code") == UNSUBSCRIBED_RECIPIENT:
         raise RecipientUnsubscribed(detail)
     raise PermanentSendError(detail)
 

@@ -3,11 +3,16 @@ a lead's attached phone, paid from the tenant's tokens.
 
 The answer is decided at once: 202 queued (tokens reserved), 402 short of tokens, 422 with
 the field or the compliance rule that stopped it. A client's `Idempotency-Key` makes a
-repeated request return the first answer and reserve nothing again.
+repeated request return the first answer and reserve nothing again; the key is kept beside
+the SHA-256 of the request's canonical body (its fields, defaults filled in, the number in
+E.164), so the same key sent with another body is refused (422) instead of answered with
+what the first body got.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -53,6 +58,9 @@ class OutreachIn(BaseModel):
         return self
 
 
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
 class OutreachError(Exception):
     """A request refused before anything was reserved: HTTP status, field or rule, message."""
 
@@ -86,15 +94,35 @@ def _target(conn, tenant_id: int, ask: OutreachIn) -> tuple[str, str | None]:
     return contact.phone, zip_code
 
 
-def _existing(engine: Engine, tenant_id: int, key: str) -> dict | None:
+def body_sha256(ask: OutreachIn) -> str:
+    """The request's canonical body, hashed: what makes two requests the same request."""
+    body = ask.model_dump(mode="json")
+    if ask.to is not None:
+        try:
+            body["to"] = normalise(ask.to)
+        except BadPhone:
+            pass  # refused before anything is kept
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _existing(engine: Engine, tenant_id: int, key: str, digest: str) -> dict | None:
+    """The first answer to `key`; OutreachError 422 when the key came with another body."""
+    o = outreach_requests.c
     with engine.connect() as conn:
         row = conn.execute(
-            select(outreach_requests.c.id).where(
-                outreach_requests.c.tenant_id == tenant_id,
-                outreach_requests.c.idempotency_key == key,
-            )
+            select(o.id, o.body_sha256).where(o.tenant_id == tenant_id, o.idempotency_key == key)
         ).first()
-    return outreach_view(engine, tenant_id, row.id) if row else None
+    if row is None:
+        return None
+    if row.body_sha256 is not None and row.body_sha256 != digest:
+        raise OutreachError(
+            422,
+            IDEMPOTENCY_KEY,
+            f"Idempotency-Key {key!r} was used with a different request body; "
+            "send the same body to get its answer again, or use a new key",
+        )
+    return outreach_view(engine, tenant_id, row.id)
 
 
 def request_outreach(
@@ -102,7 +130,8 @@ def request_outreach(
 ) -> dict:
     """Queue it (the view, with tokens_reserved) or raise OutreachError / the same answer
     again for a replayed Idempotency-Key."""
-    if idempotency_key and (seen := _existing(engine, tenant_id, idempotency_key)):
+    digest = body_sha256(ask)
+    if idempotency_key and (seen := _existing(engine, tenant_id, idempotency_key, digest)):
         return seen
     now = clock.now()
     try:
@@ -125,6 +154,7 @@ def request_outreach(
                     lead_id=ask.lead_id,
                     template=ask.template,
                     idempotency_key=idempotency_key,
+                    body_sha256=digest if idempotency_key else None,
                     created_at=now,
                 )
                 .returning(outreach_requests.c.id)
@@ -164,8 +194,8 @@ def request_outreach(
                 )
         raise
     except IntegrityError:
-        # The same Idempotency-Key raced us and won: its answer is ours.
-        if idempotency_key and (seen := _existing(engine, tenant_id, idempotency_key)):
+        # The same Idempotency-Key raced us and won: its answer is ours (same body).
+        if idempotency_key and (seen := _existing(engine, tenant_id, idempotency_key, digest)):
             return seen
         raise
     return outreach_view(engine, tenant_id, rid)
@@ -178,6 +208,7 @@ def outreach_view(engine: Engine, tenant_id: int, request_id: int) -> dict | Non
             select(
                 outreach_requests,
                 n.state,
+                n.delivery_status,
                 n.attempts,
                 n.tokens,
                 n.not_before,
@@ -209,6 +240,7 @@ def outreach_view(engine: Engine, tenant_id: int, request_id: int) -> dict | Non
         "lead_id": row.lead_id,
         "template": row.template,
         "state": row.state,
+        "delivery_status": row.delivery_status,
         "tokens_reserved": row.tokens,
         "not_before": row.not_before.isoformat() if row.not_before else None,
         "error": row.last_error,

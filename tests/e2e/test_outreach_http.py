@@ -25,7 +25,7 @@ from pipelines.db.schema import notifications
 from tests.fake_twilio import FakeTwilio, twilio_env
 from tests.lead_helpers import add_leads, add_property, daily
 from tests.outreach.helpers import all_hours, entries, funded_tenant
-from tests.servers import folio_serve
+from tests.servers import folio_serve, free_port
 
 
 def drain(sensor: str) -> list:
@@ -41,10 +41,12 @@ def drain(sensor: str) -> list:
 def test_50_concurrent_sms_requests_against_100_tokens(pg_url, tmp_path, monkeypatch):
     all_hours(monkeypatch)
     monkeypatch.setenv("FOLIO_DATABASE_URL", pg_url)
+    port = free_port()
+    monkeypatch.setenv("FOLIO_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     tenant, sub, key = funded_tenant(pg_url, 100)
     with FakeTwilio() as twilio:
         twilio_env(monkeypatch, twilio)
-        with folio_serve(pg_url, tmp_path) as base:
+        with folio_serve(pg_url, tmp_path, port=port) as base:
             with httpx.Client(timeout=30) as http, ThreadPoolExecutor(max_workers=50) as pool:
                 answers = list(
                     pool.map(
@@ -63,19 +65,23 @@ def test_50_concurrent_sms_requests_against_100_tokens(pg_url, tmp_path, monkeyp
             assert short["detail"] == "10 tokens needed, 0 available"
             tokens = httpx.get(f"{base}/tokens", headers={"X-API-Key": key}).json()
             assert (tokens["available"], tokens["reserved"]) == (0, 100)
-        runs = drain("outreach_outbox_sensor")
-        assert len(runs) == 1 and runs[0].success
-        assert len(twilio.creates("sms")) == 10
-    engine = get_engine(pg_url)
+            # the delivery run, then (SMS awaiting their final status) a reconcile sweep
+            runs = drain("outreach_outbox_sensor")
+            assert runs and all(r.success for r in runs)
+            assert len(twilio.creates("sms")) == 10
+            engine = get_engine(pg_url)
+            assert balance(engine, tenant["id"]) == Balance(0, 100)  # held until delivered
+            results = [twilio.callback(sid, "delivered").json() for sid in list(twilio.created)]
+            assert results == [{"result": "captured"}] * 10
     assert balance(engine, tenant["id"]) == Balance(0, 0) == verify(engine, tenant["id"])
     assert [e for e in entries(pg_url) if e[0] == "capture"] == [("capture", 10)] * 10
     with engine.connect() as conn:
-        states = (
-            conn.execute(select(notifications.c.state).where(notifications.c.channel == "sms"))
-            .scalars()
-            .all()
-        )
-    assert states == ["sent"] * 10
+        states = conn.execute(
+            select(notifications.c.state, notifications.c.delivery_status).where(
+                notifications.c.channel == "sms"
+            )
+        ).all()
+    assert [tuple(r) for r in states] == [("sent", "delivered")] * 10
 
 
 def test_idempotency_key_contacts_and_refusals(sqlite_url, monkeypatch):

@@ -42,7 +42,12 @@ def _logs(url, table):
         return [(r.attempt, r.status) for r in conn.execute(select(table).order_by(table.c.id))]
 
 
-def test_an_sms_goes_out_once_and_is_captured(sqlite_url, twilio):
+def test_an_sms_goes_out_once_and_is_captured_when_delivered(sqlite_url, twilio, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from pipelines.http.app import app
+
+    monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
     tenant, sub, _ = funded_tenant(sqlite_url)
     asked = ask(sqlite_url, tenant, sub)
     assert (asked["state"], asked["tokens_reserved"]) == ("queued", 10)
@@ -54,10 +59,21 @@ def test_an_sms_goes_out_once_and_is_captured(sqlite_url, twilio):
     assert create["form"]["To"] == LEAD_PHONE and create["form"]["From"] == FROM
     assert create["form"]["Body"].endswith("Reply STOP to opt out.")
     assert create["form"]["StatusCallback"].endswith(f"/twilio/status?n={nid}")
-    assert row(sqlite_url, nid).state == "sent"
+    assert (row(sqlite_url, nid).state, row(sqlite_url, nid).delivery_status) == (
+        "sent",
+        "accepted",
+    )
+    # accepted is not delivered: the tokens are held until Twilio's final status
+    assert entries(sqlite_url)[1:] == [("reserve", 10)]
+    assert balance(get_engine(sqlite_url), tenant["id"]) == Balance(90, 10)
+    assert deliver(sqlite_url).sent == 0 and len(twilio.creates()) == 1  # nothing twice
+    [sid] = twilio.created
+    client = TestClient(app)
+    assert twilio.callback(sid, "sent", client=client).json() == {"result": "recorded"}
+    assert twilio.callback(sid, "delivered", client=client).json() == {"result": "captured"}
+    assert row(sqlite_url, nid).delivery_status == "delivered"
     assert entries(sqlite_url)[1:] == [("reserve", 10), ("capture", 10)]
     assert balance(get_engine(sqlite_url), tenant["id"]) == Balance(90, 0)
-    assert deliver(sqlite_url).sent == 0 and len(twilio.creates()) == 1  # nothing twice
 
 
 def test_500_then_201_is_retried_and_429_waits_as_told(sqlite_url, twilio):
@@ -217,3 +233,25 @@ def test_an_operator_settling_an_unknown_sms_settles_its_tokens(sqlite_url, twil
         ("capture", 10),
     ]
     assert balance(engine, tenant["id"]) == Balance(90, 0) == verify(engine, tenant["id"])
+
+
+def test_an_sms_twilio_still_calls_sent_after_72_hours_is_captured_by_reconcile(
+    sqlite_url, twilio, frozen_clock
+):
+    from datetime import timedelta
+
+    tenant, sub, _ = funded_tenant(sqlite_url)
+    nid = nid_of(sqlite_url, ask(sqlite_url, tenant, sub)["id"])
+    deliver(sqlite_url)
+    [sid] = twilio.created
+    twilio.set_status(sid, "sent")  # the carrier never sends a delivery receipt
+    engine = get_engine(sqlite_url)
+    frozen_clock.shift(timedelta(hours=71))
+    assert reconcile(engine, open_phone_sender(), timedelta(0))["waiting"] == 1
+    assert balance(engine, tenant["id"]) == Balance(90, 10)
+    assert row(sqlite_url, nid).delivery_status == "sent"
+    frozen_clock.shift(timedelta(hours=2))
+    assert reconcile(engine, open_phone_sender(), timedelta(0))["settled"] == 1
+    assert entries(sqlite_url)[1:] == [("reserve", 10), ("capture", 10)]
+    assert balance(engine, tenant["id"]) == Balance(90, 0) == verify(engine, tenant["id"])
+    assert (row(sqlite_url, nid).state, row(sqlite_url, nid).delivery_status) == ("sent", "sent")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -45,6 +46,10 @@ notifications = Table(
     Column("tokens", Integer),
     Column("reservation_id", Integer),
     Column("not_before", Timestamp()),
+    # SMS / voice: the provider's furthest status (it only moves forward: a late callback
+    # is logged, not applied) and the recipient's day whose daily-cap slot it holds.
+    Column("delivery_status", String(12)),
+    Column("cap_day", Date),
     UniqueConstraint("subscriber_id", "item_kind", "item_id", "channel"),
     Index(None, "channel", "state", "id"),
 )

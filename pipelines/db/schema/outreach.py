@@ -4,7 +4,9 @@ requests, compliance blocks and the log of every provider attempt per channel.""
 from __future__ import annotations
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -40,8 +42,22 @@ opt_outs = Table(
     Column("created_at", Timestamp(), nullable=False),
 )
 
+# The per-number daily cap (docs/domain.md#compliance): how many SMS and calls are planned
+# for a number on one of its recipient's days. A message takes its slot with one conditional
+# UPDATE (`used < cap`) in the transaction that queues it, so concurrent requests cannot
+# pass the cap together (PostgreSQL row-locks and re-checks; SQLite has one writer).
+outreach_daily_counts = Table(
+    "outreach_daily_counts",
+    metadata,
+    Column("phone", String(16), primary_key=True),
+    Column("day", Date, primary_key=True),  # the recipient's local date
+    Column("used", Integer, nullable=False),
+    CheckConstraint("used >= 0", name="ck_outreach_daily_counts_used"),
+)
+
 # A subscriber-initiated SMS or call. The idempotency key (the client's Idempotency-Key
-# header) is unique per tenant; `answer` is the first answer, returned again for a replay.
+# header) is unique per tenant, beside the SHA-256 of the request's canonical body: a replay
+# of the same body gets the first answer again, another body under the key is refused.
 outreach_requests = Table(
     "outreach_requests",
     metadata,
@@ -53,6 +69,7 @@ outreach_requests = Table(
     Column("lead_id", Integer),
     Column("template", String(40), nullable=False),
     Column("idempotency_key", String(120)),
+    Column("body_sha256", String(64)),
     Column("notification_id", Integer),
     Column("created_at", Timestamp(), nullable=False),
     UniqueConstraint("tenant_id", "idempotency_key"),
