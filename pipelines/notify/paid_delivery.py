@@ -287,7 +287,7 @@ def deliver_outreach(
                 opt_out(conn, row.to_address, "provider")
         setattr(counts, o.state, getattr(counts, o.state) + 1)
         if o.state in ("failed", "unknown"):
-            counts.problems[nid] = f"{o.state}: {o.error}"
+            counts.problems[nid] = f"{o.state}: {redact(o.error)}"
         if log:
             shown = "the tenant's endpoint" if row.channel == "webhook" else mask(row.to_address)
             log(f"{row.channel} {nid} to {shown}: {o.state}")
