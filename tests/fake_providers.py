@@ -202,8 +202,9 @@ class FakeRecordsApi(LocalHttpServer):
     the records a query finds, e.g. `("folioNumber", "3040120010010")` or `("cfnYear+cfnSeq",
     "2026+1")`. Actions, one per request, then "ok": ok (a list), single (one object, not a
     list), absent (no OfficialRecords), error (Status Error, with the county's text), 500,
-    hang (answers after `hang_seconds`). Every request is recorded; each successful call
-    consumes 1 unit of `balance`."""
+    hang (answers after `hang_seconds`), echo (Status Error whose text repeats the request's
+    URL, key included). Every request is recorded; each successful call consumes 1 unit of
+    `balance`. `override` replaces fields of every answer, e.g. `{"UnitsConsumed": -50}`."""
 
     def __init__(self, api_key: str, balance: int = 5_000, script: list[str] | None = None):
         self.api_key, self.balance = api_key, balance
@@ -211,6 +212,7 @@ class FakeRecordsApi(LocalHttpServer):
         self.documents: dict[tuple[str, str], list[dict]] = {}
         self.requests: list[dict] = []
         self.hang_seconds = 3.0
+        self.override: dict = {}
         self.lock = threading.Lock()
         outer = self
 
@@ -229,6 +231,9 @@ class FakeRecordsApi(LocalHttpServer):
                     action = outer.script.pop(0) if outer.script else "ok"
                     outer.requests.append({"path": url.path, "query": query, "action": action})
                 status, payload = outer.answer(url.path, query, action)
+                if action == "echo":
+                    payload["StatusDesc"] = f"cannot parse GET {outer.url}{self.path}"
+                payload.update(outer.override)
                 if action == "hang":
                     time.sleep(outer.hang_seconds)
                 data = json.dumps(payload).encode()
@@ -259,7 +264,7 @@ class FakeRecordsApi(LocalHttpServer):
             return 200, {"Status": "Error", "StatusDesc": "Invalid authKey", "UnitsConsumed": 0}
         if action == "500":
             return 500, {"Status": "Error", "StatusDesc": "internal error"}
-        if action == "error":
+        if action in ("error", "echo"):
             return 200, {
                 "Status": "Error",
                 "StatusDesc": "Parameter1 is not a valid folio number",

@@ -25,7 +25,6 @@ def lookup(folio, cfn, book, page, slug, wait, request_id) -> None:
     within today's unit cap, by the lookups job (the daemon runs it; --wait runs it here)."""
     from pydantic import ValidationError
 
-    from pipelines.listings.model import errors_text
     from pipelines.lookups.query import LookupQuery
     from pipelines.lookups.requests import request_lookup, request_view
     from pipelines.settings import get_settings
@@ -41,7 +40,7 @@ def lookup(folio, cfn, book, page, slug, wait, request_id) -> None:
     try:
         query = LookupQuery(folio=folio, cfn=cfn, book=book, page=page)
     except ValidationError as exc:
-        fail(f"lookup refused: {errors_text(exc)}")
+        fail(f"lookup refused: {_reasons(exc)}")
     answer = request_lookup(engine, tenant["id"], query, get_settings())
     if answer.outcome == "cache":
         console.print("from Folio's data (updated within the cache window; no units spent):")
@@ -66,6 +65,18 @@ def lookup(folio, cfn, book, page, slug, wait, request_id) -> None:
         fail(f"lookup {answer.request_id}: {view['error']}")
     console.print(f"lookup {answer.request_id}: from the county's records API")
     console.print_json(json.dumps(view["result"]))
+
+
+def _reasons(exc) -> str:
+    """The query's own messages (`folio '…' is not a 13-digit folio …`), each field named
+    when pydantic's check (not ours) refused it."""
+    parts = []
+    for err in exc.errors():
+        if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+            parts.append(str(err["ctx"]["error"]))
+        else:
+            parts.append(f"{'.'.join(map(str, err['loc'])) or 'query'}: {err['msg']}")
+    return "; ".join(parts)
 
 
 def _run_now(request_id: int) -> None:

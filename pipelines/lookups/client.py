@@ -4,23 +4,31 @@
 `StatusDesc`, `UnitsBalance`, `UnitsConsumed` and `OfficialRecordList.OfficialRecords`,
 which may be a list, a single object, or absent. The key comes from the environment only
 and is never logged, stored or put in an exception: messages are built here, never from
-httpx's (which include the URL).
+httpx's (which include the URL), and the county's own text (which may echo our URL) is
+redacted of the key before anything keeps it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
 import httpx
+
+from pipelines.redaction import redact
 
 # httpx logs every request URL (and so the key in its query string) at INFO.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 KEY_ENV = "FOLIO_RECORDS_API_KEY"
 OK_STATUSES = {"success", "ok"}
+INT_MAX = 2**31 - 1  # the log's INTEGER columns hold no more
+MAX_TEXT = 400  # of the county's text kept in a message
+WHOLE = re.compile(r"-?[0-9]{1,30}")
 
 
 class RecordsApiError(Exception):
@@ -33,6 +41,11 @@ class RecordsApiError(Exception):
 
 @dataclass
 class ApiAnswer:
+    """`units_consumed`: the county's whole number, unchecked (whether it is believable
+    depends on what was reserved; see `units.charge`); `consumed_said`: what it sent, as
+    JSON, for the warning when it is not. `units_balance` is None unless a whole number
+    the log can hold; `warnings` says what was ignored."""
+
     status: str
     status_desc: str
     units_balance: int | None
@@ -40,13 +53,26 @@ class ApiAnswer:
     records: list[dict] = field(default_factory=list)
     http_status: int = 200
     duration_ms: int = 0
+    consumed_said: str = "null"
+    warnings: list[str] = field(default_factory=list)
 
 
-def _int(value) -> int | None:
-    try:
-        return None if value in (None, "") else int(value)
-    except (TypeError, ValueError):
+def whole(value) -> int | None:
+    """A JSON whole number, or a string of ASCII digits; None for anything else (true,
+    1.5, "abc", null). A bool is not a number here, though Python's int() takes it."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and WHOLE.fullmatch(value.strip()):
+        return int(value)
+    return None
+
+
+def said(value) -> str:
+    """What the county sent, short and redacted, for a warning."""
+    text = json.dumps(value, default=str)
+    return redact(text if len(text) <= 40 else text[:37] + "...")
 
 
 def parse_answer(body: object, http_status: int = 200, duration_ms: int = 0) -> ApiAnswer:
@@ -61,14 +87,24 @@ def parse_answer(body: object, http_status: int = 200, duration_ms: int = 0) -> 
         records = [records]
     elif not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise RecordsApiError("OfficialRecords is neither a record nor a list of records", False)
+    warnings = []
+    balance = whole(body.get("UnitsBalance"))
+    if "UnitsBalance" in body and (balance is None or abs(balance) > INT_MAX):
+        warnings.append(
+            f"UnitsBalance {said(body['UnitsBalance'])} is not a whole number the log can "
+            "hold: ignored"
+        )
+        balance = None
     return ApiAnswer(
         status=str(body.get("Status", "")),
         status_desc=str(body.get("StatusDesc") or ""),
-        units_balance=_int(body.get("UnitsBalance")),
-        units_consumed=_int(body.get("UnitsConsumed")),
+        units_balance=balance,
+        units_consumed=whole(body.get("UnitsConsumed")),
         records=records,
         http_status=http_status,
         duration_ms=duration_ms,
+        consumed_said=said(body.get("UnitsConsumed")),
+        warnings=warnings,
     )
 
 
@@ -84,6 +120,12 @@ class RecordsApiClient:
 
     def describe(self) -> str:
         return f"{self.base_url}/api/OfficialRecords"  # never the key
+
+    def redact(self, text: str) -> str:
+        """The county's text without the key (whether it came from the environment or not),
+        any other configured secret or any credential parameter; cut to MAX_TEXT."""
+        text = redact(text, extra=[self._key])
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
     def call(self, query: dict[str, str]) -> ApiAnswer:
         """One GET. Raises RecordsApiError: transient for timeouts, connection errors, 429 and
@@ -111,9 +153,15 @@ class RecordsApiClient:
                 "the records API answered something that is not JSON", False, resp.status_code
             ) from None
         answer = parse_answer(body, resp.status_code, ms)
+        answer.status, answer.status_desc = (
+            self.redact(answer.status),
+            self.redact(answer.status_desc),
+        )
         if answer.status.strip().lower() not in OK_STATUSES:
             raise RecordsApiError(
-                f"the county refused the lookup: {answer.status} {answer.status_desc}".strip(),
+                self.redact(
+                    f"the county refused the lookup: {answer.status} {answer.status_desc}"
+                ).strip(),
                 False,
                 resp.status_code,
                 answer,

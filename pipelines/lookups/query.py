@@ -8,8 +8,11 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from pipelines.county.values import normalize_folio
 
-CFN = re.compile(r"^(\d{4})-(\d{1,9})$")
-DIGITS = re.compile(r"^\d{1,9}$")
+# `[0-9]`, never `\d`: `\d` also matches `３` or `٣`, which int() would quietly convert.
+CFN = re.compile(r"^([0-9]{4})-([0-9]{1,9})$")
+DIGITS = re.compile(r"^[0-9]{1,9}$")
+FOLIO = re.compile(r"^[0-9-]+$")
+FOLIO_FORM = "MM-TRSS-SSS-PPPP: digits 0-9 and dashes only"
 
 
 class LookupQuery(BaseModel):
@@ -30,9 +33,9 @@ class LookupQuery(BaseModel):
         if len(given) != 1:
             raise ValueError("give exactly one of: folio, cfn, or book with page")
         if self.folio:
-            folio = normalize_folio(self.folio)
+            folio = normalize_folio(self.folio) if FOLIO.match(self.folio) else None
             if folio is None:
-                raise ValueError(f"folio {self.folio!r} is not a 13-digit folio (MM-TRSS-SSS-PPPP)")
+                raise ValueError(f"folio {self.folio!r} is not a 13-digit folio ({FOLIO_FORM})")
             self.folio = folio
         if self.cfn:
             m = CFN.match(self.cfn)

@@ -41,6 +41,19 @@ def reserve(conn: Connection, day: date, units: int, cap: int) -> bool:
     return conn.execute(stmt).rowcount == 1
 
 
+def charge(consumed: int | None, said: str, reserved: int) -> tuple[int, str | None]:
+    """What a call the county answered costs: its `UnitsConsumed` when that is a whole number
+    from 0 to the units reserved, else the reservation (a negative number would lift the cap,
+    a huge one overflow it, and more than reserved was never allowed), with a warning saying
+    what the county sent."""
+    if consumed is not None and 0 <= consumed <= reserved:
+        return consumed, None
+    return reserved, (
+        f"UnitsConsumed {said} is not a whole number from 0 to {reserved} (the units "
+        f"reserved): charged {reserved}"
+    )
+
+
 def settle(conn: Connection, day: date, reserved: int, consumed: int) -> None:
     """The call is done: its reservation becomes what it really consumed."""
     conn.execute(
