@@ -15,6 +15,7 @@ from pipelines.db.plain import plain
 from pipelines.db.schema import STAGED_TABLES, lookup_requests, properties, staged_lookup_records
 from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.units import county_day, release, reserve, resets_at
+from pipelines.redaction import redact
 from pipelines.settings import Settings
 
 r = lookup_requests.c
@@ -141,7 +142,7 @@ def request_view(engine: Engine, tenant_id: int, request_id: int) -> dict | None
         "progress": row["progress"],
         "attempts": row["attempts"],
         "result": json.loads(row["result"]) if row["result"] else None,
-        "error": row["error"],
+        "error": redact(row["error"]),  # a row kept before errors were redacted, too
         "created_at": plain(row["created_at"]),
         "finished_at": plain(row["finished_at"]),
     }

@@ -297,6 +297,21 @@ def test_an_error_echoing_the_url_and_key_is_redacted_everywhere(
     assert row["status_desc"].endswith("authKey=[redacted]")
 
 
+def test_a_key_stored_before_redaction_is_not_shown(sqlite_url, monkeypatch):
+    from sqlalchemy import update
+
+    monkeypatch.setenv("FOLIO_RECORDS_API_KEY", KEY)
+    rid = queue(sqlite_url)
+    with get_engine(sqlite_url).begin() as conn:
+        conn.execute(
+            update(lookup_requests).values(
+                state="failed", error=f"refused: GET /x?a=1&authKey={KEY}"
+            )
+        )
+    view = request_view(get_engine(sqlite_url), 1, rid)
+    assert view["error"] == "refused: GET /x?a=1&authKey=[redacted]"
+
+
 def test_a_key_echoed_bare_is_redacted_too(sqlite_url, api):
     api.script, api.override = ["error"], {"StatusDesc": f"key {KEY} is not valid"}
     rid = queue(sqlite_url)
