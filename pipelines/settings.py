@@ -183,6 +183,9 @@ class Settings:
     trial_reminder_days: int = 3  # `expiring_trial` email this many days before a trial ends
     tokens_reminder_days: int = 7  # "tokens expire" email this many days before a grant ends
     token_expiry_cron: str = "0 1 * * *"
+    # A Stripe-Signature timestamp further than this from our clock (past or future) is refused
+    stripe_signature_tolerance_seconds: int = 300
+    stripe_max_tokens: int = 1_000_000  # a purchase naming more is refused (recorded, not granted)
 
     # On-demand lookups through the county's records API (docs/domain.md#lookups)
     records_api_url: str = ""  # base URL; the key is FOLIO_RECORDS_API_KEY (environment only)

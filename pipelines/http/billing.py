@@ -1,10 +1,16 @@
-"""Token purchases over HTTP: `POST /billing/stripe`, authenticated by Stripe's signature."""
+"""Token purchases over HTTP: `POST /billing/stripe`, authenticated by Stripe's signature.
+
+400: the signature or its timestamp is wrong (not from Stripe, or a stale replay); 503:
+purchases are not configured. Every signed event is answered 200 with what became of it
+(`outcome`: granted, duplicate, refused or ignored, and the `reason`): Stripe redelivers
+anything but 2xx for days, and a signed event we cannot use will not become usable."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from pipelines.http.auth import engine
 from pipelines.outreach.purchases import PurchaseRefused, handle_stripe_event
@@ -17,7 +23,9 @@ async def stripe_webhook(
     request: Request, stripe_signature: Annotated[str | None, Header()] = None
 ):
     try:
-        done = handle_stripe_event(engine(), await request.body(), stripe_signature)
+        # the handler writes to the database: off the event loop
+        body = await request.body()
+        done = await run_in_threadpool(handle_stripe_event, engine(), body, stripe_signature)
     except PurchaseRefused as exc:
         raise HTTPException(status_code=exc.status, detail=str(exc)) from None
-    return {"event": done.event_id, "granted": done.granted, "tokens": done.tokens}
+    return done.as_dict()

@@ -57,3 +57,27 @@ token_ledger = Table(
     Index(None, "entry", "expires_at"),
     Index(None, "reservation_id"),
 )
+
+# Every signed Stripe event we were sent, once per event id, and what became of it:
+# `granted` (the grant's ledger entry is `grant_id`), `refused` (it could not be used:
+# `reason` says why, nothing was written but this row) or `ignored` (a type we do not act
+# on). Stripe is answered 2xx for all three, so it stops redelivering; an operator reads the
+# refusals (`folio tokens purchases`). `event_id` is NULL when the event's own id was
+# unusable (then there is nothing to key a redelivery by).
+stripe_events = Table(
+    "stripe_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(100), unique=True),
+    Column("event_type", String(100)),
+    Column("outcome", String(8), nullable=False),
+    Column("reason", Text),
+    Column("tenant_id", Integer),
+    Column("tokens", Integer),
+    Column("grant_id", Integer),
+    Column("received_at", Timestamp(), nullable=False),
+    CheckConstraint(
+        "outcome IN ('granted', 'refused', 'ignored')", name="ck_stripe_events_outcome"
+    ),
+    Index(None, "received_at"),
+)
