@@ -93,7 +93,8 @@ class FakeSendGrid(_JsonServer):
     """POST /v3/mail/send. Actions: ok (202 + X-Message-Id), 500, 429, 429-retry-after-7, 400,
     hang (accepts the message, then answers only after `hang_seconds`: the client times out,
     yet it was sent), badstatus and truncate (accept it, then answer a garbage status line or
-    a body cut short)."""
+    a body cut short), echo and echo-500 (400 or 500 whose errors repeat the key), echo-long
+    (a 400 whose key starts 295 characters into the body)."""
 
     def __init__(self, api_key: str, script: list[str] | None = None):
         super().__init__(script)
@@ -105,6 +106,11 @@ class FakeSendGrid(_JsonServer):
             return 404, {}, {"errors": [{"message": "not found"}]}
         if headers.get("Authorization") != f"Bearer {self.api_key}":
             return 401, {}, {"errors": [{"message": "authorization required"}]}
+        if action in ("echo", "echo-500"):
+            said = f"key {self.api_key} refused (Authorization: Bearer {self.api_key})"
+            return (400 if action == "echo" else 500), {}, {"errors": [{"message": said}]}
+        if action == "echo-long":  # '{"errors": [{"message": "' is 25 characters
+            return 400, {}, {"errors": [{"message": "x" * 270 + self.api_key}]}
         problems = check_sendgrid_payload(body)
         if problems or action == "400":
             return 400, {}, {"errors": [{"message": p} for p in problems or ["bad request"]]}

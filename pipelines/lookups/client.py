@@ -71,8 +71,8 @@ def whole(value) -> int | None:
 
 def said(value) -> str:
     """What the county sent, short and redacted, for a warning."""
-    text = json.dumps(value, default=str)
-    return redact(text if len(text) <= 40 else text[:37] + "...")
+    text = redact(json.dumps(value, default=str))  # whole, then cut: a cut key escapes its mask
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_answer(body: object, http_status: int = 200, duration_ms: int = 0) -> ApiAnswer:

@@ -26,6 +26,7 @@ from pipelines.notify.email import (
     TransientSendError,
 )
 from pipelines.notify.messages import build_messages
+from pipelines.redaction import redact
 from pipelines.settings import RETRY_BUDGETS, Settings, get_settings
 
 
@@ -120,7 +121,7 @@ def send_one(
                 continue
             return out
         except Exception as exc:  # noqa: BLE001 - anything else: it may have left, never resend
-            error = f"unexpected {type(exc).__name__} while sending: {str(exc)[:200]}"
+            error = f"unexpected {type(exc).__name__} while sending: {redact(str(exc))[:200]}"
             out.log.append((attempt, "unknown", None, error))
             out.state, out.error = "unknown", error
             return out
@@ -133,11 +134,12 @@ def send_one(
 def _ended(out: Outcome, exc: Exception, attempt: int, policy, settings, sleep) -> bool:
     """Record one failed attempt; True when the message is finished (failed or unknown),
     False after sleeping out the delay before the next attempt."""
+    said = redact(str(exc))  # a sender's text may repeat what the provider said
     if isinstance(exc, TransientSendError):
         last = attempt == policy.max_attempts
-        out.log.append((attempt, "failed" if last else "retrying", None, str(exc)))
+        out.log.append((attempt, "failed" if last else "retrying", None, said))
         if last:
-            out.state, out.error = "failed", f"{attempt} attempts: {exc}"
+            out.state, out.error = "failed", f"{attempt} attempts: {said}"
             return True
         delay = policy.delay_before(attempt + 1, settings.retry_delay_scale)
         if exc.retry_after is not None:  # the provider said how long: never less
@@ -145,8 +147,8 @@ def _ended(out: Outcome, exc: Exception, attempt: int, policy, settings, sleep) 
         sleep(delay)
         return False
     state = "unknown" if isinstance(exc, OutcomeUnknown) else "failed"
-    out.log.append((attempt, state, None, str(exc)))
-    out.state, out.error = state, str(exc)
+    out.log.append((attempt, state, None, said))
+    out.state, out.error = state, said
     return True
 
 

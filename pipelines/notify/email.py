@@ -17,6 +17,8 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from pipelines.redaction import redact
+
 
 @dataclass(frozen=True)
 class EmailMessage:
@@ -96,6 +98,7 @@ class SendGridSender:
         key = os.environ.get("SENDGRID_API_KEY")
         if not key:
             raise ValueError("SENDGRID_API_KEY is not set")
+        self._key = key  # only to mask it should SendGrid's answer repeat it
         self.client = SendGridAPIClient(api_key=key, host=base_url.rstrip("/"))
         self.client.client.timeout = timeout
 
@@ -114,13 +117,17 @@ class SendGridSender:
             response = self.client.client.mail.send.post(request_body=mail.get())
         except http_errors.HTTPError as exc:
             status = exc.status_code
-            detail = f"SendGrid answered {status}: {_body(exc)}"
+            # redacted whole, then cut: a cut through the key would escape its mask
+            body = redact(_body(exc), extra=[self._key])[:300]
+            detail = f"SendGrid answered {status}: {body}"
             if status == 429 or status >= 500:
                 raise TransientSendError(detail, _retry_after(exc)) from None
             raise PermanentSendError(detail) from None
         except urllib.error.URLError as exc:
             # Raised while connecting or sending the request: the provider never got it.
-            raise TransientSendError(f"SendGrid unreachable: {exc.reason}") from None
+            raise TransientSendError(
+                redact(f"SendGrid unreachable: {exc.reason}", extra=[self._key])
+            ) from None
         except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
             # Raised while waiting for or reading the answer (a timeout, a dropped connection,
             # a bad status line, a truncated body): the request had left.
@@ -141,7 +148,7 @@ def _retry_after(exc) -> float | None:
 
 def _body(exc) -> str:
     body = getattr(exc, "body", b"") or b""
-    return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))[:300]
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
 
 
 def email_outbox_dir() -> Path:

@@ -119,6 +119,56 @@ def test_api_key_never_logged_or_stored(outbox_db, monkeypatch, caplog):
     assert KEY not in dumped
 
 
+def test_sendgrid_errors_repeating_the_key_are_stored_and_logged_redacted(
+    outbox_db, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    with FakeSendGrid(KEY, ["echo-500", "echo"]) as api:
+        counts = deliver_email(outbox_db, _sendgrid(monkeypatch, api), sleep=lambda s: None)
+    said = "key [redacted] refused (Authorization: Bearer [redacted])"
+    assert counts.failed == 1 and KEY not in repr(counts.problems)
+    state, logs = _state(outbox_db)
+    assert state == ("failed", 2, None)
+    assert logs == [
+        (1, "retrying", f'SendGrid answered 500: {{"errors": [{{"message": "{said}"}}]}}'),
+        (2, "failed", f'SendGrid answered 400: {{"errors": [{{"message": "{said}"}}]}}'),
+    ]
+    with outbox_db.connect() as conn:
+        dumped = repr(conn.execute(select(email_logs)).all()) + repr(
+            conn.execute(select(notifications)).all()
+        )
+    assert KEY not in dumped and KEY not in caplog.text
+
+
+def test_an_error_cut_short_is_redacted_first(outbox_db, monkeypatch):
+    with FakeSendGrid(KEY, ["echo-long"]) as api:
+        deliver_email(outbox_db, _sendgrid(monkeypatch, api), sleep=lambda s: None)
+    _, [(_, status, error)] = _state(outbox_db)
+    assert status == "failed" and "SG.te" not in error  # not even the part before a cut
+    assert error == 'SendGrid answered 400: {"errors": [{"message": "' + "x" * 270 + "[reda"
+
+
+def test_an_unexpected_error_naming_the_key_is_stored_redacted(outbox_db, monkeypatch):
+    class Leaky:
+        name = "leaky"
+
+        def send(self, msg):
+            raise RuntimeError(f"boom at https://api.example/send?api_key={KEY}&x=1")
+
+    monkeypatch.setenv("SENDGRID_API_KEY", KEY)
+    counts = deliver_email(outbox_db, Leaky(), sleep=lambda s: None)
+    assert counts.unknown == 1
+    state, logs = _state(outbox_db)
+    assert logs == [
+        (
+            1,
+            "unknown",
+            "unexpected RuntimeError while sending: boom at "
+            "https://api.example/send?api_key=[redacted]&x=1",
+        )
+    ]
+
+
 def test_concurrent_deliveries_send_each_message_once(sqlite_url, tmp_path):
     from tests.listing_helpers import tenant_with_subscribers
 
