@@ -18,6 +18,7 @@ import httpx
 
 from pipelines import clock
 from pipelines.notify.email import OutcomeUnknown, PermanentSendError, TransientSendError
+from pipelines.redaction import redact
 
 
 @dataclass(frozen=True)
@@ -54,17 +55,29 @@ class WebhookSender:
             "X-Folio-Signature": sign(msg.secret, int(now or clock.now().timestamp()), body),
             "X-Folio-Idempotency-Key": msg.idempotency_key,
         }
+        # Errors name the exception's kind and the status, never httpx's text (which holds
+        # the URL, a credential for a Slack hook) nor the body the tenant's server sent back
+        # (it may repeat the signature or the secret).
         try:
             r = self.client.post(msg.url, content=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise TransientSendError(f"webhook unreachable: {type(exc).__name__}") from None
+            raise TransientSendError(
+                _safe(f"webhook unreachable: {type(exc).__name__}", msg)
+            ) from None
         except httpx.HTTPError as exc:
             raise OutcomeUnknown(
-                f"no answer from the webhook after the request was sent ({type(exc).__name__})"
+                _safe(
+                    f"no answer from the webhook after the request was sent ({type(exc).__name__})",
+                    msg,
+                )
             ) from None
         if 200 <= r.status_code < 300:
             return f"http:{r.status_code}"
-        detail = f"webhook answered {r.status_code}"
+        detail = _safe(f"webhook answered {r.status_code}", msg)
         if r.status_code in (408, 429) or r.status_code >= 500:
             raise TransientSendError(detail)
         raise PermanentSendError(detail)
+
+
+def _safe(text: str, msg: WebhookMessage) -> str:
+    return redact(text, extra=[msg.secret, msg.url])
