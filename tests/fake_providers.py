@@ -148,7 +148,8 @@ def tool_answer(score=82, **over) -> dict:
 class FakeAnthropic(_JsonServer):
     """POST /v1/messages (key as x-api-key or, in SDK 2.x, a bearer token). Actions: ok (a
     tool_use answer), malformed (a text answer holding broken
-    JSON and no tool call), score140 (a tool call out of range), hang (answers too late), 529."""
+    JSON and no tool call), score140 (a tool call out of range), hang (answers too late), 529,
+    echo (a text answer, no tool call, repeating the key 100 characters in)."""
 
     def answer(self, path, headers, body, action):
         if path != "/v1/messages":
@@ -169,6 +170,9 @@ class FakeAnthropic(_JsonServer):
             )
         if action == "malformed":
             content = [{"type": "text", "text": '{"score": 80, "reasoning": "cheap'}]
+        elif action == "echo":
+            key = headers.get("x-api-key") or (headers.get("Authorization") or "")[7:]
+            content = [{"type": "text", "text": "y" * 100 + f" your key {key} works"}]
         else:
             value = tool_answer(140) if action == "score140" else tool_answer()
             content = [

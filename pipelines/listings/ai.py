@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelines.listings.model import LISTING_FIELDS
 from pipelines.listings.rules import WEIGHTS, ScoreResult
+from pipelines.redaction import redact
 from pipelines.settings import RETRY_BUDGETS, Settings
 
 TOOL_NAME = "record_listing_score"
@@ -84,7 +85,8 @@ def parse_answer(message) -> Answer:
         b for b in message.content if getattr(b, "type", None) == "tool_use" and b.name == TOOL_NAME
     ]
     if not blocks:
-        text = " ".join(getattr(b, "text", "") for b in message.content)[:120]
+        # redacted whole, then cut: a cut through a key would escape its mask
+        text = redact(" ".join(getattr(b, "text", "") for b in message.content))[:120]
         raise InvalidAnswer(f"no {TOOL_NAME} tool call in the answer (text: {text!r})")
     try:
         return Answer.model_validate(blocks[0].input)
@@ -102,7 +104,7 @@ class AnthropicScorer:
         key = os.environ.get("ANTHROPIC_API_KEY")
         if not key:
             raise ValueError("ANTHROPIC_API_KEY is not set")
-        self.settings, self.sleep = settings, sleep
+        self.settings, self.sleep, self._key = settings, sleep, key
         self.model = self.name = settings.ai_model
         # Our own retry loop (budget table), not the SDK's: max_retries=0.
         self.client = anthropic.Anthropic(
@@ -166,5 +168,5 @@ class AnthropicScorer:
         return replace(
             reference,
             prompt_sha256=PROMPT_SHA256,
-            fallback_reason=f"{self.model}: {reason}; rules used",
+            fallback_reason=redact(f"{self.model}: {reason}; rules used", extra=[self._key]),
         )

@@ -79,6 +79,19 @@ def test_invalid_output_falls_back_to_rules_without_retrying(monkeypatch, script
     assert result.prompt_sha256 == PROMPT_SHA256
 
 
+def test_an_answer_repeating_the_key_falls_back_with_the_key_redacted(monkeypatch):
+    """The reason quotes the model's text, cut at 120 characters: redacted before the cut,
+    so not even the start of the key survives."""
+    result, requests, _, _ = _score(monkeypatch, ["echo"])
+    assert len(requests) == 1 and result.scorer == "rules"
+    assert "sk-ant" not in result.fallback_reason
+    assert result.fallback_reason == (
+        "claude-test-1: no record_listing_score tool call in the answer (text: '"
+        + "y" * 100
+        + " your key [redacted]'); rules used"
+    )
+
+
 def test_timeouts_retry_three_times_with_backoff_then_fall_back(monkeypatch):
     result, requests, sleeps, reference = _score(
         monkeypatch, ["hang", "hang", "hang"], timeout="0.3"
