@@ -9,6 +9,7 @@ an HTTP library prints the URL it failed on), so anything a provider says is pas
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -62,6 +63,11 @@ _PARAM = re.compile(
 _PARAM_NAME = re.compile(rf"(?i)^(?:{_NAMES})$")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@")
+
+
+def is_credential_name(name: str) -> bool:
+    """Whether a parameter of this name carries a credential (`authKey`, `token`, …)."""
+    return bool(_PARAM_NAME.match(name))
 
 
 def _url_secrets(url: str) -> list[str]:
@@ -130,3 +136,23 @@ def redact(
     # Only a secret that itself contains part of the mask could reappear across one: then
     # nothing of the text is safe to keep.
     return SHORT_MASK if any(s in text for s in secrets) else text
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts every record of the logger it is added to (a library's, which may log what a
+    server said): the message with its arguments, and the traceback's text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def redact_logs_of(*names: str) -> None:
+    """Every record of these loggers redacted (a logger's filter does not reach its
+    children: name each one that logs)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

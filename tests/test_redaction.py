@@ -108,3 +108,22 @@ def test_plain_text_is_left_alone(text):
 def test_redacting_twice_changes_nothing(text, secret):
     once = redact(text + secret + text, ENV)
     assert redact(once, ENV) == once and KEY not in once
+
+
+def test_a_library_logger_is_redacted(caplog, monkeypatch):
+    import logging
+
+    from pipelines.redaction import redact_logs_of
+
+    monkeypatch.setenv("FOLIO_SFTP_PASSWORD", "sftp-pass-9931")
+    redact_logs_of("test.library", "test.library")  # twice: one filter
+    log = logging.getLogger("test.library")
+    assert len(log.filters) == 1
+    caplog.set_level(logging.DEBUG)
+    try:
+        raise ValueError("server said sftp-pass-9931")
+    except ValueError:
+        log.exception("banner %s and token=%s", "sftp-pass-9931", "abcdefgh")
+    assert "sftp-pass-9931" not in caplog.text and "abcdefgh" not in caplog.text
+    assert "banner [redacted] and token=[redacted]" in caplog.text
+    assert "ValueError: server said [redacted]" in caplog.text

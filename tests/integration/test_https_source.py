@@ -155,3 +155,44 @@ def test_an_unreachable_source_fails_the_run_at_once_with_the_reason(tmp_path):
     [run] = instance.get_runs()
     retries = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)
     assert (run.status.value, retries) == ("FAILURE", [])
+
+
+def test_a_key_written_into_the_source_url_is_sent_but_kept_out_of_uris_and_errors(
+    server, sqlite_url, tmp_path
+):
+    """FOLIO_SOURCE_URL=…?authKey=<key>: the key goes to the server as a parameter, and
+    nowhere else: not the file's URI (stored in raw_files), describe(), or any error."""
+    template = server.url + "/bulk/{cadence}/{partition}/{name}?authKey=" + SECRET + "&v=2"
+    src = HttpsSource(template, retry_delay=0.01)
+    landed = fetch_file(
+        get_engine(sqlite_url), src, OR, DAY, tmp_path / "landing", LocalArchive(tmp_path / "a")
+    )
+    assert server.requests[-1][1] == {"authKey": [SECRET], "v": ["2"]}
+    assert landed.source_uri == f"{server.url}/bulk/daily/{DAY}/OfficialRecords.exp?v=2"
+    assert SECRET not in src.describe()
+    cases = next(f for f in src.list_files("daily", DAY) if f.name == "Cases.exp")
+    with pytest.raises(SourceFileMissing) as missing:
+        src.fetch(cases, tmp_path / "x")
+    assert str(missing.value) == (
+        f"daily/{DAY}/Cases.exp: not found at {server.url}/bulk/daily/{DAY}/Cases.exp?v=2 "
+        "(HTTP 404)"
+    )
+    server.script[f"/bulk/daily/{DAY}/OfficialRecords.exp"] = ["500"] * 3
+    records = next(f for f in src.list_files("daily", DAY) if f.name == "OfficialRecords.exp")
+    with pytest.raises(TransientSourceError) as failed:
+        src.fetch(records, tmp_path / "y")
+    assert SECRET not in str(failed.value) and str(failed.value).endswith(": HTTP 500")
+
+
+def test_an_error_naming_a_uri_with_a_key_is_redacted(tmp_path, monkeypatch):
+    """A source built on a URI that carries a credential (however it got there): the
+    message masks it."""
+    from pipelines.county.sources import SourceError, SourceFile
+    from tests.servers import free_port
+
+    monkeypatch.setenv("FOLIO_SOURCE_AUTH_KEY", SECRET)
+    src = HttpsSource(f"http://127.0.0.1:{free_port()}/{{name}}", retry_delay=0.01)
+    uri = f"http://127.0.0.1:{free_port()}/x?token={SECRET}"
+    with pytest.raises(SourceError) as refused:
+        src.fetch(SourceFile("x", "daily/x", uri), tmp_path / "x")
+    assert SECRET not in str(refused.value) and "token=[redacted]" in str(refused.value)

@@ -4,8 +4,10 @@ The Clerk's bulk "FTP" is an HTTPS API. The URL template names the file with
 `{cadence}`, `{partition}` (the partition key), `{name}` (the file name), and date fields
 of the partition (`{yyyy}`, `{mm}`, `{dd}`, `{mmddyyyy}`). HTTP cannot list a folder, so
 `list_files` offers every file the cadence's layouts expect and `fetch` turns a 404 into
-"missing". The auth key comes from FOLIO_SOURCE_AUTH_KEY only and is sent as a query
-parameter (`auth_param`) — it never appears in `describe()`, URIs, logs or metadata.
+"missing". The auth key comes from FOLIO_SOURCE_AUTH_KEY and is sent as a query
+parameter (`auth_param`) — it never appears in `describe()`, URIs, logs or metadata. A key
+written into the URL's query instead (`…?authKey=…`) is taken out of it and sent the same
+way; every message is redacted besides.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 import httpx
 
@@ -26,6 +29,7 @@ from pipelines.county.sources.base import (
     with_retries,
 )
 from pipelines.db.schema.layouts import layouts_for
+from pipelines.redaction import is_credential_name, redact
 
 # httpx logs every request URL at INFO, query string (and so the auth key) included.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -41,6 +45,22 @@ def _date_fields(partition_key: str) -> dict[str, str]:
     }
 
 
+def split_credentials(url_template: str) -> tuple[str, dict[str, str]]:
+    """The template without its credential parameters, and those parameters. The query is
+    split by hand: re-encoding it would turn `{name}` placeholders into `%7Bname%7D`."""
+    base, sep, query = url_template.partition("?")
+    if not sep:
+        return url_template, {}
+    kept, credentials = [], {}
+    for piece in query.split("&"):
+        name, _, value = piece.partition("=")
+        if is_credential_name(unquote_plus(name)):
+            credentials[unquote_plus(name)] = unquote_plus(value)
+        elif piece:
+            kept.append(piece)
+    return base + ("?" + "&".join(kept) if kept else ""), credentials
+
+
 class HttpsSource:
     def __init__(
         self,
@@ -51,8 +71,10 @@ class HttpsSource:
         retry_delay: float = 1.0,
         verify: bool | str = True,
     ):
+        url_template, self._credentials = split_credentials(url_template)
         if "{name}" not in url_template:
-            url_template = url_template.rstrip("/") + "/{cadence}/{partition}/{name}"
+            base, sep, query = url_template.partition("?")
+            url_template = base.rstrip("/") + "/{cadence}/{partition}/{name}" + sep + query
         self.url_template = url_template
         self.auth_param, self.timeout, self.attempts, self.retry_delay = (
             auth_param,
@@ -82,10 +104,16 @@ class HttpsSource:
         ]
 
     def fetch(self, file: SourceFile, dest: Path) -> Path:
-        params = {}
+        # httpx replaces a URL's query with `params`: the URI's own parameters go in too.
+        params = parse_qsl(urlsplit(file.uri).query, keep_blank_values=True)
+        params += list(self._credentials.items())
         key = os.environ.get("FOLIO_SOURCE_AUTH_KEY")
         if key:
-            params[self.auth_param] = key
+            params.append((self.auth_param, key))
+        secrets = [key, *self._credentials.values()]
+
+        def safe(text: str) -> str:
+            return redact(text, extra=secrets)
 
         def once() -> Path:
             try:
@@ -99,16 +127,19 @@ class HttpsSource:
                 ) as resp:
                     if resp.status_code == 404:
                         raise SourceFileMissing(
-                            f"{file.relative_path}: not found at {file.uri} (HTTP 404)"
+                            safe(f"{file.relative_path}: not found at {file.uri} (HTTP 404)")
                         )
                     if resp.status_code in (401, 403):
                         raise SourceError(
-                            f"{file.uri}: HTTP {resp.status_code} — is FOLIO_SOURCE_AUTH_KEY right?"
+                            safe(
+                                f"{file.uri}: HTTP {resp.status_code} — is FOLIO_SOURCE_AUTH_KEY "
+                                "right?"
+                            )
                         )
                     if resp.status_code >= 500 or resp.status_code == 429:
-                        raise TransientSourceError(f"{file.uri}: HTTP {resp.status_code}")
+                        raise TransientSourceError(safe(f"{file.uri}: HTTP {resp.status_code}"))
                     if resp.status_code != 200:
-                        raise SourceError(f"{file.uri}: unexpected HTTP {resp.status_code}")
+                        raise SourceError(safe(f"{file.uri}: unexpected HTTP {resp.status_code}"))
                     expected = resp.headers.get("content-length")
                     got = 0
                     with open(dest, "wb") as fh:
@@ -120,14 +151,16 @@ class HttpsSource:
                 # will change that within a run; say so at once. (The message is the OS's,
                 # which never carries the URL or its key.)
                 raise SourceError(
-                    f"{file.uri}: cannot connect ({exc}); is the source URL right and the "
-                    f"server up?"
+                    safe(
+                        f"{file.uri}: cannot connect ({exc}); is the source URL right and the "
+                        f"server up?"
+                    )
                 ) from None
             except httpx.TransportError as exc:  # includes a connection cut mid-body
-                raise TransientSourceError(f"{file.uri}: {type(exc).__name__}") from None
+                raise TransientSourceError(safe(f"{file.uri}: {type(exc).__name__}")) from None
             if expected is not None and got != int(expected):
                 raise TransientSourceError(
-                    f"{file.uri}: truncated body ({got} of {expected} bytes)"
+                    safe(f"{file.uri}: truncated body ({got} of {expected} bytes)")
                 )
             return dest
 

@@ -1,7 +1,9 @@
 """SFTP source (paramiko): key or password auth, host key checked against known_hosts.
 
 The password and key passphrase come from the environment only (FOLIO_SFTP_PASSWORD,
-FOLIO_SFTP_KEY_PASSPHRASE); `describe()` and file URIs never carry them.
+FOLIO_SFTP_KEY_PASSPHRASE); `describe()` and file URIs never carry them. What the server
+says (paramiko quotes its banner in errors and logs) is redacted: errors are ours, chained
+to nothing, and paramiko's loggers pass through `redact`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from pipelines.county.sources.base import (
     partition_folder,
     with_retries,
 )
+from pipelines.redaction import redact, redact_logs_of
 
 _TRANSIENT = (EOFError, socket.error, paramiko.SSHException)
+redact_logs_of("paramiko", "paramiko.transport", "paramiko.transport.sftp")
 
 
 class SftpSource:
@@ -78,22 +82,24 @@ class SftpSource:
                 banner_timeout=self.timeout,
                 auth_timeout=self.timeout,
             )
-        except paramiko.BadHostKeyException as exc:
+        except paramiko.BadHostKeyException:
             raise SourceError(
                 f"{self.describe()}: host key does not match {self.known_hosts} — refusing"
-            ) from exc
-        except paramiko.AuthenticationException as exc:
+            ) from None
+        except paramiko.AuthenticationException:
             raise SourceError(
                 f"{self.describe()}: authentication refused for user {self.username!r}"
-            ) from exc
+            ) from None
         except paramiko.SSHException as exc:
             if "not found in known_hosts" in str(exc):
                 raise SourceError(
                     f"{self.describe()}: host key unknown (not in {self.known_hosts}) — refusing"
-                ) from exc
-            raise TransientSourceError(f"{self.describe()}: {exc}") from exc
+                ) from None
+            raise TransientSourceError(redact(f"{self.describe()}: {exc}")) from None
         except (OSError, EOFError) as exc:
-            raise TransientSourceError(f"{self.describe()}: cannot connect: {exc}") from exc
+            raise TransientSourceError(
+                redact(f"{self.describe()}: cannot connect: {exc}")
+            ) from None
         self._client = client
         return client.open_sftp()
 
@@ -120,7 +126,9 @@ class SftpSource:
                 return []
             except _TRANSIENT as exc:
                 self.close()
-                raise TransientSourceError(f"{self.describe()}: listing {rel}: {exc}") from exc
+                raise TransientSourceError(
+                    redact(f"{self.describe()}: listing {rel}: {exc}")
+                ) from None
             return [
                 SourceFile(
                     e.filename,
@@ -142,15 +150,15 @@ class SftpSource:
                     sftp.get(self._remote(file.relative_path), str(dest))
                 finally:
                     sftp.close()
-            except FileNotFoundError as exc:
+            except FileNotFoundError:
                 raise SourceFileMissing(
                     f"{file.relative_path} vanished from {self.describe()}"
-                ) from exc
+                ) from None
             except _TRANSIENT as exc:
                 self.close()
                 raise TransientSourceError(
-                    f"{self.describe()}: fetching {file.relative_path}: {exc}"
-                ) from exc
+                    redact(f"{self.describe()}: fetching {file.relative_path}: {exc}")
+                ) from None
             got = dest.stat().st_size
             if file.size is not None and got != file.size:
                 raise TransientSourceError(
