@@ -5,7 +5,9 @@ configured email sender (file outbox or SendGrid). The outbox file is written fi
 always: it is the durable record even when email or the webhook is down. The webhook body is
 `{"text": ...}` (Slack incoming-webhook compatible), signed with HMAC-SHA256 of the body
 in `X-Folio-Signature` when FOLIO_WEBHOOK_SECRET is set. Secrets come from the
-environment only and never appear in the alert.
+environment only and never appear in the alert: its subject and body (which may quote a
+provider's error) are redacted before they are written or sent, and a webhook failure names
+neither the webhook's URL (a Slack hook's URL is its credential) nor what it answered.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from pathlib import Path
 import httpx
 
 from pipelines import clock
+from pipelines.redaction import redact
 from pipelines.settings import get_settings
+
+
+class AdminAlertNotSent(Exception):
+    """The webhook refused or missed the alert (the outbox file and email still went)."""
 
 
 def outbox_dir() -> Path:
@@ -29,23 +36,17 @@ def outbox_dir() -> Path:
 
 
 def send_admin_alert(subject: str, body: str, key: str) -> Path:
-    """Write `<outbox>/<key>.txt` (same key → same file: a replay overwrites, never doubles)
-    and POST it to FOLIO_ADMIN_WEBHOOK_URL if set. Returns the outbox file."""
+    """Write `<outbox>/<key>.txt` (same key → same file: a replay overwrites, never doubles),
+    POST it to FOLIO_ADMIN_WEBHOOK_URL and email it to FOLIO_ADMIN_EMAIL if set. Returns the
+    outbox file; raises AdminAlertNotSent after the email when the webhook failed."""
+    subject, body = redact(subject), redact(body)
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (re.sub(r"[^A-Za-z0-9._-]", "_", key) + ".txt")
     stamp = clock.now().isoformat(timespec="seconds")
     path.write_text(f"Subject: [Folio admin_alert] {subject}\nDate: {stamp}\n\n{body}\n")
     url = os.environ.get("FOLIO_ADMIN_WEBHOOK_URL")
-    if url:
-        payload = json.dumps({"text": f"*{subject}*\n{body}"}).encode()
-        headers = {"Content-Type": "application/json"}
-        secret = os.environ.get("FOLIO_WEBHOOK_SECRET")
-        if secret:
-            headers["X-Folio-Signature"] = hmac.new(
-                secret.encode(), payload, hashlib.sha256
-            ).hexdigest()
-        httpx.post(url, content=payload, headers=headers, timeout=10).raise_for_status()
+    failed = _post(url, subject, body) if url else None
     admin = os.environ.get("FOLIO_ADMIN_EMAIL")
     if admin:
         from pipelines.notify.email import EmailMessage, open_email_sender
@@ -62,4 +63,23 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
                 sender=get_settings().email_from,
             )
         )
+    if failed:
+        raise AdminAlertNotSent(failed)
     return path
+
+
+def _post(url: str, subject: str, body: str) -> str | None:
+    """POST the alert; None when the webhook took it, else why not (its status or the
+    error's kind: httpx's own text holds the URL)."""
+    payload = json.dumps({"text": f"*{subject}*\n{body}"}).encode()
+    headers = {"Content-Type": "application/json"}
+    secret = os.environ.get("FOLIO_WEBHOOK_SECRET")
+    if secret:
+        headers["X-Folio-Signature"] = hmac.new(
+            secret.encode(), payload, hashlib.sha256
+        ).hexdigest()
+    try:
+        status = httpx.post(url, content=payload, headers=headers, timeout=10).status_code
+    except httpx.HTTPError as exc:
+        return f"admin alert webhook unreachable: {type(exc).__name__}"
+    return None if 200 <= status < 300 else f"admin alert webhook answered {status}"
