@@ -23,6 +23,24 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+class WholeNumber(click.ParamType):
+    """A count in ASCII digits, from `low` to `high` (click's INT is `int()`, which takes
+    "٧" as 7 and "1_000" as 1000)."""
+
+    name = "integer"
+
+    def __init__(self, low: int = 1, high: int = 2**31 - 1):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        text = str(value)  # the default arrives as an int
+        if not (text.isascii() and text.isdigit()) or not self.low <= int(text) <= self.high:
+            self.fail(
+                f"{value!r} is not a whole number from {self.low} to {self.high:,}", param, ctx
+            )
+        return int(text)
+
+
 @click.group()
 def tokens() -> None:
     """The tenant's token balance: grants, spending (reserve → capture | release), expiry."""
@@ -30,7 +48,7 @@ def tokens() -> None:
 
 @tokens.command("grant")
 @click.argument("tenant")
-@click.argument("amount", type=click.IntRange(min=1))
+@click.argument("amount", type=WholeNumber())
 @click.option(
     "--expires",
     callback=parse_date,
@@ -109,7 +127,9 @@ def tokens_balance(tenant: str, as_json: bool):
 
 @tokens.command("history")
 @click.argument("tenant")
-@click.option("--limit", default=50, show_default=True, help="Newest entries shown.")
+@click.option(
+    "--limit", type=WholeNumber(), default=50, show_default=True, help="Newest entries shown."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def tokens_history(tenant: str, limit: int, as_json: bool):
     """TENANT's ledger entries, newest first."""
@@ -133,6 +153,43 @@ def tokens_history(tenant: str, limit: int, as_json: bool):
             f"{r['tokens']:,}",
             what,
             (r["reason"] or "")[:40],
+        )
+    console.print(table)
+
+
+@tokens.command("purchases")
+@click.option("--refused", is_flag=True, help="Only the events that could not be used.")
+@click.option(
+    "--limit", type=WholeNumber(), default=50, show_default=True, help="Newest events shown."
+)
+def tokens_purchases(refused: bool, limit: int):
+    """Stripe's events, newest first, and what became of each: granted, refused (why; nothing
+    was granted: grant by hand with `folio tokens grant` once the cause is known) or ignored."""
+    from sqlalchemy import select
+
+    from pipelines.db.schema import tenants
+    from pipelines.db.schema.billing import stripe_events
+
+    e = stripe_events.c
+    q = (
+        select(e.received_at, e.event_id, e.outcome, tenants.c.slug, e.tokens, e.reason)
+        .select_from(stripe_events.outerjoin(tenants, tenants.c.id == e.tenant_id))
+        .order_by(e.id.desc())
+        .limit(limit)
+    )
+    if refused:
+        q = q.where(e.outcome == "refused")
+    with migrated_engine().connect() as conn:
+        rows = conn.execute(q).all()
+    table = Table("when (UTC)", "event", "outcome", "tenant", "tokens", "why")
+    for r in rows:
+        table.add_row(
+            _when(r.received_at),
+            r.event_id or "(no usable id)",
+            r.outcome,
+            r.slug or "",
+            f"{r.tokens:,}" if r.tokens else "",
+            r.reason or "",
         )
     console.print(table)
 
