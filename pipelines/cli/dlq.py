@@ -1,4 +1,5 @@
-"""`folio dlq`: runs that failed after their last retry (the dead-letter queue)."""
+"""`folio dlq`: runs that failed after their last retry (the dead-letter queue). An entry
+closes itself (`resolved`) once a later run of its job and partition, or a retry, succeeds."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def dlq() -> None:
 
 
 @dlq.command("list")
-@click.option("--all", "show_all", is_flag=True, help="Include retried and discarded entries.")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and discarded entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (full run ids and errors).")
 def dlq_list(show_all: bool, as_json: bool) -> None:
     """Open entries: job, partition, attempts, last failure and the error."""
@@ -37,10 +38,16 @@ def dlq_list(show_all: bool, as_json: bool) -> None:
             r["partition_key"] or "",
             str(r["attempts"]),
             str(r["last_failure_at"])[:19],
-            r["status"],
+            _status(r),
             f"{r['error_class']}: {r['error_message']}"[:80],
         )
     console.print(t)
+
+
+def _status(row: dict) -> str:
+    if row["status"] == "resolved" and row.get("resolved_run_id"):
+        return f"resolved by {row['resolved_run_id'][:8]}"
+    return row["status"]
 
 
 @dlq.command("retry")
@@ -67,8 +74,8 @@ def dlq_retry(dlq_id: int) -> None:
         fail(f"entry {dlq_id}: {exc}")
     if not outcome.success:  # the failed retry has re-opened the entry (attempts + 1)
         fail(f"retry run {outcome.run_id} failed too (entry {dlq_id} stays open): {outcome.error}")
-    mark_retried(engine, dlq_id, outcome.run_id)
-    console.print(f"entry {dlq_id}: retry run {outcome.run_id} succeeded")
+    mark_retried(engine, dlq_id, outcome.run_id)  # the runner resolved it already, normally
+    console.print(f"entry {dlq_id}: retry run {outcome.run_id} succeeded; entry resolved")
 
 
 @dlq.command("discard")

@@ -182,7 +182,9 @@ def _execute(
 
     result = interruptible(execute, instance, progress)
     error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
-    if not result.success:
+    if result.success:
+        resolve_dead_letters_of(instance, result.run_id)
+    else:
         dead_letter(instance, result.run_id, error)
     return RunOutcome(result.run_id, result.success, keys, error)
 
@@ -191,16 +193,34 @@ def dead_letter(instance: DagsterInstance, run_id: str, error: str) -> None:
     """A run this process executed failed for good: into the dead-letter queue, as the
     daemon's run-failure sensor would record a run it launched (it never sees these)."""
     from pipelines.db.engine import get_engine
-    from pipelines.upkeep.dead_letters import record_dead_letter
-    from sensors.run_failures import failed_run_of
+    from sensors.run_failures import failed_run_of, record_final_failure
 
     run = instance.get_run_by_id(run_id)
     try:
-        record_dead_letter(
-            get_engine(get_settings().resolved_database_url), failed_run_of(instance, run, error)
+        record_final_failure(
+            instance,
+            get_engine(get_settings().resolved_database_url),
+            run,
+            failed_run_of(instance, run, error),
         )
     except Exception as exc:  # noqa: BLE001 - the run's own outcome must still be reported
         sys.stderr.write(f"warning: run {run_id} not recorded in the dead-letter queue: {exc}\n")
+
+
+def resolve_dead_letters_of(instance: DagsterInstance, run_id: str) -> None:
+    """A run this process executed succeeded: the dead letters it supersedes are resolved, as
+    the daemon's success sensor does for a run it launched (it never sees these either)."""
+    from pipelines.db.engine import get_engine
+    from sensors.run_failures import resolve_dead_letters
+
+    try:
+        resolve_dead_letters(
+            instance,
+            get_engine(get_settings().resolved_database_url),
+            instance.get_run_by_id(run_id),
+        )
+    except Exception as exc:  # noqa: BLE001 - the run's own outcome must still be reported
+        sys.stderr.write(f"warning: dead letters not resolved by run {run_id}: {exc}\n")
 
 
 def interruptible(fn, instance: DagsterInstance, progress: Callable[[], None] | None = None):

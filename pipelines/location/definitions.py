@@ -28,7 +28,7 @@ from sensors.orphaned_runs import orphaned_runs_sensor
 from sensors.outreach_delivery import outreach_outbox_sensor
 from sensors.queue_metrics import queue_metrics_sensor
 from sensors.reports import report_requests_sensor
-from sensors.run_failures import dead_letter_sensor
+from sensors.run_failures import dead_letter_resolution_sensor, dead_letter_sensor
 
 defs = Definitions(
     assets=[
@@ -52,6 +52,7 @@ defs = Definitions(
     schedules=ALL_SCHEDULES,
     sensors=[
         dead_letter_sensor,
+        dead_letter_resolution_sensor,
         queue_metrics_sensor,
         build_due_jobs_sensor(ALL_JOBS),
         new_listings_sensor,

@@ -5,16 +5,24 @@ Dagster-free. Filled by the run-failure sensor (runs the daemon launched) and by
 (run_id is unique), whichever saw it first. A retry run carries `folio/retry_of` = the run
 it retries; when it fails too, it re-opens that run's entry (attempts + 1, the new failure)
 instead of adding one. `folio dlq` lists, retries and discards.
+
+An open entry is `resolved` (with the run and the time it ended) once a later run of the
+same job and partition succeeds, or a retry of it does, however that run was launched: the
+success sensor, the runner and `folio dlq retry` all resolve. "Later" is `supersedes`: a
+failure whose run was killed, and only marked failed after the success, counts as earlier
+(its run started first); a failure that both started and ended after the success stays open.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select, update
 
+from pipelines import clock
 from pipelines.db.schema import failed_jobs
 from pipelines.db.upsert import insert_ignore_rows
 
@@ -22,6 +30,9 @@ from pipelines.db.upsert import insert_ignore_rows
 # docs/operations.md#dead-letter-queue).
 CRITICAL_FAMILIES = ("ingestion", "lookups", "scoring")
 RETRY_OF_TAG = "folio/retry_of"
+
+# (first, last) partition key a run covers: one partition is (key, key); a range run its range.
+Span = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,8 @@ class FailedRun:
 
 
 def record_failure(engine: Engine, run: FailedRun) -> bool:
-    """Store the failed run; True only the first time this run is seen as a new entry (a
-    failed retry re-opens its entry and returns False)."""
+    """Store the failed run as an open entry; True only the first time this run is seen as a
+    new entry (a failed retry re-opens its entry and returns False)."""
     if (retried := run.tags.get(RETRY_OF_TAG)) and _reopen(engine, retried, run):
         return False
     row = {
@@ -74,8 +85,12 @@ def _reopen(engine: Engine, retried_run_id: str, run: FailedRun) -> bool:
         ).first()
         if entry is None:
             return False
-        if entry.retry_run_id == run.run_id and entry.status == "open":
-            return True  # this failure was recorded already (the sensor and the runner)
+        if entry.retry_run_id == run.run_id:
+            # This failure was recorded already (the sensor and the runner both saw it), and
+            # the entry may have been resolved or discarded since: it stays so.
+            return True
+        if entry.resolved_at is not None and run.last_failure_at <= entry.resolved_at:
+            return True  # seen late: a success after it resolved the entry already
         conn.execute(
             update(failed_jobs)
             .where(fj.id == entry.id)
@@ -91,12 +106,25 @@ def _reopen(engine: Engine, retried_run_id: str, run: FailedRun) -> bool:
     return True
 
 
-def record_dead_letter(engine: Engine, failed: FailedRun) -> bool:
+def record_dead_letter(
+    engine: Engine,
+    failed: FailedRun,
+    superseded_by: Callable[[], tuple[str, datetime] | None] | None = None,
+) -> bool:
     """Record a final failure; page an operator when it is new and critical. Returns True
-    when a new entry was made."""
+    when a new open entry was made.
+
+    `superseded_by` answers (run id, end) of a later successful run of the same job and
+    partition, if any: asked after the entry is written, so a success that lands meanwhile
+    is seen by one side or the other (its own pass lists open entries after it succeeded).
+    A failure already superseded is kept, resolved, and pages nobody."""
     from pipelines.upkeep.admin_alerts import send_admin_alert
 
-    if not record_failure(engine, failed):
+    new = record_failure(engine, failed)
+    if superseded_by is not None and (success := superseded_by()) is not None:
+        resolve_run(engine, failed.run_id, *success)
+        return False
+    if not new:
         return False
     if failed.critical:
         where = f" partition {failed.partition_key}" if failed.partition_key else ""
@@ -108,6 +136,67 @@ def record_dead_letter(engine: Engine, failed: FailedRun) -> bool:
         )
         mark_alerted(engine, failed.run_id)
     return True
+
+
+def covers(success: Span | None, failure: Span | None) -> bool:
+    """A successful run redid a failed one's work when its partitions include all of the
+    failure's (key order is time order within a job's partitions)."""
+    if success is None or failure is None:
+        return False
+    return success[0] <= failure[0] and failure[1] <= success[1]
+
+
+def supersedes(
+    success_started: datetime | None,
+    success_ended: datetime,
+    failure_started: datetime | None,
+    failure_ended: datetime,
+) -> bool:
+    """The success is the later outcome: it ended after the failure ended, or it started
+    after the failed run started (a killed run is only marked failed when someone notices,
+    possibly after a rerun already succeeded)."""
+    if success_ended > failure_ended:
+        return True
+    return (
+        success_started is not None
+        and failure_started is not None
+        and success_started > failure_started
+    )
+
+
+def open_entries(engine: Engine, job_name: str) -> list[dict]:
+    fj = failed_jobs.c
+    q = select(failed_jobs).where(fj.job_name == job_name, fj.status == "open").order_by(fj.id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def resolve(engine: Engine, entry_ids: list[int], run_id: str, at: datetime) -> int:
+    """Mark these entries resolved by `run_id`, which ended `at` (only those still open)."""
+    if not entry_ids:
+        return 0
+    fj = failed_jobs.c
+    with engine.begin() as conn:
+        return conn.execute(
+            update(failed_jobs)
+            .where(fj.id.in_(entry_ids), fj.status == "open")
+            .values(status="resolved", resolved_run_id=run_id, resolved_at=at)
+        ).rowcount
+
+
+def resolve_run(engine: Engine, failed_run_id: str, run_id: str, at: datetime) -> int:
+    """Resolve the open entry of a failed run (its own, or the one its failed retry
+    re-opened)."""
+    fj = failed_jobs.c
+    with engine.connect() as conn:
+        ids = conn.execute(
+            select(fj.id).where(
+                (fj.run_id == failed_run_id) | (fj.retry_run_id == failed_run_id),
+                fj.status == "open",
+            )
+        ).scalars()
+        ids = list(ids)
+    return resolve(engine, ids, run_id, at)
 
 
 def mark_alerted(engine: Engine, run_id: str) -> None:
@@ -129,13 +218,20 @@ def get_failed(engine: Engine, dlq_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def mark_retried(engine: Engine, dlq_id: int, retry_run_id: str) -> None:
+def mark_retried(
+    engine: Engine, dlq_id: int, retry_run_id: str, at: datetime | None = None
+) -> None:
+    """A retry of the entry succeeded (`at`: when it ended; default now): resolved by it,
+    unless the runner resolved it already (the retry link is kept either way)."""
+    at = at or clock.now()
+    fj = failed_jobs.c
     with engine.begin() as conn:
         conn.execute(
             update(failed_jobs)
-            .where(failed_jobs.c.id == dlq_id)
-            .values(status="retried", retry_run_id=retry_run_id)
+            .where(fj.id == dlq_id, fj.status == "open")
+            .values(status="resolved", resolved_run_id=retry_run_id, resolved_at=at)
         )
+        conn.execute(update(failed_jobs).where(fj.id == dlq_id).values(retry_run_id=retry_run_id))
 
 
 def discard(engine: Engine, dlq_id: int, reason: str) -> bool:

@@ -1,7 +1,8 @@
 """Every final failure lands in the dead-letter queue however the run was launched: a
 failed `folio run` makes one open entry; a `folio dlq retry` that fails again re-opens that
-entry (attempts + 1) instead of adding one; a retry that succeeds closes it, reading the
-files from the original run's --source."""
+entry (attempts + 1) instead of adding one; a retry that succeeds resolves it, reading the
+files from the original run's --source; a plain `folio run` of the partition that succeeds
+resolves an entry too."""
 
 import json
 import os
@@ -68,6 +69,47 @@ def test_cli_failure_failed_retry_and_good_retry(tmp_path):
     )
     fixed = folio("dlq", "retry", str(entry["id"]), cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "entry resolved" in " ".join(fixed.stdout.split())
     [entry] = entries(tmp_path)
-    assert (entry["status"], entry["attempts"]) == ("retried", 2)
+    assert (entry["status"], entry["attempts"]) == ("resolved", 2)
+    assert entry["resolved_run_id"] == entry["retry_run_id"]  # the retry that succeeded
+    assert get_instance().get_run_by_id(entry["resolved_run_id"]).is_success
     assert folio("dlq", "list", "--json", cwd=tmp_path).stdout.strip() == "[]"  # none open
+
+
+def test_a_killed_run_s_entry_resolves_when_folio_run_of_its_partition_succeeds(
+    tmp_path, monkeypatch
+):
+    """Not a `dlq retry`: a run was killed (the daemon's sensors failed it into the queue),
+    and the operator runs the partition again with `folio run` (in-process: a process start
+    per command is the other test's business)."""
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+    from sensors.orphaned_runs import fail_orphaned_runs
+    from tests.sensors.test_dead_letter import DIGEST, _evaluate, _killed_run
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+    cli = CliRunner()
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    url = f"sqlite:///{tmp_path / 'data' / 'folio.db'}"
+    instance = get_instance()
+    killed = _killed_run(instance, DAY)
+    assert fail_orphaned_runs(instance) == [killed.run_id]
+    _evaluate(instance, killed.run_id, url)
+    [entry] = entries(tmp_path)
+    assert (entry["run_id"], entry["job_name"], entry["status"]) == (killed.run_id, DIGEST, "open")
+
+    ran = cli.invoke(main, ["run", "digest", "--date", DAY])
+    assert ran.exit_code == 0, ran.output
+    [entry] = entries(tmp_path)
+    run = instance.get_run_by_id(entry["resolved_run_id"])
+    assert (entry["status"], run.is_success, run.tags["dagster/partition"]) == (
+        "resolved",
+        True,
+        DAY,
+    )
+    listed = cli.invoke(main, ["dlq", "list", "--all"]).output
+    assert f"resolved by {entry['resolved_run_id'][:8]}" in listed
+    assert cli.invoke(main, ["dlq", "list", "--json"]).output.strip() == "[]"

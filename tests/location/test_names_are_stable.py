@@ -66,6 +66,7 @@ SCHEDULES = [
     "weekly_report_schedule",
 ]
 SENSORS = [
+    "dead_letter_resolution_sensor",  # new: a later success resolves dead letters
     "dead_letter_sensor",
     "due_jobs_sensor",
     "email_outbox_sensor",

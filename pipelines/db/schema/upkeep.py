@@ -30,8 +30,11 @@ failed_jobs = Table(
     Column("attempts", Integer, nullable=False),
     Column("first_failure_at", Timestamp(), nullable=False),
     Column("last_failure_at", Timestamp(), nullable=False),
-    Column("status", String(12), nullable=False),  # open | retried | discarded
+    Column("status", String(12), nullable=False),  # open | resolved | discarded (| retried: old)
     Column("retry_run_id", String(64)),
+    # A later run of the same job and partition (or a retry of this run) that succeeded.
+    Column("resolved_run_id", String(64)),
+    Column("resolved_at", Timestamp()),
     Column("discard_reason", Text),
     Column("alerted", Boolean, nullable=False),
 )
