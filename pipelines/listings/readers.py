@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUFFIXES = (".json", ".jsonl", ".csv", ".xlsx")
+BARE_CR = "a carriage return (CR) inside a value that is not quoted"
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    # A lone CR is no line end here (physical_lines), but the csv reader refuses it.
+    return BARE_CR if "new-line character" in str(exc) else f"unreadable CSV: {exc}"
 
 
 class FileFormatError(ValueError):
@@ -55,12 +61,25 @@ def physical_lines(text: str) -> list[str]:
 def _csv(path: Path, text: str) -> list[RawRecord]:
     lines = physical_lines(text)
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise FileFormatError(f"{path.name}: line 1: {_csv_reason(exc)}") from None
     if not header or not any(h.strip() for h in header):
         raise FileFormatError(f"{path.name}: line 1 must be a header row naming the columns")
     names = [h.strip() for h in header]
     out = []
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The reader resumes at the next line: only this record is lost.
+            line_no = reader.line_num
+            raw = lines[line_no - 1][:1000] if line_no - 1 < len(lines) else ""
+            out.append(RawRecord(line_no, raw, None, _csv_reason(exc)))
+            continue
         line_no = reader.line_num
         raw = lines[line_no - 1] if line_no - 1 < len(lines) else ",".join(row)
         if not any(cell.strip() for cell in row):

@@ -257,3 +257,23 @@ def test_absurdly_nested_json_is_a_clear_error_not_a_traceback(tmp_path):
     (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n")
     [record] = read_records(tmp_path / "deep.jsonl")
     assert (record.line_no, record.error) == (1, "invalid JSON: nested too deeply")
+
+
+def test_a_bare_carriage_return_quarantines_its_record_or_refuses_the_header(tmp_path):
+    """Only LF (or CRLF) ends a line; a lone CR inside an unquoted value is damage: that
+    record is refused with its line, the others are read."""
+    text = (
+        HEADER + "\n"
+        "A1,1 Main St,Miami,33125,1,sale,,,,,,,\n"
+        "A2,2 Ma\rin St,Miami,33125,1,sale,,,,,,,\n"
+        "A3,3 Main St,Miami,33125,1,sale,,,,,,,\n"
+    )  # fmt: skip
+    recs = read_records(tmp_path / "l.csv", text.encode())
+    assert [(r.line_no, r.error) for r in recs] == [
+        (2, None),
+        (3, "a carriage return (CR) inside a value that is not quoted"),
+        (4, None),
+    ]
+    assert recs[1].raw == "A2,2 Ma\rin St,Miami,33125,1,sale,,,,,,,"
+    with pytest.raises(FileFormatError, match=r"l.csv: line 1: a carriage return \(CR\)"):
+        read_records(tmp_path / "l.csv", b"\r\x00")
