@@ -52,3 +52,24 @@ def child_env(offset_seconds: float) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join(p for p in (str(HOOK), path) if p),
         "FOLIO_TEST_CLOCK_OFFSET": f"{offset_seconds:.3f}",
     }
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.clock CLOCK COMMAND…`: run COMMAND (and its Python children) at CLOCK
+    in the machine zone the suite uses: `python -m tests.clock holiday .venv/bin/folio demo`."""
+    import subprocess
+    import time
+
+    if len(argv) < 2 or argv[0] not in CLOCKS:
+        print(f"usage: python -m tests.clock {{{','.join(CLOCKS)}}} COMMAND [ARG…]")
+        return 2
+    target = CLOCKS[argv[0]]
+    env = {**os.environ, "TZ": MACHINE_ZONE, **child_env(target.timestamp() - time.time())}
+    print(f"[{argv[0]}: {target.isoformat()} in the county, machine zone {MACHINE_ZONE}]")
+    return subprocess.run(argv[1:], env=env).returncode
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from pipelines.db.engine import get_engine
 from pipelines.db.migrate import upgrade
 from tests import clock as test_clock
+from tests.clockhook.grpc_real_time import keep_grpc_on_real_time
 
 # `postgresql://`, as users write it: Folio's own tables run on psycopg 3 (the default driver for
 # it). Dagster's storage keeps psycopg2 (dagster-postgres): see `dagster_pg_url`.
@@ -43,6 +44,7 @@ def pytest_configure(config):
     # The machine's zone, for this process and its children: far from the county's.
     os.environ["TZ"] = test_clock.MACHINE_ZONE
     time.tzset()
+    keep_grpc_on_real_time()
 
 
 def pytest_report_header(config):

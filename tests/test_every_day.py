@@ -203,7 +203,9 @@ def test_the_alert_window_counts_county_days(db_url, clock_name):
 
 def test_the_digest_of_the_last_business_day_goes_out_once(db_url, clock_name):
     day = calendar.last_complete_business_day()
-    _, (sub,), _ = tenant_with_subscribers(db_url, "acme", [{"lead_types": ["lien"], "min_score": 0, "digest_only": True}])
+    _, (sub,), _ = tenant_with_subscribers(
+        db_url, "acme", [{"lead_types": ["lien"], "min_score": 0, "digest_only": True}]
+    )
     add_property(db_url, "3040120010010")
     add_leads(db_url, [("lien", 80, day, daily(day))])
     engine = get_engine(db_url)

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from pipelines.county.partition_keys import county_today, last_business_day
+from pipelines.calendar import last_complete_business_day
 from tests.listing_helpers import HEADER
 
 
@@ -132,7 +132,7 @@ def test_set_up_submit_process_and_inspect(tmp_path):
     )
     assert export.stdout.strip() == "wrote 0 lead(s) to l.csv"  # no lead matched acme
     # No digest-only subscriber: the digest run queues nothing, and says so.
-    day = last_business_day(county_today()).isoformat()
+    day = last_complete_business_day().isoformat()
     digest = folio("run", "digest", "--date", day, cwd=tmp_path)
     assert digest.returncode == 0, digest.stdout + digest.stderr
     assert f"0 digest email(s) for {day} in the outbox" in " ".join(digest.stdout.split())
