@@ -8,8 +8,10 @@ is never scored or matched twice.
 import json
 
 from dagster import (
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -17,9 +19,9 @@ from dagster import (
 )
 
 from pipelines import clock
-from pipelines.alerts.batches import BATCH_TAG, batch_tag
+from pipelines.alerts.batches import BATCH_TAG, batch_tag, parse_batch
 from pipelines.leads.hot import last_scored_at, new_leads_after
-from pipelines.listings.scoring import pending_batches
+from pipelines.listings.scoring import pending_batches, stale_listings
 from pipelines.settings import get_settings
 from resources.database import FolioDatabase
 
@@ -42,7 +44,8 @@ def new_listings_sensor(context: SensorEvaluationContext, database: FolioDatabas
         batches = pending_batches(
             conn, after, get_settings().listing_batch_size, MAX_BATCHES_PER_TICK
         )
-    if not batches:
+        again = _batches_that_never_started(context, conn)
+    if not batches and not again:
         return SkipReason(f"no unscored listing after change_seq {after}")
     requests = [
         RunRequest(
@@ -50,8 +53,42 @@ def new_listings_sensor(context: SensorEvaluationContext, database: FolioDatabas
             tags={**batch_tag("listings", lo, hi), "folio/batch_size": str(n)},
         )
         for lo, hi, n in batches
-    ]
-    return SensorResult(run_requests=requests, cursor=str(batches[-1][1]))
+    ] + again
+    return SensorResult(
+        run_requests=requests, cursor=str(batches[-1][1]) if batches else context.cursor
+    )
+
+
+RECENT_FAILED_RUNS = 50
+
+
+def _batches_that_never_started(context: SensorEvaluationContext, conn) -> list[RunRequest]:
+    """A batch whose run failed before it started (the daemon killed mid-launch: run monitoring
+    fails it) is behind the cursor with nothing scored: offered once more, keyed by that run,
+    so each such failure brings one new run and no more. A run that started and failed is a
+    defect for the dead-letter queue, not retried here."""
+    records = context.instance.get_run_records(
+        RunsFilter(
+            job_name="listing_alerts",
+            statuses=[DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED],
+        ),
+        limit=RECENT_FAILED_RUNS,
+    )
+    out = []
+    for record in records:
+        batch = parse_batch(record.dagster_run.tags)
+        if record.start_time is not None or not batch or batch[0] != "listings":
+            continue
+        _, lo, hi = batch
+        left = stale_listings(conn, lo, hi)
+        if left:
+            out.append(
+                RunRequest(
+                    run_key=f"listings:{lo}-{hi}:after:{record.dagster_run.run_id}",
+                    tags={**batch_tag("listings", lo, hi), "folio/batch_size": str(len(left))},
+                )
+            )
+    return out
 
 
 def _lead_cursor(raw: str | None) -> dict:

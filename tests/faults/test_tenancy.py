@@ -116,6 +116,10 @@ PROBES = {
     ("POST", "/lookups"): lambda c, h, ids: c.post(
         "/lookups", json={"folio": "3040120010010"}, headers=h
     ),
+    ("POST", "/verify"): lambda c, h, ids: c.post("/verify", json={"subscriber_id": 1}, headers=h),
+    ("POST", "/verify/check"): lambda c, h, ids: c.post(
+        "/verify/check", json={"subscriber_id": 1, "code": "123456"}, headers=h
+    ),
 }
 
 
@@ -144,6 +148,8 @@ def test_tenant_b_never_sees_or_changes_tenant_a(two_tenants, route):
             answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == "subscriber_id"
         )
     if route == ("PUT", "/leads/{lead_id}/contact"):  # not B's lead: A's phone stays
+        assert answer.status_code == 404
+    if route[1].startswith("/verify"):  # A's subscriber: as if it did not exist
         assert answer.status_code == 404
     if route == ("POST", "/lookups"):  # B's own request, never A's
         assert answer.json()["id"] != ids["request_id"]

@@ -26,7 +26,10 @@ from tests.listing_helpers import HEADER, add_listings, listing, tenant_with_sub
 
 def evaluate(name: str, url: str, cursor: str | None = None):
     with build_sensor_context(
-        cursor=cursor, resources={"database": FolioDatabase(url=url)}, definitions=defs
+        cursor=cursor,
+        instance=DagsterInstance.ephemeral(),
+        resources={"database": FolioDatabase(url=url)},
+        definitions=defs,
     ) as ctx:
         return defs.resolve_sensor_def(name).evaluate_tick(ctx)
 
@@ -224,3 +227,55 @@ def test_unreadable_inbox_file_fails_its_run_with_the_reason_and_is_kept(
     )
     with get_engine(sqlite_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(listings)).scalar() == 0
+
+
+def test_a_batch_whose_run_never_started_is_offered_once_more(sqlite_url, monkeypatch):
+    """The daemon killed mid-launch leaves a run that run monitoring fails before it started:
+    its listings, behind the cursor, get one new run keyed by that failed run; a run that
+    started and failed is the dead-letter queue's, not retried here."""
+    from dagster import DagsterRunStatus
+
+    monkeypatch.setenv("FOLIO_LISTING_BATCH_SIZE", "3")
+    tenant, _, _ = tenant_with_subscribers(sqlite_url, "acme", [])
+    add_listings(sqlite_url, tenant, [listing(f"L{i}") for i in range(1, 7)])
+    instance = DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("listing_alerts")
+    never = instance.create_run_for_job(job, tags={"folio/batch": "listings:0-3"})
+    instance.report_run_failed(never, "Run timed out due to taking longer than 60 seconds")
+    started = instance.create_run_for_job(job, tags={"folio/batch": "listings:3-6"})
+    instance.handle_new_event(
+        _event(started.run_id, "PIPELINE_START")
+    )  # it started: a failure after that is a defect
+    instance.report_run_failed(started, "boom")
+
+    def tick():
+        with build_sensor_context(
+            cursor="6",
+            instance=instance,
+            resources={"database": FolioDatabase(url=sqlite_url)},
+            definitions=defs,
+        ) as ctx:
+            return defs.resolve_sensor_def("new_listings_sensor").evaluate_tick(ctx)
+
+    first = tick()
+    assert [r.run_key for r in first.run_requests] == [f"listings:0-3:after:{never.run_id}"]
+    assert first.run_requests[0].tags["folio/batch"] == "listings:0-3"
+    again = tick().run_requests  # the same key again: Dagster drops it, no second run
+    assert [r.run_key for r in again] == [r.run_key for r in first.run_requests]
+    assert instance.get_run_record_by_id(never.run_id).dagster_run.status == (
+        DagsterRunStatus.FAILURE
+    )
+
+
+def _event(run_id: str, kind: str):
+    from dagster import DagsterEvent, EventLogEntry
+    from dagster._core.events import DagsterEventType
+
+    return EventLogEntry(
+        error_info=None,
+        level="DEBUG",
+        user_message="",
+        run_id=run_id,
+        timestamp=datetime.now(timezone.utc).timestamp(),
+        dagster_event=DagsterEvent(DagsterEventType[kind].value, job_name="listing_alerts"),
+    )
