@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pipelines import clock
 from pipelines.accounts.criteria import LEAD_TYPES
 from pipelines.cli.alerts import run_ticks
@@ -145,7 +147,9 @@ def demo_outreach(engine) -> None:
 
     view = outreach_view(engine, tenant["id"], asked["id"])
     b = balance(engine, tenant["id"])
-    when = f" (quiet hours: waits until {view['not_before']})" if view["not_before"] else ""
+    # the recipient's number is in the county: its wall clock is the county's
+    wait = view["not_before"] and clock.show(datetime.fromisoformat(view["not_before"]))
+    when = f" (quiet hours: waits until {wait})" if wait else ""
     console.print(
         f"outreach: an SMS to lead {lead_id}'s phone is {view['state']}{when}; tokens: 100 "
         f"trial, {b.available} available, {b.reserved} reserved "
