@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pipelines.cli.common import (
     console,
@@ -14,6 +13,7 @@ from pipelines.cli.common import (
     fail,
     json_option,
     migrated_engine,
+    table,
     tenant_or_fail,
 )
 
@@ -46,11 +46,11 @@ def tenants_list(as_json: bool) -> None:
     rows = list_tenants(migrated_engine())
     if as_json:
         return emit_json(rows)
-    table = Table("id", "slug", "name", "created")
+    t = table("id", "slug", "name", "created")
     for r in rows:
         created = r["created_at"].isoformat(timespec="seconds") if r["created_at"] else ""
-        table.add_row(str(r["id"]), r["slug"], r["name"], created)
-    console.print(table)
+        t.add_row(str(r["id"]), r["slug"], r["name"], created)
+    console.print(t)
 
 
 @click.group()
@@ -91,7 +91,7 @@ def subscribers_list(slug: str, as_json: bool) -> None:
     engine = migrated_engine()
     if as_json:
         return emit_json(list_subscribers(engine, tenant_or_fail(engine, slug)["id"]))
-    table = Table(
+    t = table(
         "id",
         "email",
         "name",
@@ -104,7 +104,7 @@ def subscribers_list(slug: str, as_json: bool) -> None:
         "digest only",
     )
     for s in list_subscribers(engine, tenant_or_fail(engine, slug)["id"]):
-        table.add_row(
+        t.add_row(
             str(s["id"]),
             s["email"],
             s["name"] or "",
@@ -116,7 +116,7 @@ def subscribers_list(slug: str, as_json: bool) -> None:
             s["channels"],
             "yes" if s["digest_only"] else "no",
         )
-    console.print(table)
+    console.print(t)
 
 
 @subscribers.command("set-phone")

@@ -8,8 +8,30 @@ from datetime import date
 
 import click
 from rich.console import Console
+from rich.table import Table
 
-console = Console()
+
+class _CurrentConsole:
+    """A rich Console made at each use: one made at import keeps the COLUMNS of that moment,
+    so a later terminal resize, or a caller setting COLUMNS, would not change its width."""
+
+    def __getattr__(self, name: str):
+        return getattr(Console(), name)
+
+
+console = _CurrentConsole()
+
+
+def table(*headers: str, whole: dict[str, int] | None = None, **options) -> Table:
+    """A rich Table that stays readable at 80 columns: a long cell wraps (folding a long word)
+    instead of being cut with an ellipsis, and each column named in `whole` (an id a script
+    copies, a status) never wraps and is at least that wide."""
+    t = Table(*headers, **options)
+    for column in t.columns:
+        column.overflow = "fold"
+        if whole and column.header in whole:
+            column.no_wrap, column.min_width = True, whole[column.header]
+    return t
 
 
 def fail(message: str) -> None:

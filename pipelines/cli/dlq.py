@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import click
-from rich.table import Table
 
-from pipelines.cli.common import console, fail, migrated_engine
+from pipelines.cli.common import console, fail, migrated_engine, table
 
 
 @click.group()
@@ -30,18 +29,30 @@ def dlq_list(show_all: bool, as_json: bool) -> None:
     if not rows:
         console.print("dead-letter queue is empty")
         return
-    t = Table("id", "job", "partition", "attempts", "last failure", "status", "error")
+    # The error goes under the table, one entry per line, so that the table fits 80 columns
+    # and the message keeps the terminal's whole width.
+    t = table(
+        "id",
+        "job",
+        "partition",
+        "attempts",
+        "last failure (UTC)",
+        "status",
+        whole={"id": 2, "partition": 10, "last failure (UTC)": 16},
+    )
     for r in rows:
         t.add_row(
             str(r["id"]),
             r["job_name"],
             r["partition_key"] or "",
             str(r["attempts"]),
-            str(r["last_failure_at"])[:19],
+            str(r["last_failure_at"])[:16],
             _status(r),
-            f"{r['error_class']}: {r['error_message']}"[:80],
         )
     console.print(t)
+    for r in rows:
+        error = ": ".join(str(part) for part in (r["error_class"], r["error_message"]) if part)
+        console.print(f"#{r['id']} {error}"[:300], markup=False)
 
 
 def _status(row: dict) -> str:

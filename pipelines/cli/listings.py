@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pipelines.cli.common import (
     console,
@@ -14,6 +13,7 @@ from pipelines.cli.common import (
     fail,
     json_option,
     migrated_engine,
+    table,
     tenant_or_fail,
 )
 
@@ -66,11 +66,11 @@ def listings_quarantine(slug: str, limit: int, as_json: bool) -> None:
     rows = quarantined_records(engine, tenant_or_fail(engine, slug)["id"], limit)
     if as_json:
         return emit_json(rows)
-    table = Table("source", "file", "line", "reason", "record")
+    t = table("source", "file", "line", "reason", "record")
     for r in rows:
         name = Path(r["source_file"]).name if r["source_file"] else ""  # the name: paths are long
-        table.add_row(r["source"], name, str(r["line_no"] or ""), r["reason"], r["raw"][:60])
-    console.print(table)
+        t.add_row(r["source"], name, str(r["line_no"] or ""), r["reason"], r["raw"][:60])
+    console.print(t)
 
 
 @listings.command("show")

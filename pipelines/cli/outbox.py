@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine
+from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine, table
 from pipelines.notify.outbox import STATES
 
 
@@ -31,11 +30,9 @@ def outbox_list(state: str | None, limit: int, as_json: bool) -> None:
     rows = list_messages(migrated_engine(), state, limit)
     if as_json:
         return emit_json(rows)
-    table = Table(
-        "id", "tenant", "subscriber", "item", "channel", "state", "attempts", "last error"
-    )
+    t = table("id", "tenant", "subscriber", "item", "channel", "state", "attempts", "last error")
     for r in rows:
-        table.add_row(
+        t.add_row(
             str(r["id"]),
             str(r["tenant_id"]),
             str(r["subscriber_id"]),
@@ -45,7 +42,7 @@ def outbox_list(state: str | None, limit: int, as_json: bool) -> None:
             str(r["attempts"]),
             (r["last_error"] or "")[:60],
         )
-    console.print(table)
+    console.print(t)
 
 
 @outbox.command("resolve")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from pipelines.cli.common import console, emit_json, fail, json_option
+from pipelines.cli.common import console, emit_json, fail, json_option, table
 
 STATUSES = [
     "queued",
@@ -42,10 +41,7 @@ def runs_list(job: str | None, status: str | None, limit: int, as_json: bool) ->
     views = list_runs(get_instance(), job, status, limit)
     if as_json:
         return emit_json([{**v.__dict__, "seconds": v.seconds} for v in views])
-    t = Table("run id", "job", "status", "partition", "s")
-    t.columns[0].no_wrap, t.columns[0].min_width = True, 36  # never cut: scripts copy it
-    for column in t.columns[1:]:
-        column.overflow = "fold"  # wrapped at 80 columns, never cut with an ellipsis
+    t = table("run id", "job", "status", "partition", "s", whole={"run id": 36})  # scripts copy it
     for v in views:
         t.add_row(
             v.run_id, v.job_name, v.status, v.partition, "" if v.seconds is None else str(v.seconds)
@@ -83,7 +79,7 @@ def runs_show(run_id: str, as_json: bool) -> None:
         f"run {info['run_id']}  job {info['job']}  status {info['status']}  "
         f"partition {info['partition'] or '-'}  {info['seconds'] or '-'} s"
     )
-    t = Table("step", "status", "attempts", "seconds")
+    t = table("step", "status", "attempts", "seconds")
     for step in info["steps"]:
         t.add_row(step["step"], step["status"], step["attempts"], str(step["seconds"] or ""))
     console.print(t)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipelines import clock
-from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine
+from pipelines.cli.common import console, emit_json, fail, json_option, migrated_engine, table
 
 
 class _JobOrCommand(click.Group):
@@ -98,9 +98,7 @@ def schedule_list(show_all: bool, as_json: bool) -> None:
     if not rows:
         console.print("nothing scheduled")
         return
-    from rich.table import Table
-
-    t = Table("id", "job", "at", "partition", "status")
+    t = table("id", "job", "at", "partition", "status")
     for r in rows:
         t.add_row(
             str(r["id"]),

@@ -11,11 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
 
 from pipelines import clock
 from pipelines.cli.accounts import tenants
-from pipelines.cli.common import console, fail, migrated_engine, parse_date, tenant_or_fail
+from pipelines.cli.common import console, fail, migrated_engine, parse_date, table, tenant_or_fail
 from pipelines.cli.reports import leads
 
 
@@ -141,12 +140,12 @@ def tokens_history(tenant: str, limit: int, as_json: bool):
     if as_json:
         click.echo(json.dumps(rows, default=str))
         return
-    table = Table("id", "when (UTC)", "entry", "tokens", "for", "why")
+    t = table("id", "when (UTC)", "entry", "tokens", "for", "why")
     for r in rows:
         what = r["channel"] or r["grant_kind"] or ""
         if r["notification_id"]:
             what += f" #{r['notification_id']}"
-        table.add_row(
+        t.add_row(
             str(r["id"]),
             _when(r["created_at"]),
             r["entry"],
@@ -154,7 +153,7 @@ def tokens_history(tenant: str, limit: int, as_json: bool):
             what,
             (r["reason"] or "")[:40],
         )
-    console.print(table)
+    console.print(t)
 
 
 @tokens.command("purchases")
@@ -181,9 +180,9 @@ def tokens_purchases(refused: bool, limit: int):
         q = q.where(e.outcome == "refused")
     with migrated_engine().connect() as conn:
         rows = conn.execute(q).all()
-    table = Table("when (UTC)", "event", "outcome", "tenant", "tokens", "why")
+    t = table("when (UTC)", "event", "outcome", "tenant", "tokens", "why")
     for r in rows:
-        table.add_row(
+        t.add_row(
             _when(r.received_at),
             r.event_id or "(no usable id)",
             r.outcome,
@@ -191,7 +190,7 @@ def tokens_purchases(refused: bool, limit: int):
             f"{r.tokens:,}" if r.tokens else "",
             r.reason or "",
         )
-    console.print(table)
+    console.print(t)
 
 
 @click.group()
@@ -245,10 +244,10 @@ def optout_list(as_json: bool):
     if as_json:
         click.echo(json.dumps([dict(r._mapping) for r in rows], default=str))
         return
-    table = Table("phone", "source", "since (UTC)")
+    t = table("phone", "source", "since (UTC)")
     for r in rows:
-        table.add_row(r.phone, r.source, _when(r.created_at))
-    console.print(table)
+        t.add_row(r.phone, r.source, _when(r.created_at))
+    console.print(t)
 
 
 @leads.group("contacts")

@@ -120,13 +120,17 @@ def test_50_concurrent_spends_of_10_against_100_exactly_10_win(backend, request)
     assert balance(engine, t) == Balance(0, 100) == verify(engine, t)
 
 
+@pytest.mark.parametrize("expiry_at", [0, 25, 50], ids=["expiry-first", "middle", "last"])
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def test_releases_and_spends_racing_the_expiry_never_bring_back_an_expired_token(backend, request):
+def test_releases_and_spends_racing_the_expiry_never_bring_back_an_expired_token(
+    backend, expiry_at, request, frozen_clock
+):
     """A trial of 200 is all held by 20 reservations when it lapses; 20 releases, 30 new
-    spends and the nightly expiry then run at once. Whatever the interleaving, every trial
-    token ends expired and the purchase's 300 are whole again."""
+    spends and the nightly expiry then run at once, after the deadline. Whatever the
+    interleaving (the expiry first finds nothing free to expire), every trial token ends
+    expired and the purchase's 300 are whole again."""
     url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
     engine, t = _tenant(url)
     grant(engine, t, 300, "buy", kind="purchase")
@@ -134,25 +138,26 @@ def test_releases_and_spends_racing_the_expiry_never_bring_back_an_expired_token
     trial, _ = grant(engine, t, 200, "trial", kind="trial", expires_at=deadline)
     first = [_reserve(engine, t, 10, f"first-{i}") for i in range(20)]  # all from the trial
     assert balance(engine, t) == Balance(300, 200)
+    frozen_clock.move_to(deadline + timedelta(seconds=1))  # everything below runs after it
 
     def release_one(rid: int) -> None:
         with engine.begin() as conn:
             release(conn, rid)
 
     def job():
-        expire_lapsed(engine, deadline + timedelta(seconds=1))
+        expire_lapsed(engine)
         return None
 
     work = [lambda r=r: release_one(r) for r in first]
     work += [lambda i=i: _reserve(engine, t, 10, f"then-{i}") for i in range(30)]
-    work.insert(25, job)
+    work.insert(expiry_at, job)  # submitted first, among them, or last
     with ThreadPoolExecutor(max_workers=len(work)) as pool:
         done = list(pool.map(lambda f: f(), work))
     spent = [rid for rid in done if rid is not None]
     assert len(spent) == 30  # the purchase alone covers every new spend
     for rid in spent:
         release_one(rid)
-    assert expire_lapsed(engine, deadline + timedelta(seconds=2)) == {}
+    assert expire_lapsed(engine) == {}
     assert balance(engine, t) == Balance(300, 0) == verify(engine, t)
     with engine.connect() as conn:
         expired = conn.execute(
