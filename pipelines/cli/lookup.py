@@ -7,6 +7,7 @@ import json
 import click
 
 from pipelines.cli.common import console, fail, migrated_engine, tenant_or_fail
+from pipelines.workqueue import RequestState
 
 
 @click.command("lookup")
@@ -59,7 +60,7 @@ def lookup(folio, cfn, book, page, slug, wait, request_id) -> None:
         return
     _run_now(answer.request_id)
     view = request_view(engine, tenant["id"], answer.request_id)
-    if view["state"] != "done":
+    if view["state"] != RequestState.DONE:
         fail(f"lookup {answer.request_id} {view['state']}: {view['error']}")
     if view["result"] is None:
         fail(f"lookup {answer.request_id}: {view['error']}")

@@ -19,6 +19,7 @@ from pipelines.http.auth import Tenant, engine
 from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.requests import request_lookup, request_view, wait_for
 from pipelines.settings import get_settings
+from pipelines.workqueue import RequestState
 
 router = APIRouter()
 
@@ -42,18 +43,18 @@ def post_lookup(
             status_code=429,
             content={
                 "id": answer.request_id,
-                "state": "refused",
+                "state": RequestState.REFUSED.value,
                 "detail": answer.reason,
                 "resets_at": answer.resets_at.isoformat(),
             },
             headers={"Retry-After": str(_seconds_until(answer.resets_at))},
         )
-    view = {"id": answer.request_id, "state": "queued"}
+    view = {"id": answer.request_id, "state": RequestState.QUEUED.value}
     if wait:
         view = wait_for(
             engine(), who["id"], answer.request_id, min(wait, s.lookup_wait_max_seconds)
         )
-        if view["state"] in ("done", "failed"):
+        if view["state"] in (RequestState.DONE, RequestState.FAILED):
             response.status_code = 200
             return {"source": "records_api", **view, "property": view["result"]}
     return view

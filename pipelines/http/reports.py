@@ -18,6 +18,7 @@ from pipelines.http.pages import html
 from pipelines.notify.links import BadLink, make_token, read_token, url
 from pipelines.reports.requests import ReportRequestIn, RequestRefused, request_report, request_view
 from pipelines.reports.store import MEDIA_TYPES, fetch_report
+from pipelines.workqueue import ReportState
 
 router = APIRouter()
 
@@ -37,7 +38,7 @@ def post_report(ask: ReportRequestIn, who: Tenant) -> dict:
     except RequestRefused as exc:
         detail = [{"loc": ["body", exc.field], "type": "value_error", "msg": str(exc)}]
         raise HTTPException(status_code=422, detail=detail) from None
-    return {"id": request_id, "state": "queued"}
+    return {"id": request_id, "state": ReportState.QUEUED.value}
 
 
 @router.get("/reports/{request_id}")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 
 from pipelines import clock
 from pipelines.county.merge import merge_properties
@@ -24,10 +24,11 @@ from pipelines.db.schema.layouts import FileLayout, get_layout
 from pipelines.lookups.balance import alert_on_balance
 from pipelines.lookups.client import ApiAnswer, RecordsApiClient, RecordsApiError
 from pipelines.lookups.query import LookupQuery
-from pipelines.lookups.requests import property_view, resolve_folio, set_state
+from pipelines.lookups.requests import LOOKUPS, property_view, resolve_folio, set_state
 from pipelines.lookups.units import charge, county_day, release, settle
 from pipelines.redaction import redact
 from pipelines.settings import RETRY_BUDGETS, Settings
+from pipelines.workqueue import RequestState
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,7 @@ def _log(
 
 def _claim(engine: Engine, request_id: int) -> dict | None:
     with engine.begin() as conn:
-        taken = conn.execute(
-            lookup_requests.update()
-            .where(lookup_requests.c.id == request_id, lookup_requests.c.state == "queued")
-            .values(state="running", progress=10, updated_at=clock.now())
-        ).rowcount
-        if not taken:
+        if not LOOKUPS.claim(conn, request_id, progress=10):
             return None
         return dict(
             conn.execute(select(lookup_requests).where(lookup_requests.c.id == request_id))
@@ -130,7 +126,7 @@ def perform_lookup(
             ).scalar()
     charged = _Charge()
     try:
-        return _perform(engine, client, req, s, sleep, charged)
+        return str(_perform(engine, client, req, s, sleep, charged))  # plain: shown in metadata
     except Exception as exc:
         _stop(engine, client, req, charged.units, exc)
         raise
@@ -175,20 +171,16 @@ def _perform(
         logger.warning(redact(f"records API balance alert not sent: {type(exc).__name__}: {exc}"))
     if answer is None:
         _finish_failed(engine, req, charged.units, str(error))
-        return "failed"
+        return RequestState.FAILED
     return _finish_done(engine, req, query, answer, charged.units, call_id, s)
 
 
-def _end(conn: Connection, req: dict, units: int | None, **values) -> bool:
+def _end(conn: Connection, req: dict, units: int | None, to: RequestState, **values) -> bool:
     """The running request's final state, and its reservation settled to `units` (released
     when None), in the caller's transaction; True when this call ended it. A request the
     abandoned-request sweep ended meanwhile already had its reservation released: only
     what the county charged is added."""
-    taken = conn.execute(
-        update(lookup_requests)
-        .where(lookup_requests.c.id == req["id"], lookup_requests.c.state == "running")
-        .values(updated_at=clock.now(), **values)
-    ).rowcount
+    taken = LOOKUPS.move(conn, req["id"], to, from_=RequestState.RUNNING, **values)
     if taken:
         if units is None:
             release(conn, req["units_day"], req["units_reserved"])
@@ -203,7 +195,15 @@ def _finish_failed(engine: Engine, req: dict, units: int | None, message: str) -
     """The county answered (an error Status): settle to what it charged. It never answered:
     release the reservation. Either way exactly once, with the final state."""
     with engine.begin() as conn:
-        _end(conn, req, units, state="failed", progress=100, error=message, finished_at=clock.now())
+        _end(
+            conn,
+            req,
+            units,
+            RequestState.FAILED,
+            progress=100,
+            error=message,
+            finished_at=clock.now(),
+        )
 
 
 def _stop(
@@ -222,7 +222,7 @@ def _stop(
                 conn,
                 req,
                 units,
-                state="failed",
+                RequestState.FAILED,
                 progress=100,
                 error=message,
                 finished_at=clock.now(),
@@ -259,11 +259,11 @@ def _finish_done(
             conn,
             req,
             units,
-            state="done",
+            RequestState.DONE,
             progress=100,
             folio=prop and prop["folio"],
             result=json.dumps(prop) if prop else None,
             finished_at=now,
             error=None if prop else f"the county has no record for {query.kind} {query.value}",
         )
-    return "done" if ended else "failed"
+    return RequestState.DONE if ended else RequestState.FAILED

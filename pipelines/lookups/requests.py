@@ -17,8 +17,12 @@ from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.units import county_day, release, reserve, resets_at
 from pipelines.redaction import redact
 from pipelines.settings import Settings
+from pipelines.workqueue import REQUEST_MOVES, RequestState, WorkQueue
 
 r = lookup_requests.c
+LOOKUPS = WorkQueue(
+    lookup_requests, RequestState, REQUEST_MOVES, RequestState.QUEUED, RequestState.RUNNING
+)
 PROPERTY_FIELDS = (
     "folio",
     "address",
@@ -109,13 +113,19 @@ def request_lookup(
     with engine.begin() as conn:
         if reserve(conn, day, units, s.lookup_daily_unit_cap):
             rid = conn.execute(
-                lookup_requests.insert().values(**row, state="queued", units_reserved=units)
+                lookup_requests.insert().values(
+                    **row, state=RequestState.QUEUED, units_reserved=units
+                )
             ).inserted_primary_key[0]
             return LookupAnswer("queued", request_id=rid)
         reason = f"today's cap of {s.lookup_daily_unit_cap:,} records-API units is used up"
         rid = conn.execute(
             lookup_requests.insert().values(
-                **row, state="refused", units_reserved=0, error=reason, finished_at=now
+                **row,
+                state=RequestState.REFUSED,
+                units_reserved=0,
+                error=reason,
+                finished_at=now,
             )
         ).inserted_primary_key[0]
     return LookupAnswer(
@@ -155,23 +165,14 @@ def wait_for(
     deadline = time.monotonic() + seconds
     while True:
         view = request_view(engine, tenant_id, request_id)
-        if (
-            view is None
-            or view["state"] in ("done", "failed", "refused")
-            or time.monotonic() >= deadline
-        ):
+        if view is None or view["state"] in LOOKUPS.finished() or time.monotonic() >= deadline:
             return view
         time.sleep(poll)
 
 
 def queued_after(engine: Engine, after_id: int, limit: int = 100) -> list[int]:
     """Queued request ids past the sensor's cursor, oldest first."""
-    with engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(r.id).where(r.state == "queued", r.id > after_id).order_by(r.id).limit(limit)
-            ).scalars()
-        )
+    return LOOKUPS.queued_after(engine, after_id, limit)
 
 
 def set_state(conn: Connection, request_id: int, **values) -> None:
@@ -184,28 +185,16 @@ def fail_abandoned(engine: Engine, older_than: timedelta, now: datetime | None =
     """Requests left `running` by a run that died (no update for `older_than`): failed, and
     their units released, each exactly once (the state change is the claim)."""
     now = now or clock.now()
-    with engine.connect() as conn:
-        stale = (
-            conn.execute(select(r.id).where(r.state == "running", r.updated_at < now - older_than))
-            .scalars()
-            .all()
+    with engine.begin() as conn:
+        done = LOOKUPS.sweep_stale(
+            conn,
+            RequestState.FAILED,
+            older_than,
+            updated_at=now,
+            progress=100,
+            finished_at=now,
+            error="the lookup run stopped before it finished; its units were released",
         )
-    done = []
-    for rid in stale:
-        with engine.begin() as conn:
-            taken = conn.execute(
-                update(lookup_requests)
-                .where(r.id == rid, r.state == "running")
-                .values(
-                    state="failed",
-                    progress=100,
-                    finished_at=now,
-                    updated_at=now,
-                    error="the lookup run stopped before it finished; its units were released",
-                )
-            ).rowcount
-            if taken:
-                row = conn.execute(select(r.units_day, r.units_reserved).where(r.id == rid)).one()
-                release(conn, row.units_day, row.units_reserved)
-                done.append(rid)
+        for row in conn.execute(select(r.units_day, r.units_reserved).where(r.id.in_(done))):
+            release(conn, row.units_day, row.units_reserved)
     return done

@@ -26,8 +26,10 @@ from pipelines.notify.email import (
     TransientSendError,
 )
 from pipelines.notify.messages import build_messages
+from pipelines.notify.queue import EMAIL_OUTBOX
 from pipelines.redaction import redact
 from pipelines.settings import RETRY_BUDGETS, Settings, get_settings
+from pipelines.workqueue import MessageState
 
 
 @dataclass
@@ -48,25 +50,23 @@ def _now() -> datetime:
     return clock.now()
 
 
-def _stale_sending(settings: Settings):
-    """Messages left in `sending` past the stale limit: their run died mid-call."""
-    cutoff = _now() - timedelta(seconds=settings.sending_stale_seconds)
-    return (notifications.c.state == "sending") & (notifications.c.updated_at < cutoff)
+def _stale_after(settings: Settings) -> timedelta:
+    """How long a message may stay in `sending` before its run is taken for dead."""
+    return timedelta(seconds=settings.sending_stale_seconds)
 
 
 def mark_stale_sending(engine: Engine, settings: Settings) -> int:
     """A message left in `sending` past the stale limit belongs to a run that died mid-call:
     it may have gone out, so it becomes `unknown`, never `queued`."""
     with engine.begin() as conn:
-        return conn.execute(
-            update(notifications)
-            .where(_stale_sending(settings))
-            .values(
-                state="unknown",
+        return len(
+            EMAIL_OUTBOX.sweep_stale(
+                conn,
+                MessageState.UNKNOWN,
+                _stale_after(settings),
                 last_error="stale in sending: the delivering run died",
-                updated_at=_now(),
             )
-        ).rowcount
+        )
 
 
 CHUNK = 50  # messages claimed, and their outcomes recorded, per transaction
@@ -76,13 +76,7 @@ MAX_RETRY_AFTER = 300.0  # a longer Retry-After is capped: the run must end with
 def _claim(engine: Engine, ids: list[int]) -> list[int]:
     """queued → sending for those of `ids` still queued; returns the ones this caller got."""
     with engine.begin() as conn:
-        got = conn.execute(
-            update(notifications)
-            .where(notifications.c.id.in_(ids), notifications.c.state == "queued")
-            .values(state="sending", updated_at=_now())
-            .returning(notifications.c.id)
-        ).scalars()
-        return sorted(got)
+        return EMAIL_OUTBOX.claim(conn, ids)
 
 
 @dataclass
@@ -90,7 +84,7 @@ class Outcome:
     """One message's end: its state and every attempt, written in the chunk's transaction."""
 
     notification_id: int
-    state: str = "failed"
+    state: MessageState = MessageState.FAILED
     attempts: int = 0
     message_id: str | None = None
     error: str | None = None
@@ -123,10 +117,10 @@ def send_one(
         except Exception as exc:  # noqa: BLE001 - anything else: it may have left, never resend
             error = f"unexpected {type(exc).__name__} while sending: {redact(str(exc))[:200]}"
             out.log.append((attempt, "unknown", None, error))
-            out.state, out.error = "unknown", error
+            out.state, out.error = MessageState.UNKNOWN, error
             return out
         out.log.append((attempt, "sent", message_id, None))
-        out.state, out.message_id = "sent", message_id
+        out.state, out.message_id = MessageState.SENT, message_id
         return out
     raise AssertionError("unreachable")
 
@@ -139,15 +133,15 @@ def _ended(out: Outcome, exc: Exception, attempt: int, policy, settings, sleep) 
         last = attempt == policy.max_attempts
         out.log.append((attempt, "failed" if last else "retrying", None, said))
         if last:
-            out.state, out.error = "failed", f"{attempt} attempts: {said}"
+            out.state, out.error = MessageState.FAILED, f"{attempt} attempts: {said}"
             return True
         delay = policy.delay_before(attempt + 1, settings.retry_delay_scale)
         if exc.retry_after is not None:  # the provider said how long: never less
             delay = max(delay, min(exc.retry_after, MAX_RETRY_AFTER) * settings.retry_delay_scale)
         sleep(delay)
         return False
-    state = "unknown" if isinstance(exc, OutcomeUnknown) else "failed"
-    out.log.append((attempt, state, None, said))
+    state = MessageState.UNKNOWN if isinstance(exc, OutcomeUnknown) else MessageState.FAILED
+    out.log.append((attempt, state.value, None, said))
     out.state, out.error = state, said
     return True
 
@@ -177,7 +171,7 @@ def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMe
             "b_message_id": o.message_id,
             "b_error": o.error,
             "b_now": now,
-            "b_sent_at": now if o.state == "sent" else None,
+            "b_sent_at": now if o.state == MessageState.SENT else None,
         }
         for o in outcomes
     ]
@@ -208,15 +202,7 @@ def newest_notification_id(engine: Engine) -> int:
 def queued_email_ids(
     engine: Engine, up_to_id: int | None = None, after_id: int | None = None
 ) -> list[int]:
-    q = select(notifications.c.id).where(
-        notifications.c.channel == "email", notifications.c.state == "queued"
-    )
-    if up_to_id is not None:
-        q = q.where(notifications.c.id <= up_to_id)
-    if after_id is not None:
-        q = q.where(notifications.c.id > after_id)
-    with engine.connect() as conn:
-        return list(conn.execute(q.order_by(notifications.c.id)).scalars())
+    return EMAIL_OUTBOX.queued_after(engine, after_id or 0, up_to_id=up_to_id)
 
 
 def deliver_email(
@@ -263,20 +249,20 @@ def deliver_email(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for ends in pool.map(one_chunk, chunks):
             for nid, state, error in ends:
-                if state == "queued":  # handed back: the deliver_email job's now
+                if state == MessageState.QUEUED:  # handed back: the deliver_email job's now
                     continue
                 setattr(counts, state, getattr(counts, state) + 1)
-                if state in ("failed", "unknown"):
+                if state in (MessageState.FAILED, MessageState.UNKNOWN):
                     counts.problems[nid] = f"{state}: {error}"
     return counts
 
 
 def _hand_back(out: Outcome) -> Outcome:
     """A transient failure on the one try an alert's run makes: back to the queue."""
-    if out.state == "failed" and isinstance(out.cause, TransientSendError):
+    if out.state == MessageState.FAILED and isinstance(out.cause, TransientSendError):
         attempt, _, _, error = out.log[-1]
         out.log[-1] = (attempt, "retrying", None, error)
-        out.state = "queued"
+        out.state = MessageState.QUEUED
     return out
 
 
@@ -291,15 +277,15 @@ def email_backlog(engine: Engine, handed_on: int) -> EmailBacklog:
     """What the email sensor needs: is there new queued mail past the last id it handed to a
     run, has queued mail it already handed on been left behind, and is mail stuck in
     `sending` (both by a run that died)?"""
-    n = notifications.c
-    queued = (n.channel == "email") & (n.state == "queued")
+    n, q = notifications.c, EMAIL_OUTBOX
+    queued = q.scope & (n.state == MessageState.QUEUED)
     with engine.connect() as conn:
         newest = conn.execute(select(func.max(n.id)).where(queued)).scalar()
         oldest = conn.execute(
             select(func.min(n.updated_at)).where(queued, n.id <= handed_on)
         ).scalar()
         stale = conn.execute(
-            select(func.count()).where(n.channel == "email", _stale_sending(get_settings()))
+            select(func.count()).where(q.scope, q.stale(_now(), _stale_after(get_settings())))
         ).scalar()
     if oldest is not None and oldest.tzinfo is None:  # SQLite returns naive UTC
         oldest = oldest.replace(tzinfo=timezone.utc)

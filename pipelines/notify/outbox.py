@@ -7,14 +7,19 @@ it is never resent automatically; an operator who checked settles it here
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 
-from pipelines import clock
 from pipelines.billing.ledger import capture, release
 from pipelines.db.schema import notifications
+from pipelines.notify.queue import OUTBOX
+from pipelines.workqueue import MessageState
 
-STATES = ("queued", "sending", "sent", "failed", "unknown")
-RESOLUTIONS = {"sent": "sent", "failed": "failed", "requeue": "queued"}
+STATES = tuple(s.value for s in MessageState)
+RESOLUTIONS = {
+    "sent": MessageState.SENT,
+    "failed": MessageState.FAILED,
+    "requeue": MessageState.QUEUED,
+}
 
 
 def list_messages(engine: Engine, state: str | None = None, limit: int = 50) -> list[dict]:
@@ -47,17 +52,15 @@ def resolve_unknown(engine: Engine, notification_id: int, outcome: str) -> str |
     state = RESOLUTIONS[outcome]
     n = notifications.c
     with engine.begin() as conn:
-        done = conn.execute(
-            update(notifications)
-            .where(n.id == notification_id, n.state == "unknown")
-            .values(
-                state=state,
-                updated_at=clock.now(),
-                last_error=f"resolved by operator as {outcome}",
-            )
-        ).rowcount
+        done = OUTBOX.move(
+            conn,
+            notification_id,
+            state,
+            from_=MessageState.UNKNOWN,
+            last_error=f"resolved by operator as {outcome}",
+        )
         reservation = conn.execute(select(n.reservation_id).where(n.id == notification_id)).scalar()
-        if done and reservation is not None and state in ("sent", "failed"):
-            settle = capture if state == "sent" else release
+        if done and reservation is not None and state in (MessageState.SENT, MessageState.FAILED):
+            settle = capture if state == MessageState.SENT else release
             settle(conn, reservation, reason=f"resolved by operator as {outcome}")
-    return state if done else None
+    return state.value if done else None

@@ -20,6 +20,7 @@ from pipelines.db.schema import notifications, tenants
 from pipelines.notify.compliance import admit, record_block, release_slot
 from pipelines.notify.queue import idempotency_key
 from pipelines.settings import get_settings
+from pipelines.workqueue import MessageState
 
 
 class Refused(Exception):
@@ -142,7 +143,7 @@ def _insert(
             item_id=item_id,
             channel=channel,
             template=template,
-            state="queued",
+            state=MessageState.QUEUED,
             attempts=0,
             idempotency_key=key,
             created_at=now,

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, exists, func, or_, select, update
+from sqlalchemy import Engine, exists, func, or_, select
 
 from pipelines import clock
 from pipelines.billing.ledger import capture, release
@@ -42,16 +42,18 @@ from pipelines.db.schema import (
     webhook_logs,
 )
 from pipelines.notify.compliance import admit, opt_out, record_block, release_slot
-from pipelines.notify.delivery import Outcome, _claim, send_one
+from pipelines.notify.delivery import Outcome, send_one
 from pipelines.notify.paid import set_state
 from pipelines.notify.phone_texts import render
 from pipelines.notify.phones import mask
+from pipelines.notify.queue import PAID_CHANNELS, PAID_OUTBOX
 from pipelines.notify.twilio import PhoneMessage, RecipientUnsubscribed
 from pipelines.notify.webhooks import WebhookMessage
 from pipelines.redaction import redact
 from pipelines.settings import Settings, get_settings
+from pipelines.workqueue import MessageState
 
-CHANNELS = ("sms", "voice", "webhook")
+CHANNELS = PAID_CHANNELS
 LOGS = {"sms": sms_logs, "voice": voice_call_logs, "webhook": webhook_logs}
 # Twilio's statuses of an outgoing message or call, in the order they can happen; the last
 # rank is final. "accepted" is ours: the provider answered the create request with an id.
@@ -110,16 +112,14 @@ def _now() -> datetime:
     return clock.now()
 
 
-def due_ids(engine: Engine, channels=CHANNELS, now: datetime | None = None) -> list[int]:
-    n = notifications.c
-    now = now or _now()
-    q = select(n.id).where(
-        n.channel.in_(channels),
-        n.state == "queued",
-        or_(n.not_before.is_(None), n.not_before <= now),
-    )
-    with engine.connect() as conn:
-        return list(conn.execute(q.order_by(n.id)).scalars())
+SENDING = MessageState.SENDING
+
+
+def due_ids(engine: Engine, now: datetime | None = None) -> list[int]:
+    """Queued SMS, calls and webhooks whose time has come (quiet hours may defer one)."""
+    n, now = notifications.c, now or _now()
+    due = or_(n.not_before.is_(None), n.not_before <= now)
+    return PAID_OUTBOX.queued_after(engine, where=due)
 
 
 def _message(conn, row, settings: Settings):
@@ -199,10 +199,17 @@ def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
         release_slot(conn, row.to_address, row.cap_day)
         release(conn, row.reservation_id, reason=f"blocked: {verdict.rule}")
         error = f"blocked ({verdict.rule}): {verdict.detail}"
-        set_state(conn, row.id, state="failed", last_error=error)
+        PAID_OUTBOX.move(conn, row.id, MessageState.FAILED, from_=SENDING, last_error=error)
         counts.blocked += 1
     else:
-        set_state(conn, row.id, state="queued", not_before=verdict.not_before, cap_day=verdict.day)
+        PAID_OUTBOX.move(
+            conn,
+            row.id,
+            MessageState.QUEUED,
+            from_=SENDING,
+            not_before=verdict.not_before,
+            cap_day=verdict.day,
+        )
         counts.deferred += 1
     action = "blocked" if verdict.action == "block" else "deferred"
     record_block(
@@ -226,33 +233,38 @@ def _settle_outcome(conn, row, o: Outcome, at_once: bool) -> None:
     error = redact(o.error)
     phone = row.channel in ("sms", "voice")
     values = dict(
-        state=o.state,
         attempts=o.attempts,
         provider_message_id=o.message_id,
         last_error=error,
-        sent_at=_now() if o.state in ("sent", "unknown") else None,
+        sent_at=_now() if o.state in (MessageState.SENT, MessageState.UNKNOWN) else None,
         updated_at=_now(),
     )
-    if phone and o.state == "sent":
+    if phone and o.state == MessageState.SENT:
         values["delivery_status"] = (
             ("delivered" if row.channel == "sms" else "completed") if at_once else "accepted"
         )
-    first = conn.execute(
-        update(notifications)
-        .where(n.id == row.id, n.state.in_(("sending", "unknown")), n.delivery_status.is_(None))
-        .values(**values)
-    ).rowcount
+    # From `sending`, or from `unknown` when the stale sweep took the run for dead meanwhile.
+    first = PAID_OUTBOX.move(
+        conn,
+        row.id,
+        o.state,
+        from_=[
+            s for s in (SENDING, MessageState.UNKNOWN) if s.value in PAID_OUTBOX.sources(o.state)
+        ],
+        where=n.delivery_status.is_(None),
+        **values,
+    )
     if not first:
         set_state(conn, row.id, attempts=o.attempts, provider_message_id=o.message_id)
         return
-    if o.state == "failed" and phone:
+    if o.state == MessageState.FAILED and phone:
         # it never reached the provider (or the provider refused it): its slot goes back
         release_slot(conn, row.to_address, row.cap_day)
     if row.reservation_id is None:
         return
-    if o.state == "sent" and at_once:
+    if o.state == MessageState.SENT and at_once:
         capture(conn, row.reservation_id, reason="delivered by the provider")
-    elif o.state == "failed":
+    elif o.state == MessageState.FAILED:
         release(conn, row.reservation_id, reason=error)
     # sent: settled by its final status (callback or reconcile); unknown: by reconcile
 
@@ -271,8 +283,9 @@ def deliver_outreach(
     counts = ChannelCounts()
     mark_stale(engine, settings)
     for nid in due_ids(engine, now=now):
-        if not _claim(engine, [nid]):
-            continue
+        with engine.begin() as conn:
+            if not PAID_OUTBOX.claim(conn, nid):
+                continue
         with engine.begin() as conn:
             row = conn.execute(select(notifications).where(notifications.c.id == nid)).one()
             if row.channel != "webhook" and not _screen_again(conn, row, now or _now(), counts):
@@ -286,7 +299,7 @@ def deliver_outreach(
             if isinstance(o.cause, RecipientUnsubscribed):
                 opt_out(conn, row.to_address, "provider")
         setattr(counts, o.state, getattr(counts, o.state) + 1)
-        if o.state in ("failed", "unknown"):
+        if o.state in (MessageState.FAILED, MessageState.UNKNOWN):
             counts.problems[nid] = f"{o.state}: {redact(o.error)}"
         if log:
             shown = "the tenant's endpoint" if row.channel == "webhook" else mask(row.to_address)
@@ -338,18 +351,18 @@ def settle_status(
         rank = ranks.get(status)
         if (
             rank is None
-            or row.state not in ("sending", "sent", "unknown")
+            or row.state not in (SENDING, MessageState.SENT, MessageState.UNKNOWN)
             or rank <= ranks.get(row.delivery_status or "", 0)
             or is_final(row.channel, row.delivery_status)
         ):
             return "recorded"
         if rank < FINAL_RANK[row.channel]:  # on its way: the provider has it
-            state = "sent" if row.state == "unknown" else row.state
-            set_state(
+            state = MessageState.SENT if row.state == MessageState.UNKNOWN else row.state
+            _to(
                 conn,
-                row.id,
+                row,
+                state,
                 delivery_status=status,
-                state=state,
                 provider_message_id=sid,
                 sent_at=row.sent_at or _now(),
             )
@@ -358,10 +371,10 @@ def settle_status(
             return "recorded"  # an operator settled it already: the money and state stand
         reason = f"provider: {status}"
         if status in FINAL_OK[row.channel]:
-            set_state(
+            _to(
                 conn,
-                row.id,
-                state="sent",
+                row,
+                MessageState.SENT,
                 delivery_status=status,
                 provider_message_id=sid,
                 sent_at=row.sent_at or _now(),
@@ -372,10 +385,10 @@ def settle_status(
             )
             return "captured" if done else "recorded"
         last_error = f"{reason} ({error})" if error else reason
-        set_state(
+        _to(
             conn,
-            row.id,
-            state="failed",
+            row,
+            MessageState.FAILED,
             delivery_status=status,
             provider_message_id=sid,
             last_error=last_error,
@@ -384,12 +397,21 @@ def settle_status(
         return "released" if done else "recorded"
 
 
+def _to(conn, row, state: MessageState, **values) -> None:
+    """Move a message whose row this transaction holds locked to `state` (or keep it there),
+    setting `values`."""
+    if row.state == state:
+        set_state(conn, row.id, **values)
+    else:
+        PAID_OUTBOX.move(conn, row.id, state, from_=MessageState(row.state), **values)
+
+
 def _is_about(row, sid: str) -> bool:
     """Whether a callback naming `sid` can be about this message: it was handed to the
     provider (or may have been), under that id when we know it."""
     if row.provider_message_id:
         return row.provider_message_id == sid
-    return row.state in ("sending", "unknown")
+    return row.state in (SENDING, MessageState.UNKNOWN)
 
 
 def _settled(conn, reservation_id: int) -> bool:
@@ -416,7 +438,7 @@ def awaiting_settlement(handed_on_before: datetime):
     )
     return select(notifications).where(
         n.channel.in_(("sms", "voice")),
-        n.state.in_(("unknown", "sent")),
+        n.state.in_((MessageState.UNKNOWN, MessageState.SENT)),
         n.reservation_id.is_not(None),
         n.updated_at < handed_on_before,
         n.updated_at > _now() - RECONCILE_LOOKBACK,
@@ -443,7 +465,7 @@ def reconcile(engine: Engine, phone_sender, older_than: timedelta | None = None)
         )
         if found is None:
             with engine.begin() as conn:
-                set_state(conn, row.id, state="failed", last_error=NOT_AT_PROVIDER)
+                PAID_OUTBOX.move(conn, row.id, MessageState.FAILED, last_error=NOT_AT_PROVIDER)
                 release_slot(conn, row.to_address, row.cap_day)
                 release(conn, row.reservation_id, reason="not at the provider")
             result["released"] += 1
@@ -479,7 +501,7 @@ def _take_as_delivered(engine: Engine, notification_id: int) -> str:
         row = conn.execute(
             select(notifications).where(notifications.c.id == notification_id).with_for_update()
         ).one()
-        if row.state != "sent" or is_final(row.channel, row.delivery_status):
+        if row.state != MessageState.SENT or is_final(row.channel, row.delivery_status):
             return "recorded"
         hours = int(SENT_SETTLES_AFTER.total_seconds() // 3600)
         reason = f"no delivery receipt {hours} h after it was sent: taken as delivered"
@@ -509,18 +531,12 @@ def outreach_backlog(engine: Engine) -> tuple[int | None, int]:
 def mark_stale(engine: Engine, settings: Settings) -> int:
     """SMS, calls and webhooks left in `sending` by a run that died: unknown (reservation
     kept for reconcile), never requeued."""
-    cutoff = _now() - timedelta(seconds=settings.sending_stale_seconds)
     with engine.begin() as conn:
-        return conn.execute(
-            update(notifications)
-            .where(
-                notifications.c.channel.in_(CHANNELS),
-                notifications.c.state == "sending",
-                notifications.c.updated_at < cutoff,
-            )
-            .values(
-                state="unknown",
+        return len(
+            PAID_OUTBOX.sweep_stale(
+                conn,
+                MessageState.UNKNOWN,
+                timedelta(seconds=settings.sending_stale_seconds),
                 last_error="stale in sending: the delivering run died",
-                updated_at=_now(),
             )
-        ).rowcount
+        )

@@ -13,6 +13,28 @@ from sqlalchemy import Connection
 from pipelines import clock
 from pipelines.db.schema import notifications
 from pipelines.db.upsert import insert_ignore_rows
+from pipelines.workqueue import MESSAGE_MOVES, MessageState, WorkQueue
+
+CHANNELS = ("email", "sms", "voice", "webhook")
+PAID_CHANNELS = ("sms", "voice", "webhook")  # delivered by deliver_outreach, screened again
+
+
+def _outbox(*channels: str) -> WorkQueue:
+    return WorkQueue(
+        notifications,
+        MessageState,
+        MESSAGE_MOVES,
+        MessageState.QUEUED,
+        MessageState.SENDING,
+        scope=notifications.c.channel.in_(channels),
+    )
+
+
+# The outbox is one table worked as three queues: every channel (an operator's view), email
+# (deliver_email) and the paid channels (deliver_outreach).
+OUTBOX = _outbox(*CHANNELS)
+EMAIL_OUTBOX = _outbox("email")
+PAID_OUTBOX = _outbox(*PAID_CHANNELS)
 
 TEMPLATE_FOR = {
     "listing": "new_lead_alert",
@@ -44,7 +66,7 @@ def outbox_row(
         "item_id": item_id,
         "channel": channel,
         "template": TEMPLATE_FOR[item_kind],
-        "state": "queued",
+        "state": MessageState.QUEUED,
         "attempts": 0,
         "idempotency_key": idempotency_key(channel, subscriber_id, item_kind, item_id),
         "created_at": now,

@@ -29,6 +29,7 @@ from pipelines.db.schema.accounts import phone_verifications
 from pipelines.notify.compliance import record_block, release_slot
 from pipelines.notify.paid import Refused, queue_paid
 from pipelines.notify.phones import BadPhone, mask, normalise
+from pipelines.notify.queue import PAID_OUTBOX
 from pipelines.notify.verify_codes import (
     ITEM_KIND,
     MAX_ATTEMPTS,
@@ -39,6 +40,7 @@ from pipelines.notify.verify_codes import (
     new_salt,
     seal,
 )
+from pipelines.workqueue import MessageState
 
 STARTS_PER_HOUR = 3  # verifications queued to one number in any hour
 _V = phone_verifications.c
@@ -324,16 +326,18 @@ def _withdraw(conn: Connection, nid: int, why: str) -> None:
     with (queued → sending), so exactly one of the two has it; its tokens and daily-cap slot
     go back."""
     n = notifications.c
-    took = conn.execute(
-        update(notifications)
-        .where(n.id == nid, n.state == "queued")
-        .values(
-            state="failed",
-            last_error=f"withdrawn: its verification was {why} before it went",
-            updated_at=clock.now(),
-        )
-        .returning(n.to_address, n.cap_day, n.reservation_id)
-    ).first()
+    withdrawn = PAID_OUTBOX.move(
+        conn,
+        nid,
+        MessageState.FAILED,
+        from_=MessageState.QUEUED,
+        last_error=f"withdrawn: its verification was {why} before it went",
+    )
+    took = (
+        conn.execute(select(n.to_address, n.cap_day, n.reservation_id).where(n.id == nid)).first()
+        if withdrawn
+        else None
+    )
     if took is None:
         return
     release_slot(conn, took.to_address, took.cap_day)

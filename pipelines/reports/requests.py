@@ -23,6 +23,7 @@ from pipelines.notify.queue import queue_report_ready
 from pipelines.reports.exports import leads_frame, to_csv, to_xlsx
 from pipelines.reports.listing_report import ReportError, listing_pdf
 from pipelines.reports.store import report_store, save_report
+from pipelines.workqueue import REPORT_MOVES, ReportState, WorkQueue
 
 
 class ReportRequestIn(BaseModel):
@@ -86,7 +87,7 @@ def request_report(engine: Engine, tenant_id: int, ask: ReportRequestIn) -> int:
                 kind=ask.kind,
                 format=ask.format,
                 params=json.dumps(ask.params()),
-                state="queued",
+                state=ReportState.QUEUED,
                 progress=0,
                 attempts=0,
                 created_at=now,
@@ -95,36 +96,26 @@ def request_report(engine: Engine, tenant_id: int, ask: ReportRequestIn) -> int:
         ).inserted_primary_key[0]
 
 
+REPORTS = WorkQueue(
+    report_requests, ReportState, REPORT_MOVES, ReportState.QUEUED, ReportState.BUILDING
+)
+
+
 def fail_abandoned(engine: Engine, older_than: timedelta) -> list[int]:
     """Requests left `building` longer than any report run may take: their run died. They
     fail with that reason (asking again makes a new request)."""
-    cutoff = _now() - older_than
-    rr = report_requests.c
     with engine.begin() as conn:
-        return list(
-            conn.execute(
-                update(report_requests)
-                .where(rr.state == "building", rr.updated_at < cutoff)
-                .values(
-                    state="failed",
-                    error="its run stopped while building (killed or timed out)",
-                    updated_at=_now(),
-                    finished_at=_now(),
-                )
-                .returning(rr.id)
-            ).scalars()
+        return REPORTS.sweep_stale(
+            conn,
+            ReportState.FAILED,
+            older_than,
+            error="its run stopped while building (killed or timed out)",
+            finished_at=_now(),
         )
 
 
 def queued_after(engine: Engine, after_id: int, limit: int = 100) -> list[int]:
-    q = (
-        select(report_requests.c.id)
-        .where(report_requests.c.id > after_id, report_requests.c.state == "queued")
-        .order_by(report_requests.c.id)
-        .limit(limit)
-    )
-    with engine.connect() as conn:
-        return list(conn.execute(q).scalars())
+    return REPORTS.queued_after(engine, after_id, limit)
 
 
 @dataclass
@@ -134,14 +125,21 @@ class Built:
     report: dict | None = None
     error: str | None = None
 
+    def __post_init__(self):
+        self.state = str(self.state)  # a plain string: it is logged and shown as metadata
 
-def _set(engine: Engine, request_id: int, **values) -> None:
+
+def _set(engine: Engine, request_id: int, to: ReportState | None = None, **values) -> None:
+    """Record progress on the request being built, or move it on from `building`."""
     with engine.begin() as conn:
-        conn.execute(
-            update(report_requests)
-            .where(report_requests.c.id == request_id)
-            .values(updated_at=_now(), **values)
-        )
+        if to is None:
+            conn.execute(
+                update(report_requests)
+                .where(report_requests.c.id == request_id)
+                .values(updated_at=_now(), **values)
+            )
+        else:
+            REPORTS.move(conn, request_id, to, from_=ReportState.BUILDING, **values)
 
 
 def build_request(engine: Engine, request_id: int, last_attempt: bool = True) -> Built:
@@ -155,13 +153,12 @@ def build_request(engine: Engine, request_id: int, last_attempt: bool = True) ->
         )
         if row is None:
             raise ReportError(f"no report request {request_id}")
-        if row["state"] in ("ready", "failed"):
-            return Built(request_id, row["state"], error=row["error"])  # a replayed run
-        conn.execute(
-            update(report_requests)
-            .where(report_requests.c.id == request_id)
-            .values(state="building", progress=10, attempts=row["attempts"] + 1, updated_at=_now())
-        )
+        # The claim is conditional: a replayed run finds the request finished, and a second
+        # run of the same request finds it taken, and neither builds it again.
+        if not REPORTS.claim(conn, request_id, progress=10, attempts=row["attempts"] + 1):
+            rr = report_requests.c
+            now = conn.execute(select(rr.state, rr.error).where(rr.id == request_id)).one()
+            return Built(request_id, now.state, error=now.error)
     params = json.loads(row["params"])
     try:
         if row["kind"] == "listing":
@@ -176,19 +173,19 @@ def build_request(engine: Engine, request_id: int, last_attempt: bool = True) ->
             engine, report_store(), row["kind"], row["format"], data, row["tenant_id"]
         )
     except ReportError as exc:
-        _set(engine, request_id, state="failed", error=str(exc), finished_at=_now())
-        return Built(request_id, "failed", error=str(exc))
+        _set(engine, request_id, ReportState.FAILED, error=str(exc), finished_at=_now())
+        return Built(request_id, ReportState.FAILED, error=str(exc))
     except Exception as exc:
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
         if last_attempt:
-            _set(engine, request_id, state="failed", error=error, finished_at=_now())
+            _set(engine, request_id, ReportState.FAILED, error=error, finished_at=_now())
         else:
-            _set(engine, request_id, state="queued", error=error)
+            _set(engine, request_id, ReportState.QUEUED, error=error)
         raise
     _set(
         engine,
         request_id,
-        state="ready",
+        ReportState.READY,
         progress=100,
         report_id=saved["id"],
         error=None,
@@ -197,7 +194,7 @@ def build_request(engine: Engine, request_id: int, last_attempt: bool = True) ->
     if row["subscriber_id"] is not None:
         with engine.begin() as conn:
             queue_report_ready(conn, row["tenant_id"], row["subscriber_id"], request_id)
-    return Built(request_id, "ready", saved)
+    return Built(request_id, ReportState.READY, saved)
 
 
 def request_view(engine: Engine, tenant_id: int, request_id: int) -> dict | None:

@@ -7,9 +7,8 @@ from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 from pipelines.db.schema.base import metadata
 from pipelines.db.types import Timestamp
 
-REPORT_STATES = ("queued", "building", "ready", "failed")
-
-# A client's request: a listing's PDF or a leads export. queued → building → ready | failed.
+# A client's request: a listing's PDF or a leads export; its states and moves are
+# pipelines.workqueue.ReportState and REPORT_MOVES.
 report_requests = Table(
     "report_requests",
     metadata,

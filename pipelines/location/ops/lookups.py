@@ -4,6 +4,7 @@ from dagster import Config, Failure, OpExecutionContext, Output, op
 
 from pipelines.lookups.perform import perform_lookup
 from pipelines.settings import get_settings
+from pipelines.workqueue import RequestState
 from resources.database import FolioDatabase
 from resources.records_api import RecordsApiResource
 
@@ -28,7 +29,7 @@ def perform_records_lookup(
         raise Failure(description=str(exc), allow_retries=False) from None
     state = perform_lookup(database.engine(), client, config.request_id, get_settings())
     context.log.info(f"lookup {config.request_id}: {state}")
-    if state == "failed":
+    if state == RequestState.FAILED:
         raise Failure(
             description=f"lookup {config.request_id} failed (see GET /lookups/{config.request_id})",
             allow_retries=False,
