@@ -11,15 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 
-class _CurrentConsole:
-    """A rich Console made at each use: one made at import keeps the COLUMNS of that moment,
-    so a later terminal resize, or a caller setting COLUMNS, would not change its width."""
+class _Console(Console):
+    """A rich Console whose width is read each time it prints (COLUMNS, else the terminal):
+    rich fixes COLUMNS at construction, and this one is made at import, so a later resize or
+    a caller setting COLUMNS would not change it."""
 
-    def __getattr__(self, name: str):
-        return getattr(Console(), name)
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._width = self._height = None
 
 
-console = _CurrentConsole()
+console = _Console()
 
 
 def table(*headers: str, whole: dict[str, int] | None = None, **options) -> Table:

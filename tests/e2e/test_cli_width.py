@@ -32,3 +32,15 @@ def test_a_long_cell_wraps_whole_and_a_whole_column_never_wraps(monkeypatch, cap
     assert sum(run_id in line for line in narrow) == 1
     wide = _render(t, monkeypatch, capsys, 200)
     assert [line for line in wide if run_id in line and why in line]
+
+
+def test_the_console_drives_a_progress_bar(monkeypatch, capsys):
+    """`folio run` hands it to rich's Progress, which needs a whole Console (a stand-in
+    object made the bar's refresh thread die)."""
+    from rich.progress import Progress
+
+    monkeypatch.setenv("COLUMNS", "60")
+    with Progress(console=console) as bar:
+        task = bar.add_task("staged", total=2)
+        bar.update(task, completed=2)
+    assert bar.finished and console.width == 60
