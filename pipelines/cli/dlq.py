@@ -86,7 +86,9 @@ def dlq_retry(dlq_id: int) -> None:
     if not outcome.success:  # the failed retry has re-opened the entry (attempts + 1)
         fail(f"retry run {outcome.run_id} failed too (entry {dlq_id} stays open): {outcome.error}")
     mark_retried(engine, dlq_id, outcome.run_id)  # the runner resolved it already, normally
-    console.print(f"entry {dlq_id}: retry run {outcome.run_id} succeeded; entry resolved")
+    console.print(
+        f"entry {dlq_id}: retry run {outcome.run_id} succeeded ({outcome.where}); entry resolved"
+    )
 
 
 @dlq.command("discard")

@@ -100,6 +100,7 @@ def _launch(cadence: str, keys: list[str], source_url: str | None, verbose: bool
         fail(f"run {outcome.run_id} failed: {outcome.error}")
     print_summary()  # what the database holds now, then what this run did
     print_run_summary(engine, outcome.run_id, started)
+    console.print(f"(the run executed {outcome.where})", style="dim")
 
 
 def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
@@ -209,8 +210,8 @@ def _run_periodic(name: str, day: date) -> None:
         fail(f"run {outcome.run_id} failed: {outcome.error}")
     waiting = periodic_emails(PERIODIC_KIND[name], first_day(key))
     console.print(
-        f"run {outcome.run_id} succeeded: {waiting} {name} email(s) for {key} in the "
-        "outbox; `folio tick` sends what is queued"
+        f"run {outcome.run_id} succeeded ({outcome.where}): {waiting} {name} email(s) for "
+        f"{key} in the outbox; `folio tick` sends what is queued"
     )
 
 

@@ -117,4 +117,4 @@ def runs_retry(run_id: str) -> None:
         fail(f"no run {run_id} (see `folio runs list`)")
     if not outcome.success:
         fail(f"retry run {outcome.run_id} failed: {outcome.error}")
-    console.print(f"run {run_id} retried as {outcome.run_id}: succeeded")
+    console.print(f"run {run_id} retried as {outcome.run_id}: succeeded ({outcome.where})")

@@ -1,12 +1,10 @@
 """What the admin API and page show and do, from the Dagster instance: per-job queue counts
 (the numbers `folio metrics` prints, plus one-offs scheduled for later), one run as a job
-(state, progress, attempts, why it failed), and retries launched in the background."""
+(state, progress, attempts, why it failed)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 from sqlalchemy import Engine
@@ -107,9 +105,3 @@ def recent_jobs(instance: DagsterInstance, engine: Engine, limit: int = 30) -> l
         }
         for r in records
     ]
-
-
-def in_background(work: Callable[[], None], name: str) -> None:
-    """Run `work` (a retry: a whole run) in a daemon thread, so an HTTP request answers at
-    once; the run shows in /queues and /jobs as it goes."""
-    threading.Thread(target=work, name=name, daemon=True).start()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dagster import (
     DagsterInstance,
+    DagsterRunStatus,
     RunsFilter,
     build_reconstructable_job,
     build_sensor_context,
@@ -34,6 +35,7 @@ from pipelines.control.dagster_private import (
     RUN_KEY_TAG,
     SENSOR_NAME_TAG,
 )
+from pipelines.control.submit import daemon_serves, submit, submit_and_follow
 from pipelines.county.partition_keys import first_day, within
 from pipelines.county.sources import FileSource, find
 from pipelines.db.schema.layouts import layouts_for
@@ -66,6 +68,9 @@ class RunOutcome:
     success: bool
     partition_keys: list[str]
     error: str | None = None
+    # where it ran: "in this process" (no daemon serves the instance) or "through the run
+    # queue" (submitted; the daemon launched it)
+    where: str = "in this process"
 
 
 def partition_keys(cadence: str, start: date, end: date) -> list[str]:
@@ -128,9 +133,9 @@ def one_line(message: str) -> str:
     return text
 
 
-def _failure_messages(result) -> list[str]:
+def _failure_messages(events) -> list[str]:
     out = []
-    for event in result.all_events:
+    for event in events:
         if event.is_step_failure and event.step_failure_data.error:
             data = event.step_failure_data
             # A Failure raised on purpose carries the reason as its description; an
@@ -160,6 +165,8 @@ def _execute(
     from pipelines.location.definitions import defs
 
     config = {**(run_config or {}), "loggers": {"console": {"config": {"log_level": log_level}}}}
+    if daemon_serves(instance):
+        return _through_the_queue(job_name, instance, keys, partition_key, tags, config, progress)
     tags = {**(tags or {}), **process_tags()}  # so a run whose process dies can be told apart
 
     def execute():
@@ -181,12 +188,34 @@ def _execute(
         return execute_job(recon, instance, run_config=config, tags=all_tags or None)
 
     result = interruptible(execute, instance, progress)
-    error = None if result.success else "; ".join(_failure_messages(result)) or "run failed"
+    error = None if result.success else "; ".join(_failure_messages(result.all_events))
+    error = error or (None if result.success else "run failed")
     if result.success:
         resolve_dead_letters_of(instance, result.run_id)
     else:
         dead_letter(instance, result.run_id, error)
     return RunOutcome(result.run_id, result.success, keys, error)
+
+
+def _through_the_queue(
+    job_name: str,
+    instance: DagsterInstance,
+    keys: list[str],
+    partition_key: str | None,
+    tags: dict[str, str] | None,
+    config: dict,
+    progress: Callable[[], None] | None,
+) -> RunOutcome:
+    """Submit the run and follow it. Its failure reaches the dead-letter queue, and its
+    success resolves what it supersedes, through the daemon's sensors like any run."""
+    run = submit_and_follow(instance, job_name, dict(tags or {}), config, partition_key, progress)
+    run_id = run.run_id
+    success = run.status == DagsterRunStatus.SUCCESS
+    error = None
+    if not success:
+        events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
+        error = "; ".join(_failure_messages(events)) or f"run {run.status.value.lower()}"
+    return RunOutcome(run_id, success, keys, error, where="through the run queue")
 
 
 def dead_letter(instance: DagsterInstance, run_id: str, error: str) -> None:
@@ -301,25 +330,28 @@ def retry_tags(tags: dict[str, str], run_id: str) -> dict[str, str]:
     return {**keep, RETRY_OF_TAG: run_id}
 
 
-def rerun(instance: DagsterInstance, run_id: str, log_level: str = "WARNING") -> RunOutcome:
-    """Run a job again as an earlier run was: the same partition (or range), run config and
-    tags, linked to it (`folio/retry_of`) so that a failure re-opens its dead letter."""
+def _retry_of(instance: DagsterInstance, run_id: str) -> tuple[str, str | None, dict, dict]:
+    """What a retry of a run runs: its job, partition, tags (linked back to it) and config."""
     run = instance.get_run_by_id(run_id)
     if run is None:
         raise LookupError(f"no run {run_id} in the Dagster instance")
-    tags = dict(run.tags)
-    ranged = retry_tags(tags, run_id)
-    partition = tags.get(PARTITION_TAG)
     config = {k: v for k, v in (run.run_config or {}).items() if k != "loggers"}
-    return _execute(
-        run.job_name,
-        instance,
-        [partition] if partition else [],
-        log_level,
-        partition,
-        ranged,
-        run_config=config,
-    )
+    return run.job_name, run.tags.get(PARTITION_TAG), retry_tags(dict(run.tags), run_id), config
+
+
+def rerun(instance: DagsterInstance, run_id: str, log_level: str = "WARNING") -> RunOutcome:
+    """Run a job again as an earlier run was: the same partition (or range), run config and
+    tags, linked to it (`folio/retry_of`) so that a failure re-opens its dead letter."""
+    job_name, partition, tags, config = _retry_of(instance, run_id)
+    keys = [partition] if partition else []
+    return _execute(job_name, instance, keys, log_level, partition, tags, run_config=config)
+
+
+def submit_retry(instance: DagsterInstance, run_id: str) -> str:
+    """A retry put in the run queue and left there (for the web server, which never executes
+    a run): the daemon starts it; its own sensors then resolve or re-open the dead letter."""
+    job_name, partition, tags, config = _retry_of(instance, run_id)
+    return submit(job_name, tags, config, partition)
 
 
 def run_job(

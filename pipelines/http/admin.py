@@ -8,7 +8,8 @@ the admin key (pipelines/http/auth.py):
 - `GET /dlq`, `POST /dlq/{id}/retry`, `POST /dlq/{id}/discard`;
 - `GET /scheduled`, `DELETE /scheduled/{id}`;
 - `GET /admin`: the same on one server-rendered page (no JavaScript).
-Retries answer 202 at once and run in the background; they show in /queues as they go.
+Retries answer 202 at once: the retry is submitted to the run queue (the web server never
+executes a run) and a dagster-daemon starts it; it shows in /queues as it goes.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipelines.control.instance import get_instance
-from pipelines.control.jobs_api import in_background, job_view, queues, recent_jobs
+from pipelines.control.jobs_api import job_view, queues, recent_jobs
 from pipelines.control.runs import cancel_run, resolve_run_id
 from pipelines.http.auth import Admin, engine
-from pipelines.upkeep.dead_letters import discard, get_failed, list_failed, mark_retried
+from pipelines.upkeep.dead_letters import discard, get_failed, list_failed
 from pipelines.upkeep.delayed_jobs import cancel_scheduled, list_scheduled
 
 router = APIRouter(tags=["admin"])
@@ -50,13 +51,25 @@ def get_job(run_id: str, _: Admin) -> dict:
     return job_view(get_instance(), engine(), _run_id(run_id))
 
 
+def _queued_retry(run_id: str) -> dict:
+    """Submit a retry of `run_id` to the run queue: the web server never executes a run."""
+    from pipelines.control.runner import submit_retry
+    from pipelines.control.submit import daemon_serves
+
+    instance = get_instance()
+    try:
+        retry = submit_retry(instance, run_id)
+    except (LookupError, RuntimeError) as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    view = {"retry_of": run_id, "run_id": retry, "state": "queued"}
+    if not daemon_serves(instance):
+        view["waiting"] = "no dagster-daemon serves this instance: it starts when one does"
+    return view
+
+
 @router.post("/jobs/{run_id}/retry", status_code=202)
 def retry_job(run_id: str, _: Admin) -> dict:
-    from pipelines.control.runner import rerun
-
-    run_id = _run_id(run_id)
-    in_background(lambda: rerun(get_instance(), run_id), f"retry-{run_id[:8]}")
-    return {"retry_of": run_id, "state": "launching"}
+    return _queued_retry(_run_id(run_id))
 
 
 @router.delete("/jobs/{run_id}")
@@ -84,17 +97,10 @@ def _open_entry(dlq_id: int) -> dict:
 
 @router.post("/dlq/{dlq_id}/retry", status_code=202)
 def retry_dead_letter(dlq_id: Id, _: Admin) -> dict:
-    from pipelines.control.runner import rerun
-
+    """The retry is linked to the entry's run (`folio/retry_of`): its success resolves the
+    entry and its failure re-opens it, by the daemon's sensors."""
     row = _open_entry(dlq_id)
-
-    def work() -> None:
-        outcome = rerun(get_instance(), row["run_id"])
-        if outcome.success:  # a failure re-opens the entry itself (attempts + 1)
-            mark_retried(engine(), dlq_id, outcome.run_id)
-
-    in_background(work, f"dlq-{dlq_id}")
-    return {"id": dlq_id, "retry_of": row["run_id"], "state": "launching"}
+    return {"id": dlq_id, **_queued_retry(row["run_id"])}
 
 
 @router.post("/dlq/{dlq_id}/discard")
