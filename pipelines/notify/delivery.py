@@ -4,7 +4,7 @@ A notification moves `queued → sending → sent | failed | unknown`. The claim
 conditional UPDATE (`WHERE state = 'queued'`), so two delivery runs over the same rows
 send each message once. `unknown` is final here: the request left and no answer came
 back, so resending could double-send; an operator (or reconciliation by the idempotency
-key in the provider's custom args) decides. Every attempt is a row in `email_logs`.
+key in the provider's custom args) decides. Every attempt is a row in `delivery_attempts`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, bindparam, func, select, update
 
 from pipelines import clock
-from pipelines.db.schema import email_logs, notifications
+from pipelines.db.schema import delivery_attempts, notifications
 from pipelines.notify.email import (
     EmailMessage,
     OutcomeUnknown,
@@ -152,6 +152,7 @@ def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMe
         {
             "tenant_id": messages[o.notification_id].tenant_id,
             "notification_id": o.notification_id,
+            "channel": "email",
             "to_address": messages[o.notification_id].to,
             "template": messages[o.notification_id].template,
             "attempt": a,
@@ -177,7 +178,7 @@ def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMe
     ]
     with engine.begin() as conn:
         if logs:
-            conn.execute(email_logs.insert(), logs)
+            conn.execute(delivery_attempts.insert(), logs)
         if updates:
             conn.execute(
                 update(notifications)

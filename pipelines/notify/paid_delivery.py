@@ -31,30 +31,27 @@ from sqlalchemy import Engine, exists, func, or_, select
 from pipelines import clock
 from pipelines.billing.ledger import capture, release
 from pipelines.db.schema import (
+    delivery_attempts,
     leads,
     notifications,
     outreach_requests,
     properties,
-    sms_logs,
     tenants,
     token_ledger,
-    voice_call_logs,
-    webhook_logs,
 )
 from pipelines.notify.compliance import admit, opt_out, record_block, release_slot
 from pipelines.notify.delivery import Outcome, send_one
 from pipelines.notify.paid import set_state
 from pipelines.notify.phone_texts import render
 from pipelines.notify.phones import mask
-from pipelines.notify.queue import PAID_CHANNELS, PAID_OUTBOX
+from pipelines.notify.queue import OUTREACH_CHANNELS, OUTREACH_OUTBOX
 from pipelines.notify.twilio import PhoneMessage, RecipientUnsubscribed
 from pipelines.notify.webhooks import WebhookMessage
 from pipelines.redaction import redact
 from pipelines.settings import Settings, get_settings
 from pipelines.workqueue import MessageState
 
-CHANNELS = PAID_CHANNELS
-LOGS = {"sms": sms_logs, "voice": voice_call_logs, "webhook": webhook_logs}
+CHANNELS = OUTREACH_CHANNELS
 # Twilio's statuses of an outgoing message or call, in the order they can happen; the last
 # rank is final. "accepted" is ours: the provider answered the create request with an id.
 STATUS_RANK = {
@@ -119,7 +116,7 @@ def due_ids(engine: Engine, now: datetime | None = None) -> list[int]:
     """Queued SMS, calls and webhooks whose time has come (quiet hours may defer one)."""
     n, now = notifications.c, now or _now()
     due = or_(n.not_before.is_(None), n.not_before <= now)
-    return PAID_OUTBOX.queued_after(engine, where=due)
+    return OUTREACH_OUTBOX.queued_after(engine, where=due)
 
 
 def _message(conn, row, settings: Settings):
@@ -150,13 +147,13 @@ def _message(conn, row, settings: Settings):
 
 
 def _log(conn, row, o: Outcome) -> None:
-    table = LOGS[row.channel]
     conn.execute(
-        table.insert(),
+        delivery_attempts.insert(),
         [
             {
                 "tenant_id": row.tenant_id,
                 "notification_id": row.id,
+                "channel": row.channel,
                 "to_address": row.to_address,
                 "template": row.template,
                 "attempt": a,
@@ -199,10 +196,10 @@ def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
         release_slot(conn, row.to_address, row.cap_day)
         release(conn, row.reservation_id, reason=f"blocked: {verdict.rule}")
         error = f"blocked ({verdict.rule}): {verdict.detail}"
-        PAID_OUTBOX.move(conn, row.id, MessageState.FAILED, from_=SENDING, last_error=error)
+        OUTREACH_OUTBOX.move(conn, row.id, MessageState.FAILED, from_=SENDING, last_error=error)
         counts.blocked += 1
     else:
-        PAID_OUTBOX.move(
+        OUTREACH_OUTBOX.move(
             conn,
             row.id,
             MessageState.QUEUED,
@@ -244,12 +241,14 @@ def _settle_outcome(conn, row, o: Outcome, at_once: bool) -> None:
             ("delivered" if row.channel == "sms" else "completed") if at_once else "accepted"
         )
     # From `sending`, or from `unknown` when the stale sweep took the run for dead meanwhile.
-    first = PAID_OUTBOX.move(
+    first = OUTREACH_OUTBOX.move(
         conn,
         row.id,
         o.state,
         from_=[
-            s for s in (SENDING, MessageState.UNKNOWN) if s.value in PAID_OUTBOX.sources(o.state)
+            s
+            for s in (SENDING, MessageState.UNKNOWN)
+            if s.value in OUTREACH_OUTBOX.sources(o.state)
         ],
         where=n.delivery_status.is_(None),
         **values,
@@ -284,7 +283,7 @@ def deliver_outreach(
     mark_stale(engine, settings)
     for nid in due_ids(engine, now=now):
         with engine.begin() as conn:
-            if not PAID_OUTBOX.claim(conn, nid):
+            if not OUTREACH_OUTBOX.claim(conn, nid):
                 continue
         with engine.begin() as conn:
             row = conn.execute(select(notifications).where(notifications.c.id == nid)).one()
@@ -327,10 +326,10 @@ def settle_status(
     if row is None or row.channel not in STATUS_RANK or not _is_about(row, sid):
         return "ignored"
     with engine.begin() as conn:
-        table = LOGS[row.channel]
         log = {
             "tenant_id": row.tenant_id,
             "notification_id": row.id,
+            "channel": row.channel,
             "to_address": row.to_address,
             "template": row.template,
             "attempt": row.attempts,
@@ -343,7 +342,7 @@ def settle_status(
             log["duration_seconds"] = duration
         # The log row first: on SQLite it takes the write lock, so what is read next is what
         # concurrent callbacks committed; PostgreSQL locks the message's row (FOR UPDATE).
-        conn.execute(table.insert().values(**log))
+        conn.execute(delivery_attempts.insert().values(**log))
         row = conn.execute(
             select(notifications).where(n.id == notification_id).with_for_update()
         ).one()
@@ -403,7 +402,7 @@ def _to(conn, row, state: MessageState, **values) -> None:
     if row.state == state:
         set_state(conn, row.id, **values)
     else:
-        PAID_OUTBOX.move(conn, row.id, state, from_=MessageState(row.state), **values)
+        OUTREACH_OUTBOX.move(conn, row.id, state, from_=MessageState(row.state), **values)
 
 
 def _is_about(row, sid: str) -> bool:
@@ -465,7 +464,7 @@ def reconcile(engine: Engine, phone_sender, older_than: timedelta | None = None)
         )
         if found is None:
             with engine.begin() as conn:
-                PAID_OUTBOX.move(conn, row.id, MessageState.FAILED, last_error=NOT_AT_PROVIDER)
+                OUTREACH_OUTBOX.move(conn, row.id, MessageState.FAILED, last_error=NOT_AT_PROVIDER)
                 release_slot(conn, row.to_address, row.cap_day)
                 release(conn, row.reservation_id, reason="not at the provider")
             result["released"] += 1
@@ -533,7 +532,7 @@ def mark_stale(engine: Engine, settings: Settings) -> int:
     kept for reconcile), never requeued."""
     with engine.begin() as conn:
         return len(
-            PAID_OUTBOX.sweep_stale(
+            OUTREACH_OUTBOX.sweep_stale(
                 conn,
                 MessageState.UNKNOWN,
                 timedelta(seconds=settings.sending_stale_seconds),

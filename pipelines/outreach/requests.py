@@ -22,13 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from pipelines import clock
 from pipelines.billing.ledger import InsufficientTokens, balance_in
 from pipelines.db.schema import (
+    delivery_attempts,
     leads,
     notifications,
     outreach_requests,
     properties,
-    sms_logs,
     subscribers,
-    voice_call_logs,
 )
 from pipelines.notify.compliance import record_block
 from pipelines.notify.paid import Refused, queue_paid
@@ -221,7 +220,7 @@ def outreach_view(engine: Engine, tenant_id: int, request_id: int) -> dict | Non
         ).first()
         if row is None:
             return None
-        log = sms_logs if row.channel == "sms" else voice_call_logs
+        log = delivery_attempts
         attempts = [
             {
                 "attempt": a.attempt,

@@ -1,9 +1,9 @@
 """90-day retention (docs/domain.md#retention): staged rows, quarantine, matches, ingestion logs,
-email logs.
+delivery attempts (every channel).
 
 Every delete is a bounded batch in its own transaction — one partition of a staged
 table, or at most `batch_rows` log rows — so a cleanup killed half-way has lost nothing
-and the next run finishes the job. Email logs are first written to the archive store
+and the next run finishes the job. Delivery attempts are first written to the archive store
 as Parquet (one file per batch, named by its id range, so a re-run after a kill between
 archive and delete rewrites the same file) and deleted only after the write succeeded.
 """
@@ -23,14 +23,11 @@ from pipelines.db.schema import (
     STAGED_TABLES,
     compliance_blocks,
     data_ingestion_logs,
-    email_logs,
+    delivery_attempts,
     quarantine,
     record_matches,
     records_api_log,
-    sms_logs,
     staged_lookup_records,
-    voice_call_logs,
-    webhook_logs,
 )
 from pipelines.stores.archive import ArchiveStore
 
@@ -78,9 +75,9 @@ def cleanup(
             counts,
             spend,
         )
-        for log in (records_api_log, sms_logs, voice_call_logs, webhook_logs, compliance_blocks):
+        for log in (records_api_log, compliance_blocks):
             _by_id(engine, log, log.c.created_at, cutoff, batch_rows, counts, spend)
-        _email_logs(engine, archive, cutoff, batch_rows, counts, spend)
+        _delivery_attempts(engine, archive, cutoff, batch_rows, counts, spend)
     except _Budget:
         counts.batches -= 1
         counts.finished = False
@@ -129,7 +126,7 @@ def _by_id(
             counts.add(table.name, conn.execute(delete(table).where(table.c.id.in_(ids))).rowcount)
 
 
-def _email_logs(
+def _delivery_attempts(
     engine: Engine,
     archive: ArchiveStore,
     cutoff: date,
@@ -137,20 +134,19 @@ def _email_logs(
     counts: CleanupCounts,
     spend,
 ) -> None:
-    while ids := _old_ids(engine, email_logs, email_logs.c.created_at, cutoff, batch_rows):
+    log = delivery_attempts
+    while ids := _old_ids(engine, log, log.c.created_at, cutoff, batch_rows):
         spend()
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(email_logs).where(email_logs.c.id.in_(ids)).order_by(email_logs.c.id)
-            ).all()
+            rows = conn.execute(select(log).where(log.c.id.in_(ids)).order_by(log.c.id)).all()
         frame = pl.DataFrame([dict(r._mapping) for r in rows], infer_schema_length=None)
-        key = f"email_logs/{ids[0]:012d}-{ids[-1]:012d}.parquet"
+        key = f"delivery_attempts/{ids[0]:012d}-{ids[-1]:012d}.parquet"
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "batch.parquet"
             frame.write_parquet(path)
             counts.archived_files.append(archive.put(path, key))
         with engine.begin() as conn:  # only once the archive holds them
             counts.add(
-                "email_logs",
-                conn.execute(delete(email_logs).where(email_logs.c.id.in_(ids))).rowcount,
+                "delivery_attempts",
+                conn.execute(delete(log).where(log.c.id.in_(ids))).rowcount,
             )

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from assets.scoring import lead_scores
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import email_logs
+from pipelines.db.schema import delivery_attempts
 from pipelines.db.schema import lead_scores as lead_scores_table
 from pipelines.location.definitions import defs
 from resources.database import FolioDatabase
@@ -43,9 +43,10 @@ def test_cleanup_job_runs_with_its_resources(sqlite_url, tmp_path):
     engine = get_engine(sqlite_url)
     with engine.begin() as conn:
         conn.execute(
-            email_logs.insert(),
+            delivery_attempts.insert(),
             [
                 {
+                    "channel": "email",
                     "to_address": "a@example.com",
                     "template": "welcome_email",
                     "status": "sent",
@@ -64,6 +65,6 @@ def test_cleanup_job_runs_with_its_resources(sqlite_url, tmp_path):
     )
     assert result.success
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(email_logs)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(delivery_attempts)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(lead_scores_table)).scalar_one() == 0
-    assert len(list((tmp_path / "arc" / "email_logs").glob("*.parquet"))) == 1
+    assert len(list((tmp_path / "arc" / "delivery_attempts").glob("*.parquet"))) == 1

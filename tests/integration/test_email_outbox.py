@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import email_logs, notifications
+from pipelines.db.schema import delivery_attempts as delivery_attempts
+from pipelines.db.schema import notifications
 from pipelines.notify.delivery import deliver_email
 from pipelines.notify.email import FileOutbox, SendGridSender
 from tests.fake_providers import FakeSendGrid
@@ -35,9 +36,9 @@ def _state(engine):
             )
         ).one()
         logs = conn.execute(
-            select(email_logs.c.attempt, email_logs.c.status, email_logs.c.error).order_by(
-                email_logs.c.id
-            )
+            select(
+                delivery_attempts.c.attempt, delivery_attempts.c.status, delivery_attempts.c.error
+            ).order_by(delivery_attempts.c.id)
         ).all()
     return tuple(n), [tuple(r) for r in logs]
 
@@ -113,7 +114,7 @@ def test_api_key_never_logged_or_stored(outbox_db, monkeypatch, caplog):
         deliver_email(outbox_db, _sendgrid(monkeypatch, api), sleep=lambda s: None)
     assert KEY not in caplog.text
     with outbox_db.connect() as conn:
-        dumped = repr(conn.execute(select(email_logs)).all()) + repr(
+        dumped = repr(conn.execute(select(delivery_attempts)).all()) + repr(
             conn.execute(select(notifications)).all()
         )
     assert KEY not in dumped
@@ -134,7 +135,7 @@ def test_sendgrid_errors_repeating_the_key_are_stored_and_logged_redacted(
         (2, "failed", f'SendGrid answered 400: {{"errors": [{{"message": "{said}"}}]}}'),
     ]
     with outbox_db.connect() as conn:
-        dumped = repr(conn.execute(select(email_logs)).all()) + repr(
+        dumped = repr(conn.execute(select(delivery_attempts)).all()) + repr(
             conn.execute(select(notifications)).all()
         )
     assert KEY not in dumped and KEY not in caplog.text
@@ -227,9 +228,11 @@ def test_a_broken_answer_is_unknown_logged_and_the_chunk_goes_on(
             )
         ).all()
         logs = conn.execute(
-            select(email_logs.c.notification_id, email_logs.c.status, email_logs.c.error).order_by(
-                email_logs.c.id
-            )
+            select(
+                delivery_attempts.c.notification_id,
+                delivery_attempts.c.status,
+                delivery_attempts.c.error,
+            ).order_by(delivery_attempts.c.id)
         ).all()
     assert [tuple(r) for r in states] == [(1, "unknown", 1), (2, "sent", 1)]
     assert [tuple(r) for r in logs] == [(1, "unknown", error), (2, "sent", None)]

@@ -21,7 +21,7 @@ from pipelines.alerts.queue import queue_match_notifications
 from pipelines.alerts.subscriptions import add_subscriber
 from pipelines.billing.ledger import Balance, balance, grant
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import compliance_blocks, notifications, tenants, webhook_logs
+from pipelines.db.schema import compliance_blocks, delivery_attempts, notifications, tenants
 from pipelines.notify.webhooks import is_slack
 from pipelines.outreach.verification import check, start
 from pipelines.settings import get_settings
@@ -112,7 +112,13 @@ def test_webhooks_for_every_match_and_sms_for_hot_leads_while_tokens_last(sqlite
             .order_by(notifications.c.id)
         ).all()
         refused = conn.execute(select(compliance_blocks.c.rule, compliance_blocks.c.detail)).all()
-        attempts = conn.execute(select(webhook_logs.c.status)).scalars().all()
+        attempts = (
+            conn.execute(
+                select(delivery_attempts.c.status).where(delivery_attempts.c.channel == "webhook")
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(tuple(k) for k in kinds) == sorted(
         [("webhook", hot1), ("webhook", hot2), ("webhook", lien), ("sms", hot1)]
     )

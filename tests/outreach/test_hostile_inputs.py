@@ -12,7 +12,8 @@ from sqlalchemy import select
 from pipelines.billing.ledger import Balance, balance, verify
 from pipelines.cli import main
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import notifications, opt_outs, sms_logs
+from pipelines.db.schema import delivery_attempts as delivery_attempts
+from pipelines.db.schema import notifications, opt_outs
 from tests.fake_twilio import TOKEN, FakeTwilio, inbound, signed_post, twilio_env
 from tests.outreach.helpers import LEAD_PHONE, all_hours, ask, deliver, entries, funded_tenant
 
@@ -56,7 +57,11 @@ def _state(url: str, nid: int):
 
 def _log(url: str) -> list[str]:
     with get_engine(url).connect() as conn:
-        return list(conn.execute(select(sms_logs.c.status).order_by(sms_logs.c.id)).scalars())
+        return list(
+            conn.execute(
+                select(delivery_attempts.c.status).order_by(delivery_attempts.c.id)
+            ).scalars()
+        )
 
 
 # -- finding 3: look-alike digits ----------------------------------------------------------
@@ -139,7 +144,9 @@ def test_undelivered_then_a_late_delivered_stays_failed_and_released(db_url, twi
         error = conn.execute(
             select(notifications.c.last_error).where(notifications.c.id == nid)
         ).scalar_one()
-        logged = " ".join(e or "" for e in conn.execute(select(sms_logs.c.error)).scalars())
+        logged = " ".join(
+            e or "" for e in conn.execute(select(delivery_attempts.c.error)).scalars()
+        )
     assert "30003" in error and TOKEN not in error and TOKEN not in logged
 
 

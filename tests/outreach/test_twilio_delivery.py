@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pipelines.billing.ledger import Balance, balance, verify
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import compliance_blocks, opt_outs, sms_logs, voice_call_logs
+from pipelines.db.schema import compliance_blocks, delivery_attempts, opt_outs
 from pipelines.notify.paid_delivery import reconcile
 from pipelines.notify.phone_senders import open_phone_sender
 from tests.fake_twilio import FROM, FakeTwilio, inbound, twilio_env
@@ -37,9 +37,11 @@ def twilio(monkeypatch, tmp_path):
         yield fake
 
 
-def _logs(url, table):
+def _logs(url, channel):
+    a = delivery_attempts.c
     with get_engine(url).connect() as conn:
-        return [(r.attempt, r.status) for r in conn.execute(select(table).order_by(table.c.id))]
+        q = select(a.attempt, a.status).where(a.channel == channel).order_by(a.id)
+        return [tuple(r) for r in conn.execute(q)]
 
 
 def test_an_sms_goes_out_once_and_is_captured_when_delivered(sqlite_url, twilio, monkeypatch):
@@ -83,7 +85,7 @@ def test_500_then_201_is_retried_and_429_waits_as_told(sqlite_url, twilio):
     slept: list[float] = []
     assert deliver(sqlite_url, sleep=slept.append).sent == 1
     assert len(twilio.creates()) == 3
-    assert _logs(sqlite_url, sms_logs) == [(1, "retrying"), (2, "retrying"), (3, "sent")]
+    assert _logs(sqlite_url, "sms") == [(1, "retrying"), (2, "retrying"), (3, "sent")]
     assert slept == [pytest.approx(0.05), pytest.approx(0.05)]  # 5 s fixed, ×0.01 in tests
     assert slept[1] >= 1 * 0.01  # the 429's Retry-After: 1 s (scaled), never less
 
@@ -163,9 +165,9 @@ def test_a_call_is_captured_when_completed_and_released_when_not_answered(
     assert balance(get_engine(sqlite_url), tenant["id"]) == Balance(80, 0)
     with get_engine(sqlite_url).connect() as conn:
         durations = conn.execute(
-            select(voice_call_logs.c.status, voice_call_logs.c.duration_seconds).order_by(
-                voice_call_logs.c.id
-            )
+            select(delivery_attempts.c.status, delivery_attempts.c.duration_seconds)
+            .where(delivery_attempts.c.channel == "voice")
+            .order_by(delivery_attempts.c.id)
         ).all()
     assert [tuple(d) for d in durations] == [
         ("sent", None),

@@ -6,7 +6,7 @@ import polars as pl
 from sqlalchemy import func, select
 
 from pipelines.db.engine import get_engine
-from pipelines.db.schema import STAGED_TABLES, data_ingestion_logs, email_logs, quarantine
+from pipelines.db.schema import STAGED_TABLES, data_ingestion_logs, delivery_attempts, quarantine
 from pipelines.stores.archive import LocalArchive
 from pipelines.upkeep.cleanup import cleanup
 from tests.builders import doc, write_partition
@@ -44,9 +44,10 @@ def _setup(url, tmp_path):
             ],
         )
         conn.execute(
-            email_logs.insert(),
+            delivery_attempts.insert(),
             [
                 {
+                    "channel": ("email", "sms", "voice", "webhook")[i % 4],
                     "to_address": f"user{i}@example.com",
                     "template": "new_lead_alert",
                     "status": "sent",
@@ -67,7 +68,9 @@ def _state(engine):
             "quarantine": conn.execute(select(quarantine.c.partition_key).distinct())
             .scalars()
             .all(),
-            "email_ids": conn.execute(select(email_logs.c.id).order_by(email_logs.c.id))
+            "email_ids": conn.execute(
+                select(delivery_attempts.c.id).order_by(delivery_attempts.c.id)
+            )
             .scalars()
             .all(),
             "old_logs": conn.execute(
@@ -79,13 +82,13 @@ def _state(engine):
 
 
 def _archived_ids(root):
-    files = sorted((root / "email_logs").glob("*.parquet"))
+    files = sorted((root / "delivery_attempts").glob("*.parquet"))
     return files, sorted(
         pl.concat([pl.read_parquet(f) for f in files])["id"].to_list()
     ) if files else []
 
 
-def test_old_rows_go_new_rows_stay_and_email_logs_are_archived_first(db_url, tmp_path):
+def test_old_rows_go_new_rows_stay_and_delivery_attempts_are_archived_first(db_url, tmp_path):
     engine = _setup(db_url, tmp_path)
     archive = LocalArchive(tmp_path / "archive")
     counts = cleanup(engine, archive, TODAY, retention_days=90, batch_rows=3)
@@ -96,12 +99,14 @@ def test_old_rows_go_new_rows_stay_and_email_logs_are_archived_first(db_url, tmp
         "email_ids": list(range(8, 13)),
         "old_logs": 0,
     }
-    assert counts.deleted["email_logs"] == 7 and counts.deleted["staged_official_records"] == 2
+    assert (
+        counts.deleted["delivery_attempts"] == 7 and counts.deleted["staged_official_records"] == 2
+    )
     files, ids = _archived_ids(archive.root)
     assert len(files) == 3 and ids == list(range(1, 8))  # exactly the deleted rows, once each
     frame = pl.read_parquet(files[0])
     assert (
-        frame.columns == [c.name for c in email_logs.c]
+        frame.columns == [c.name for c in delivery_attempts.c]
         and frame["to_address"][0] == "user0@example.com"
     )
 

@@ -36,15 +36,12 @@ from pipelines.db.schema.lookups import (
     records_api_alerts,
     records_api_log,
 )
-from pipelines.db.schema.notify import email_logs, notifications
+from pipelines.db.schema.notify import delivery_attempts, notifications
 from pipelines.db.schema.outreach import (
     compliance_blocks,
     lead_contacts,
     opt_outs,
     outreach_requests,
-    sms_logs,
-    voice_call_logs,
-    webhook_logs,
 )
 from pipelines.db.schema.reports import report_requests, reports
 from pipelines.db.schema.upkeep import failed_jobs, queue_metrics, scheduled_jobs
@@ -54,11 +51,8 @@ __all__ = [
     "lead_contacts",
     "opt_outs",
     "outreach_requests",
-    "sms_logs",
     "token_accounts",
     "token_ledger",
-    "voice_call_logs",
-    "webhook_logs",
     "DERIVED_COLUMNS",
     "report_requests",
     "reports",
@@ -73,7 +67,7 @@ __all__ = [
     "alert_criteria",
     "alert_matches",
     "data_ingestion_logs",
-    "email_logs",
+    "delivery_attempts",
     "failed_jobs",
     "lead_events",
     "lead_scores",

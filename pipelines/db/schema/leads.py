@@ -84,7 +84,6 @@ lead_scores = Table(
 # What a subscriber did with an alert about an item (docs/domain.md#engagement): opened,
 # clicked, contacted, dismissed. One row per (item, subscriber, event): a second open of the
 # same mail adds nothing. `lead_id` is the item's id (a listing's when item_kind = listing).
-LEAD_EVENTS = ("opened", "clicked", "contacted", "dismissed")
 lead_events = Table(
     "lead_events",
     metadata,

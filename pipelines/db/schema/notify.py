@@ -1,4 +1,4 @@
-"""The outbox (`notifications`) and the log of every email attempt."""
+"""The outbox (`notifications`) and the log of every delivery attempt."""
 
 from __future__ import annotations
 
@@ -54,19 +54,24 @@ notifications = Table(
     Index(None, "channel", "state", "id"),
 )
 
-# Every email attempt (written by email delivery); archived to Parquet then deleted by cleanup.
-email_logs = Table(
-    "email_logs",
+# Every attempt to hand a message to its provider, every channel (email, SMS, call, webhook),
+# and every status a provider later reported for it; archived to Parquet then deleted by
+# cleanup. (Migration 0018 moved the four per-channel logs here; their names are views.)
+delivery_attempts = Table(
+    "delivery_attempts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant_id", Integer),
     Column("notification_id", Integer),
+    Column("channel", String(8), nullable=False),
     Column("to_address", Text, nullable=False),
     Column("template", String(40), nullable=False),
     Column("status", String(12), nullable=False),
     Column("provider_message_id", Text),
     Column("attempt", Integer, nullable=False),
     Column("error", Text),
+    Column("duration_seconds", Integer),  # a call's, from its final status
     Column("created_at", Timestamp(), nullable=False),
     Index(None, "created_at"),
+    Index(None, "notification_id"),
 )

@@ -90,28 +90,3 @@ compliance_blocks = Table(
     Column("created_at", Timestamp(), nullable=False),
     Index(None, "tenant_id", "id"),
 )
-
-
-def _attempt_log(name: str, *extra: Column) -> Table:
-    """One row per provider attempt of one channel (the email_logs of that channel)."""
-    return Table(
-        name,
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("tenant_id", Integer),
-        Column("notification_id", Integer),
-        Column("to_address", Text, nullable=False),
-        Column("template", String(40), nullable=False),
-        Column("status", String(12), nullable=False),
-        Column("provider_message_id", Text),
-        Column("attempt", Integer, nullable=False),
-        Column("error", Text),
-        *extra,
-        Column("created_at", Timestamp(), nullable=False),
-        Index(None, "created_at"),
-    )
-
-
-sms_logs = _attempt_log("sms_logs")
-voice_call_logs = _attempt_log("voice_call_logs", Column("duration_seconds", Integer))
-webhook_logs = _attempt_log("webhook_logs", Column("http_status", Integer))

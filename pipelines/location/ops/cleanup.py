@@ -10,7 +10,7 @@ from resources.file_source import ArchiveResource
 
 
 @op(
-    description="Delete rows past retention in bounded batches; email logs archived as Parquet "
+    description="Delete rows past retention in bounded batches; delivery attempts archived as Parquet "
     "first."
 )
 def cleanup_old_rows(

@@ -15,7 +15,7 @@ class DeliveryConfig(Config):
 
 @op(
     description="Send every queued email up to the batch's last id: claim (queued→sending), send "
-    "with the email retry budget, end sent | failed | unknown; every attempt in email_logs; "
+    "with the email retry budget, end sent | failed | unknown; every attempt in delivery_attempts; "
     "one admin alert for what could not be delivered."
 )
 def send_queued_email(
