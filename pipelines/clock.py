@@ -7,7 +7,7 @@ with `time-machine` (and child processes with libfaketime); nothing else reads t
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from pipelines.settings import get_settings
@@ -46,11 +46,6 @@ def as_utc(value: datetime) -> datetime:
 def local(value: datetime) -> datetime:
     """An instant on the county's wall clock."""
     return as_utc(value).astimezone(zone())
-
-
-def start_of(day: date) -> datetime:
-    """The instant a county day begins (its midnight in the county's zone), in UTC."""
-    return datetime.combine(day, time(), zone()).astimezone(UTC)
 
 
 def parse_local(text: str) -> datetime:

@@ -12,7 +12,7 @@ from pipelines.accounts.tenants import add_tenant, get_tenant
 from pipelines.db.engine import get_engine
 from pipelines.db.schema import report_requests, reports
 from pipelines.lookups.requests import LOOKUPS
-from pipelines.notify.queue import EMAIL_OUTBOX, PAID_OUTBOX
+from pipelines.notify.queue import EMAIL_OUTBOX, OUTREACH_OUTBOX
 from pipelines.reports.requests import REPORTS, ReportRequestIn, build_request, request_report
 from pipelines.workqueue import MessageState, ReportState, RequestState
 
@@ -49,7 +49,7 @@ def test_each_queue_knows_its_finished_states_and_scope():
         "notifications.channel IN ('email')"
     )
     assert "'sms', 'voice', 'webhook'" in str(
-        PAID_OUTBOX.scope.compile(compile_kwargs={"literal_binds": True})
+        OUTREACH_OUTBOX.scope.compile(compile_kwargs={"literal_binds": True})
     )
 
 

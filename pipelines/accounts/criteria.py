@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipelines.digits import is_ascii_digits, refuse_non_ascii
+from pipelines.kinds import Channel, LeadType, ListingType, values
 from pipelines.settings import get_settings
 
-LISTING_TYPES = ("sale", "rent", "auction", "foreclosure")
-LEAD_TYPES = ("new_homeowner", "foreclosure", "probate", "eviction", "lien", "judgment")
-CHANNELS = ("email", "sms", "voice", "webhook")
+LEAD_TYPES = values(LeadType)
+CHANNELS = values(Channel)
 
 
 class Criteria(BaseModel):
@@ -28,14 +27,9 @@ class Criteria(BaseModel):
     min_roi: float | None = Field(default=None, ge=0, le=100)
     cities: list[str] | None = None
     zip_codes: list[str] | None = None
-    listing_types: list[Literal["sale", "rent", "auction", "foreclosure"]] | None = None
-    lead_types: (
-        list[Literal["new_homeowner", "foreclosure", "probate", "eviction", "lien", "judgment"]]
-        | None
-    ) = None
-    channels: list[Literal["email", "sms", "voice", "webhook"]] = Field(
-        default_factory=lambda: ["email"], min_length=1
-    )
+    listing_types: list[ListingType] | None = None
+    lead_types: list[LeadType] | None = None
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL], min_length=1)
     digest_only: bool = False
 
     @field_validator("min_score", "max_price", "min_roi", mode="before")

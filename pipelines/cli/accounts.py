@@ -16,6 +16,7 @@ from pipelines.cli.common import (
     table,
     tenant_or_fail,
 )
+from pipelines.kinds import LeadType, ListingType, values
 
 
 @click.group()
@@ -203,14 +204,16 @@ def criteria() -> None:
 @click.option("--city", "cities", multiple=True, help="A city (repeat for several; none: any).")
 @click.option("--zip", "zip_codes", multiple=True, help="A 5-digit zip code (repeat; none: any).")
 @click.option(
-    "--listing-type", "listing_types", multiple=True, help="sale, rent, auction or foreclosure."
+    "--listing-type",
+    "listing_types",
+    multiple=True,
+    help=f"{', '.join(values(ListingType))}.",
 )
 @click.option(
     "--lead-type",
     "lead_types",
     multiple=True,
-    help="County leads to hear about: new_homeowner, foreclosure, probate, eviction, lien, "
-    "judgment.",
+    help=f"County leads to hear about: {', '.join(values(LeadType))}.",
 )
 @click.option(
     "--channel", "channels", multiple=True, help="email, sms, voice or webhook (default email)."

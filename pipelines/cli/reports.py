@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 
 from pipelines.cli.common import console, fail, migrated_engine, parse_date, tenant_or_fail
+from pipelines.kinds import LeadType, values
 
-LEAD_TYPE = click.Choice(
-    ["new_homeowner", "foreclosure", "probate", "eviction", "lien", "judgment"]
-)
+LEAD_TYPE = click.Choice(values(LeadType))
 
 
 @click.group()

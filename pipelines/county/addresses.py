@@ -120,10 +120,6 @@ def unit_key(raw: pl.Expr) -> pl.Expr:
     return pl.when(e != "").then(e)
 
 
-def zip5(raw: pl.Expr) -> pl.Expr:
-    return raw.str.extract(r"^\s*(\d{5})", 1)
-
-
 def owner_key(raw: pl.Expr) -> pl.Expr:
     """Order-free name key: `SMITH JOHN JR` = `John Smith`; estates/trusts noise dropped.
     Fewer than two words left means no key (a surname alone matches too much)."""

@@ -28,8 +28,6 @@ from pipelines.county.chunks import LineTooLong, SeenKeys, read_chunks
 from pipelines.county.values import EARLIEST_DATE, PARSERS, POLARS_TYPES
 from pipelines.db.schema.layouts import FileLayout
 
-QUARANTINE_SCHEMA = {"line_no": pl.Int64, "raw_line": pl.String, "reason": pl.String}
-
 
 class FileUnreadableError(ValueError):
     """The whole file cannot be parsed with this layout; the message names file and line."""

@@ -9,11 +9,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def is_postgres(engine_or_url) -> bool:
-    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
-    return url.get_backend_name() == "postgresql"
-
-
 def redact(url: str) -> str:
     """The URL with any password hidden: safe for logs, metadata and the UI."""
     return make_url(url).render_as_string(hide_password=True)

@@ -7,15 +7,15 @@ matched one of them. Another tenant's lead is a 404, exactly like one that does 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from pipelines.http.auth import Tenant, engine
+from pipelines.kinds import LeadType
 from pipelines.leads.views import lead_view, tenant_leads
 
 router = APIRouter()
-LeadType = Literal["new_homeowner", "foreclosure", "probate", "eviction", "lien", "judgment"]
 
 
 @router.get("/leads")

@@ -35,7 +35,6 @@ from pipelines.db.upsert import insert_ignore_rows
 from pipelines.notify.phones import time_zone
 from pipelines.settings import get_settings
 
-PAID_CHANNELS = ("sms", "voice")
 # Twilio's standard opt-out and opt-in keywords (and the two it added later).
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}

@@ -35,18 +35,6 @@ TEMPLATES = {
     "lead_call": "Hello{name_part}. This is {sender} of {tenant}, calling about the property "
     "at {address}. Please call us back at your convenience. Goodbye.",
 }
-ITEM_FIELDS = (
-    "id",
-    "lead_type",
-    "listing_type",
-    "folio",
-    "score",
-    "address",
-    "city",
-    "zip",
-    "price",
-    "page",
-)
 # What POST /outreach may send. A verification code is not outreach: POST /verify sends one.
 OUTREACH_TEMPLATES = {"sms": ("lead_intro",), "voice": ("lead_call",)}
 

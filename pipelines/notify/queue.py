@@ -13,10 +13,12 @@ from sqlalchemy import Connection
 from pipelines import clock
 from pipelines.db.schema import notifications
 from pipelines.db.upsert import insert_ignore_rows
+from pipelines.kinds import Channel, values
 from pipelines.workqueue import MESSAGE_MOVES, MessageState, WorkQueue
 
-CHANNELS = ("email", "sms", "voice", "webhook")
-PAID_CHANNELS = ("sms", "voice", "webhook")  # delivered by deliver_outreach, screened again
+CHANNELS = values(Channel)
+# Delivered one at a time by deliver_outreach, each screened again before it goes.
+OUTREACH_CHANNELS = (Channel.SMS.value, Channel.VOICE.value, Channel.WEBHOOK.value)
 
 
 def _outbox(*channels: str) -> WorkQueue:
@@ -31,10 +33,10 @@ def _outbox(*channels: str) -> WorkQueue:
 
 
 # The outbox is one table worked as three queues: every channel (an operator's view), email
-# (deliver_email) and the paid channels (deliver_outreach).
+# (deliver_email) and SMS, calls and webhooks (deliver_outreach).
 OUTBOX = _outbox(*CHANNELS)
-EMAIL_OUTBOX = _outbox("email")
-PAID_OUTBOX = _outbox(*PAID_CHANNELS)
+EMAIL_OUTBOX = _outbox(Channel.EMAIL.value)
+OUTREACH_OUTBOX = _outbox(*OUTREACH_CHANNELS)
 
 TEMPLATE_FOR = {
     "listing": "new_lead_alert",

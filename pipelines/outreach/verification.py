@@ -29,7 +29,7 @@ from pipelines.db.schema.accounts import phone_verifications
 from pipelines.notify.compliance import record_block, release_slot
 from pipelines.notify.paid import Refused, queue_paid
 from pipelines.notify.phones import BadPhone, mask, normalise
-from pipelines.notify.queue import PAID_OUTBOX
+from pipelines.notify.queue import OUTREACH_OUTBOX
 from pipelines.notify.verify_codes import (
     ITEM_KIND,
     MAX_ATTEMPTS,
@@ -326,7 +326,7 @@ def _withdraw(conn: Connection, nid: int, why: str) -> None:
     with (queued → sending), so exactly one of the two has it; its tokens and daily-cap slot
     go back."""
     n = notifications.c
-    withdrawn = PAID_OUTBOX.move(
+    withdrawn = OUTREACH_OUTBOX.move(
         conn,
         nid,
         MessageState.FAILED,

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select, update
 
 from pipelines import clock
 from pipelines.db.schema import listings, report_requests, reports, subscribers
+from pipelines.kinds import LeadType
 from pipelines.notify.queue import queue_report_ready
 from pipelines.reports.exports import leads_frame, to_csv, to_xlsx
 from pipelines.reports.listing_report import ReportError, listing_pdf
@@ -35,9 +36,7 @@ class ReportRequestIn(BaseModel):
     format: Literal["pdf", "csv", "xlsx"]
     listing_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     since: date | None = None
-    type: (
-        Literal["new_homeowner", "foreclosure", "probate", "eviction", "lien", "judgment"] | None
-    ) = None
+    type: LeadType | None = None
     subscriber_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
     @model_validator(mode="after")

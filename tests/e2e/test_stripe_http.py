@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from pipelines import clock
 from pipelines.billing.ledger import MAX_TOKENS, Balance, balance, grant, verify
-from pipelines.db.engine import get_engine, is_postgres
+from pipelines.db.engine import get_engine
 from pipelines.db.schema import notifications, token_ledger
 from pipelines.db.schema.billing import stripe_events
 from tests.listing_helpers import tenant_with_subscribers
@@ -245,7 +245,7 @@ def test_the_grant_and_its_receipt_commit_together(shop):
     so Stripe's redelivery, once the fault is gone, grants it with its receipt."""
     engine, t, (owner, _), client = shop
     with engine.begin() as conn:
-        if is_postgres(engine):
+        if engine.dialect.name == "postgresql":
             conn.execute(
                 text(
                     "CREATE FUNCTION no_receipts() RETURNS trigger AS $$ BEGIN "
@@ -271,7 +271,10 @@ def test_the_grant_and_its_receipt_commit_together(shop):
     assert balance(engine, t) == Balance(0, 0)
     with engine.begin() as conn:
         conn.execute(
-            text("DROP TRIGGER no_receipts" + (" ON notifications" if is_postgres(engine) else ""))
+            text(
+                "DROP TRIGGER no_receipts"
+                + (" ON notifications" if engine.dialect.name == "postgresql" else "")
+            )
         )
     assert post(client, event()).json()["granted"] is True
     assert receipts(engine) == [owner]
