@@ -247,3 +247,9 @@ def build_ingestion_assets(cadence: str) -> list[AssetsDefinition]:
     for layout in layouts_for(cadence):
         out += [_raw_asset(layout), _staged_asset(layout)]
     return out
+
+
+# Module-level, so the code location finds them by loading the package (no list to keep).
+daily_ingestion_assets = build_ingestion_assets("daily")
+weekly_ingestion_assets = build_ingestion_assets("weekly")
+monthly_ingestion_assets = build_ingestion_assets("monthly")

@@ -2,14 +2,14 @@
 
 Retry budgets and priorities come from settings (docs/operations.md#priorities-and-retries);
 the tags make them visible in the UI and let dagster.yaml's tag concurrency limits keep one
-ingestion run per cadence.
+ingestion run per cadence. The module is loaded whole by the code location: every job
+defined here is in it.
 """
 
 from __future__ import annotations
 
 from dagster import AssetSelection, Backoff, RetryPolicy, define_asset_job, job
 
-from assets.partitions import PARTITIONS_BY_CADENCE, daily_partitions, weekly_partitions
 from pipelines.location.ops.cleanup import cleanup_old_rows
 from pipelines.location.ops.delivery import send_queued_email
 from pipelines.location.ops.intake import take_in_inbox_file
@@ -52,7 +52,6 @@ def _ingestion_job(cadence: str, leads_asset: str, priority: str, description: s
         name,
         selection=AssetSelection.groups(f"{cadence}_ingestion")
         | AssetSelection.assets(*leads_asset.split(",")),
-        partitions_def=PARTITIONS_BY_CADENCE[cadence],
         description=description,
         tags=job_tags(
             "ingestion", priority, _s.daily_max_runtime_seconds, name, **{"folio/cadence": cadence}
@@ -116,14 +115,12 @@ lead_alerts_job = define_asset_job(
 daily_digest_job = define_asset_job(
     "daily_digest_emails",
     selection=AssetSelection.assets("daily_digest"),
-    partitions_def=daily_partitions,
     description="The business day's digest email per subscriber (07:30, after ingestion).",
     tags=job_tags("alerts", "NORMAL", 30 * 60, "daily_digest_emails"),
 )
 weekly_report_job = define_asset_job(
     "weekly_report_emails",
     selection=AssetSelection.assets("weekly_subscriber_report", "weekly_report"),
-    partitions_def=weekly_partitions,
     description="The week's PDF per tenant, then the report email per subscriber (Mondays 08:00).",
     tags=job_tags("alerts", "NORMAL", 30 * 60, "weekly_report_emails"),
 )
@@ -188,28 +185,7 @@ def reports_job():
 market_report_job = define_asset_job(
     "market_report",
     selection=AssetSelection.assets("daily_market_report"),
-    partitions_def=daily_partitions,
     description="The business day's market report PDF (07:15, after ingestion).",
     tags=job_tags("reports", "NORMAL", 10 * 60, "market_report"),
     op_retry_policy=retry_policy("market_report"),
 )
-
-
-ALL_JOBS = [
-    daily_ingestion_job,
-    weekly_ingestion_job,
-    monthly_ingestion_job,
-    lead_scoring_job,
-    cleanup_job,
-    listing_alerts_job,
-    lead_alerts_job,
-    daily_digest_job,
-    weekly_report_job,
-    deliver_email_job,
-    deliver_outreach_job,
-    token_expiry_job,
-    listing_intake_job,
-    lookups_job,
-    reports_job,
-    market_report_job,
-]

@@ -118,15 +118,3 @@ market_report_schedule = _ingestion_schedule(
     "Mon–Fri 07:15, after the 06:00 ingestion: the market report of the business day ingested.",
     name="market_report_schedule",
 )
-
-ALL_SCHEDULES = [
-    daily_ingestion_schedule,
-    weekly_ingestion_schedule,
-    monthly_ingestion_schedule,
-    lead_scoring_schedule,
-    cleanup_schedule,
-    daily_digest_schedule,
-    weekly_report_schedule,
-    market_report_schedule,
-    token_expiry_schedule,
-]
