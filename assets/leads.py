@@ -1,4 +1,6 @@
-"""`leads`: county documents turned into leads by the rules in `pipelines.leads.rules`."""
+"""`leads`: the business day's county documents turned into leads by the rules in
+`pipelines.leads.rules` (new_homeowner, foreclosure, lien); the weekly and monthly assets add
+eviction, lien, probate and judgment leads to the same table (assets/county_leads.py)."""
 
 from dagster import (
     AssetCheckResult,
@@ -30,9 +32,11 @@ from resources.database import FolioDatabase
         )
     ],
     kinds={"sql"},
-    description="new_homeowner (A) and foreclosure (B) leads, unique on (lead_type, folio, "
-    "source_key); "
-    "a later CLP dismisses an open foreclosure.",
+    description="The `leads` table's daily rules over the business day's OfficialRecords: "
+    "new_homeowner (A, 85: a sale deed with a price within the window), foreclosure (B, 90: a "
+    "lis pendens; a later CLP dismisses it) and lien (B, 70: JUD, LIE, FTL, NTL) leads, unique "
+    "on (lead_type, folio, source_key). The table holds six lead types: eviction, lien, probate "
+    "and judgment leads also come from eviction_and_lien_leads and probate_and_judgment_leads.",
 )
 def leads(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     engine = database.engine()

@@ -11,9 +11,23 @@ start, about 5 s); anything that try could not deliver for a passing reason, and
 message, is the `deliver_email` job's, with the full retry budget.
 """
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from pipelines.alerts.batches import parse_batch
+from pipelines.alerts.checks import (
+    alerts_below_min_score,
+    matches_below_min_score,
+    matches_outside_tenant,
+    newest_match_id,
+)
 from pipelines.alerts.match import match_leads, match_listings
 from pipelines.alerts.queue import queue_match_notifications
 from pipelines.listings.scoring import score_listings
@@ -60,6 +74,19 @@ def listing_scores(
 @asset(
     deps=[listing_scores, AssetKey("leads"), AssetKey("probate_and_judgment_leads")],
     group_name="alerts",
+    check_specs=[
+        AssetCheckSpec(
+            "matches_meet_min_score",
+            asset="alert_matches",
+            description="no match made by the run scores below its subscriber's min score",
+        ),
+        AssetCheckSpec(
+            "matches_stay_in_tenant",
+            asset="alert_matches",
+            description="every match made by the run is its subscriber's tenant's, and a "
+            "listing reaches only its own tenant's subscribers",
+        ),
+    ],
     kinds={"python", "sql"},
     description="Which subscribers a scored listing (same tenant only) or a county lead dated "
     "within the alert window (opted-in subscribers of any tenant) meets: one row per "
@@ -68,6 +95,8 @@ def listing_scores(
 def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     batch = batch_of(context)
     engine = database.engine()
+    with engine.connect() as conn:
+        before = newest_match_id(conn)
     if batch and batch[0] == "leads":
         counts = {"leads": match_leads(engine, batch[1], batch[2])}
     elif batch and batch[0] == "rescored":  # after the nightly scoring: every alertable lead
@@ -76,12 +105,39 @@ def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> Ma
         lo, hi = (batch[1], batch[2]) if batch else (0, None)
         counts = {"listings": match_listings(engine, lo, hi)}
     context.log.info(f"matches: {counts}")
-    return MaterializeResult(metadata={"counts": MetadataValue.json(counts)})
+    with engine.connect() as conn:
+        below, crossing = (
+            matches_below_min_score(conn, before),
+            matches_outside_tenant(conn, before),
+        )
+    return MaterializeResult(
+        metadata={"counts": MetadataValue.json(counts)},
+        check_results=[
+            AssetCheckResult(
+                check_name="matches_meet_min_score",
+                passed=below == 0,
+                metadata={"matches_below_min_score": below},
+            ),
+            AssetCheckResult(
+                check_name="matches_stay_in_tenant",
+                passed=crossing == 0,
+                metadata={"matches_across_tenants": crossing},
+            ),
+        ],
+    )
 
 
 @asset(
     deps=[alert_matches],
     group_name="alerts",
+    check_specs=[
+        AssetCheckSpec(
+            "no_alert_below_min_score",
+            asset="notifications",
+            description="no message queued by the run carries a match below its subscriber's "
+            "min score",
+        )
+    ],
     kinds={"sql"},
     description="The outbox: one queued message per (subscriber, item, channel) for every "
     "immediate match, or one grouped email for a subscriber with more than "
@@ -99,6 +155,19 @@ def notifications(
     sent = deliver_email(engine, email.sender(), after_id=before, at_once=True)
     alert_undelivered("email", sent.problems)
     context.log.info(f"outbox: {counts}; emails sent at once: {sent.as_dict()}")
+    with engine.connect() as conn:
+        below = alerts_below_min_score(conn, before)
     return MaterializeResult(
-        metadata={**counts, "emails_sent_at_once": sent.sent, "emails_not_sent": len(sent.problems)}
+        metadata={
+            **counts,
+            "emails_sent_at_once": sent.sent,
+            "emails_not_sent": len(sent.problems),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="no_alert_below_min_score",
+                passed=below == 0,
+                metadata={"alerts_below_min_score": below},
+            )
+        ],
     )

@@ -1,10 +1,17 @@
 """`lead_scores`: the nightly re-score of every open lead, with its breakdown."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    asset,
+)
 
 from assets.metadata import markdown_table, rows_frame
 from pipelines import clock
-from pipelines.leads.previews import top_scores
+from pipelines.leads.previews import scores_out_of_bounds, top_scores
 from pipelines.leads.scoring import score_leads
 from resources.database import FolioDatabase
 
@@ -16,6 +23,14 @@ from resources.database import FolioDatabase
         AssetKey("probate_and_judgment_leads"),
     ],
     group_name="scoring",
+    check_specs=[
+        AssetCheckSpec(
+            "scores_within_bounds",
+            asset="lead_scores",
+            description="every open lead has tonight's score, within 0–100 and equal to its "
+            "own breakdown (base − decay + bonuses, clamped), the same on the lead",
+        )
+    ],
     kinds={"polars", "sql"},
     description="score = clamp(base − freshness decay + equity + engagement + absentee, 0, 100) "
     "for every "
@@ -27,6 +42,7 @@ def lead_scores(context: AssetExecutionContext, database: FolioDatabase) -> Mate
     with database.engine().begin() as conn:
         counts = score_leads(conn, today=today, now=clock.now())
         top = top_scores(conn, today)
+        bad = scores_out_of_bounds(conn, today)
     return MaterializeResult(
         metadata={
             "scored_on": today.isoformat(),
@@ -34,5 +50,12 @@ def lead_scores(context: AssetExecutionContext, database: FolioDatabase) -> Mate
             "leads_expired": counts.expired,
             "mean_score": round(counts.mean_score, 2) if counts.mean_score is not None else 0.0,
             "top_leads": markdown_table(rows_frame(top)),
-        }
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="scores_within_bounds",
+                passed=not any(bad.values()),
+                metadata=bad,
+            )
+        ],
     )

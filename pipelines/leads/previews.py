@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from pipelines.db.schema import lead_scores, leads, properties, record_matches
+from pipelines.leads.scoring import OPEN_STATUSES
 
 
 def leads_without_property(conn: Connection) -> int:
@@ -75,3 +76,41 @@ def top_scores(conn: Connection, scored_on: date, limit: int = 5) -> list[dict]:
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def scores_out_of_bounds(conn: Connection, scored_on: date) -> dict[str, int]:
+    """The `scores_within_bounds` check of a nightly scoring: open leads whose score of
+    `scored_on` is outside 0–100 or is not its own breakdown (base − decay + bonuses, clamped
+    to 0–100), whose `leads.score` differs from it, or that have no score of that day."""
+    ls, lt = lead_scores.c, leads.c
+    total = (
+        ls.base_score
+        - ls.freshness_decay
+        + ls.equity_bonus
+        + ls.engagement_bonus
+        + ls.absentee_bonus
+    )
+    clamped = case((total < 0, 0), (total > 100, 100), else_=total)
+    scored = (
+        select(
+            func.count(),
+            func.sum(case(((ls.score < 0) | (ls.score > 100), 1), else_=0)),
+            func.sum(case((func.abs(ls.score - clamped) > 1e-6, 1), else_=0)),
+            func.sum(case((func.abs(lt.score - ls.score) > 1e-6, 1), else_=0)),
+        )
+        .select_from(lead_scores.join(leads, lt.id == ls.lead_id))
+        .where(lt.status.in_(OPEN_STATUSES), ls.scored_on == scored_on)
+    )
+    n, out_of_range, not_breakdown, not_on_lead = conn.execute(scored).one()
+    open_leads = conn.execute(select(func.count()).where(lt.status.in_(OPEN_STATUSES))).scalar_one()
+    return {
+        "out_of_range": int(out_of_range or 0),
+        "not_its_breakdown": int(not_breakdown or 0),
+        "lead_score_differs": int(not_on_lead or 0),
+        "open_leads_unscored": open_leads - n,
+    }
+
+
+def leads_dated(conn: Connection, day: date) -> int:
+    """Leads whose lead_date is `day` (the market report's source rows)."""
+    return conn.execute(select(func.count()).where(leads.c.lead_date == day)).scalar_one()

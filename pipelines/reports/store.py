@@ -66,3 +66,10 @@ def fetch_report(engine: Engine, report_id: int, tenant_id: int | None, dest: Pa
         return None
     report_store().get_uri(row["uri"], dest)
     return dict(row)
+
+
+def tenants_reported(engine: Engine, kind: str, period: str) -> set[int]:
+    """The tenants with a stored report of `kind` for `period` (a periodic report's check)."""
+    q = select(reports.c.tenant_id).where(reports.c.kind == kind, reports.c.period == period)
+    with engine.connect() as conn:
+        return {t for (t,) in conn.execute(q.distinct()).all() if t is not None}

@@ -91,7 +91,16 @@ STAGED = [
     "verdicts",
 ]
 CHECKS = sorted(
-    ["leads:every_lead_has_property"]
+    [
+        "leads:every_lead_has_property",
+        # new: checks on the scoring, alert and report assets
+        "lead_scores:scores_within_bounds",
+        "alert_matches:matches_meet_min_score",
+        "alert_matches:matches_stay_in_tenant",
+        "notifications:no_alert_below_min_score",
+        "daily_market_report:counts_match_leads",
+        "weekly_subscriber_report:every_tenant_reported",
+    ]
     + [f"raw_{ft}:file_present" for ft in STAGED]
     + [
         f"staged_{ft}:{check}"
