@@ -10,8 +10,8 @@ from resources.file_source import ArchiveResource
 
 
 @op(
-    description="Delete rows past retention in bounded batches; delivery attempts archived as Parquet "
-    "first."
+    description="Delete rows past retention in bounded batches; delivery attempts archived as "
+    "Parquet first."
 )
 def cleanup_old_rows(
     context: OpExecutionContext, database: FolioDatabase, archive: ArchiveResource
