@@ -50,7 +50,7 @@ def new_listings_sensor(context: SensorEvaluationContext, database: FolioDatabas
     requests = [
         RunRequest(
             run_key=f"listings:{lo}-{hi}",
-            tags={**batch_tag("listings", lo, hi), "folio/batch_size": str(n)},
+            tags=batch_tag("listings", lo, hi),
         )
         for lo, hi, n in batches
     ] + again
@@ -85,7 +85,7 @@ def _batches_that_never_started(context: SensorEvaluationContext, conn) -> list[
             out.append(
                 RunRequest(
                     run_key=f"listings:{lo}-{hi}:after:{record.dagster_run.run_id}",
-                    tags={**batch_tag("listings", lo, hi), "folio/batch_size": str(len(left))},
+                    tags=batch_tag("listings", lo, hi),
                 )
             )
     return out

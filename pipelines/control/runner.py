@@ -41,7 +41,7 @@ from pipelines.county.sources import FileSource, find
 from pipelines.db.schema.layouts import layouts_for
 from pipelines.settings import get_settings
 from pipelines.upkeep.dead_letters import RETRY_OF_TAG
-from sensors.orphaned_runs import HOST_TAG, PID_TAG, process_tags
+from sensors.orphaned_runs import LEGACY_TAGS, PROCESS_TAG, process_tags
 from sensors.orphaned_runs import LIVE as LIVE_STATUSES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -297,7 +297,7 @@ def interruptible(fn, instance: DagsterInstance, progress: Callable[[], None] | 
 
 def stop_own_runs(instance: DagsterInstance, message: str) -> list[str]:
     """Mark canceled the unfinished runs this process started (found by their pid tag)."""
-    own = RunsFilter(statuses=LIVE_STATUSES, tags={PID_TAG: str(os.getpid())})
+    own = RunsFilter(statuses=LIVE_STATUSES, tags=process_tags())
     runs = instance.get_runs(own)
     for run in runs:
         instance.report_run_canceled(run, message=message)
@@ -312,7 +312,7 @@ def source_config(source_url: str | None) -> dict:
 
 # Tags a retry must not inherit: who launched the run and how (Dagster's own bookkeeping,
 # the sensor's run key, the process that executed it, the earlier retry link).
-NOT_INHERITED = (PID_TAG, HOST_TAG, RETRY_OF_TAG)
+NOT_INHERITED = (PROCESS_TAG, *LEGACY_TAGS, RETRY_OF_TAG)
 
 
 def retry_tags(tags: dict[str, str], run_id: str) -> dict[str, str]:

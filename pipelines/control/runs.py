@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from sensors.orphaned_runs import PID_TAG, process_gone
+from sensors.orphaned_runs import process_gone, process_of
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def cancel_run(instance: DagsterInstance, run_id: str) -> str:
     gone = process_gone(run.tags)
     if gone is not None:  # executed by a `folio` process on this host, not by the launcher
         if not gone:
-            os.kill(int(run.tags[PID_TAG]), signal.SIGTERM)
+            os.kill(process_of(run.tags)[1], signal.SIGTERM)
         instance.report_run_canceled(run, message="canceled with `folio runs cancel`")
         return "CANCELED"
     instance.report_run_canceling(run, message="cancel requested with `folio runs cancel`")

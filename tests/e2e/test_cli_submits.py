@@ -75,7 +75,7 @@ def test_folio_run_obeys_the_run_queue_and_ctrl_c_cancels_it(tmp_path, monkeypat
         state = dg.wait_done([mine, urgent])
         assert [state[r]["status"] for r in (mine, urgent)] == ["SUCCESS", "SUCCESS"]
         assert state[urgent]["startTime"] < state[mine]["startTime"]  # the queue's order
-        assert "folio/pid" not in instance.get_run_by_id(mine).tags  # the daemon's, not ours
+        assert "folio/process" not in instance.get_run_by_id(mine).tags  # the daemon's run
 
         # Ctrl-C while its run waits in the queue: Dagster cancels it, the command says so.
         os.kill(daemon.pid, signal.SIGSTOP)

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from pipelines.control.runner import retry_tags
 from pipelines.location.definitions import OWNERS_BY_GROUP, defs
 from pipelines.location.jobs import JOB_TAG_KEYS
@@ -57,14 +55,8 @@ def test_a_run_the_daemon_or_the_cli_launches_carries_at_most_four_folio_tags():
             assert len(_folio(tags)) <= MAX_FOLIO_TAGS, (job.name, sorted(_folio(tags)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ingestion run retried in the CLI's process (no daemon serving the instance) "
-    "carries folio/family, folio/cadence, folio/retry_of and the process pair folio/pid + "
-    "folio/host (5); one `folio/process` tag in sensors/orphaned_runs.py (the work-queue "
-    "rewrite's file) would make it 4. Submitted to the run queue, it carries 3.",
-)
 def test_a_run_retried_in_process_carries_at_most_four_folio_tags():
+    """family, cadence or channel, retry_of and the one process tag (host:pid)."""
     for job in _jobs():
         first = {**job.tags, **process_tags()}
         retry = {**job.tags, **retry_tags(first, "run-1"), **process_tags()}

@@ -130,8 +130,7 @@ def _killed_run(instance: DagsterInstance, day: str, family: str = "reports"):
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     tags = {
-        "folio/pid": str(proc.pid),
-        "folio/host": socket.gethostname(),
+        "folio/process": f"{socket.gethostname()}:{proc.pid}",
         "folio/family": family,
         "dagster/partition": day,
     }

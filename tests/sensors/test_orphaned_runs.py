@@ -22,8 +22,7 @@ def dead_pid() -> int:
 
 def started_run(instance, pid: int, host: str | None = None):
     tags = {
-        "folio/pid": str(pid),
-        "folio/host": host or socket.gethostname(),
+        "folio/process": f"{host or socket.gethostname()}:{pid}",
         "folio/cadence": "daily",
     }
     return instance.create_run_for_job(
@@ -64,4 +63,16 @@ def test_cli_runs_carry_their_process(tmp_path):
     instance = DagsterInstance.get()
     outcome = run_job(instance, "lead_scoring")
     tags = instance.get_run_by_id(outcome.run_id).tags
-    assert (tags["folio/pid"], tags["folio/host"]) == (str(os.getpid()), socket.gethostname())
+    assert tags["folio/process"] == f"{socket.gethostname()}:{os.getpid()}"
+    assert "folio/pid" not in tags and "folio/host" not in tags
+
+
+def test_a_run_tagged_the_old_way_is_still_told_apart(tmp_path):
+    """Runs started before the one `folio/process` tag carry folio/pid and folio/host."""
+    instance = DagsterInstance.get()
+    tags = {"folio/pid": str(dead_pid()), "folio/host": socket.gethostname()}
+    old = instance.create_run_for_job(
+        defs.resolve_job_def("lead_scoring"), run_config={}, tags=tags, status="STARTED"
+    )
+    result = orphaned_runs_sensor(build_sensor_context(instance=instance))
+    assert result.skip_message == f"marked 1 orphaned run(s) failed: {old.run_id}"
