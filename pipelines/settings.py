@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import types
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -124,6 +125,10 @@ def _secret(doc: str, env: str | None = None) -> Any:
     return Field(SecretStr(""), description=doc, validation_alias=env)
 
 
+# Set while `load_settings(env)` reads a given mapping alone (no environment, no `.env`).
+_GIVEN_ONLY: ContextVar[bool] = ContextVar("settings_given_only", default=False)
+
+
 class _Group(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -133,6 +138,15 @@ class _Group(BaseSettings):
         frozen=True,
         populate_by_name=True,
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        """Arguments, then the environment, then `.env` (the first that has a value wins)."""
+        if _GIVEN_ONLY.get():
+            return (init_settings,)
+        return (init_settings, env_settings, dotenv_settings)
 
 
 class StorageSettings(_Group):
@@ -385,7 +399,11 @@ class OutreachSettings(_Group):
         "`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`, `FOLIO_TWILIO_FROM`); empty: Twilio when "
         "`TWILIO_ACCOUNT_SID` is set, else file",
     )
-    twilio_account_sid: SecretStr = _secret("Twilio account SID", "TWILIO_ACCOUNT_SID")
+    twilio_account_sid: str = _field(
+        "",
+        "Twilio account SID (an identifier, not a secret)",
+        validation_alias="TWILIO_ACCOUNT_SID",
+    )
     twilio_auth_token: SecretStr = _secret(
         "Twilio auth token (also checks Twilio's callbacks' signatures)", "TWILIO_AUTH_TOKEN"
     )
@@ -411,7 +429,7 @@ class OutreachSettings(_Group):
     def resolved_outreach_provider(self) -> Literal["file", "twilio"]:
         if self.outreach_provider:
             return self.outreach_provider
-        return "twilio" if self.twilio_account_sid.get_secret_value() else "file"
+        return "twilio" if self.twilio_account_sid else "file"
 
 
 class BillingSettings(_Group):
@@ -643,7 +661,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         else:
             upper = {k.upper(): v for k, v in env.items()}
             given = {f: upper[n.upper()] for f, n in ENV_NAMES.items() if n.upper() in upper}
-            settings = Settings.model_validate(given)
+            token = _GIVEN_ONLY.set(True)
+            try:
+                settings = Settings(**given)
+            finally:
+                _GIVEN_ONLY.reset(token)
     except ValidationError as exc:
         raise _explain(exc) from None
     settings.require_providers()

@@ -36,9 +36,8 @@ def admin(
     import base64
     import binascii
     import hmac
-    import os
 
-    key = os.environ.get("FOLIO_ADMIN_API_KEY", "")
+    key = get_settings().admin_api_key.get_secret_value()
     if not key:
         raise HTTPException(status_code=503, detail="FOLIO_ADMIN_API_KEY is not set: admin is off")
     given = x_admin_key

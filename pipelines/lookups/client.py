@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from pipelines.redaction import redact
+from pipelines.settings import get_settings
 
 # httpx logs every request URL (and so the key in its query string) at INFO.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -108,6 +108,11 @@ def parse_answer(body: object, http_status: int = 200, duration_ms: int = 0) -> 
     )
 
 
+def _configured_key() -> str:
+    """FOLIO_RECORDS_API_KEY, through the settings (environment or `.env`)."""
+    return get_settings().records_api_key.get_secret_value()
+
+
 class RecordsApiClient:
     def __init__(self, base_url: str, timeout: float = 30.0, api_key: str | None = None):
         if not base_url:
@@ -116,7 +121,7 @@ class RecordsApiClient:
             )
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._key = api_key if api_key is not None else os.environ.get(KEY_ENV, "")
+        self._key = api_key if api_key is not None else _configured_key()
 
     def describe(self) -> str:
         return f"{self.base_url}/api/OfficialRecords"  # never the key

@@ -64,7 +64,8 @@ def _key_for(data_dir: str, env_secret: str) -> bytes:
 
 
 def _key() -> bytes:
-    return _key_for(str(get_settings().data_dir.resolve()), os.environ.get("FOLIO_LINK_SECRET", ""))
+    s = get_settings()
+    return _key_for(str(s.data_dir.resolve()), s.link_secret.get_secret_value())
 
 
 def _sign(body: str) -> str:

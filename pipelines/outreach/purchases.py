@@ -19,7 +19,6 @@ failure leaves nothing half done and a redelivery grants nothing twice.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -143,7 +142,7 @@ def _receipt_to(conn: Connection, tenant_id: int, named: str | None) -> tuple[in
 
 def handle_stripe_event(engine: Engine, payload: bytes, signature: str | None) -> Purchase:
     settings = get_settings()
-    secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    secret = settings.stripe_webhook_secret.get_secret_value()
     if not secret:
         raise PurchaseRefused(503, "STRIPE_WEBHOOK_SECRET is not set: purchases are off")
     _verify(payload, signature, secret, settings.stripe_signature_tolerance_seconds)

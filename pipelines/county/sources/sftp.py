@@ -24,6 +24,7 @@ from pipelines.county.sources.base import (
     with_retries,
 )
 from pipelines.redaction import redact, redact_logs_of
+from pipelines.settings import get_settings
 
 _TRANSIENT = (EOFError, socket.error, paramiko.SSHException)
 redact_logs_of("paramiko", "paramiko.transport", "paramiko.transport.sftp")
@@ -68,14 +69,15 @@ class SftpSource:
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
         else:
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        settings = get_settings()
         try:
             client.connect(
                 self.host,
                 port=self.port,
                 username=self.username,
                 key_filename=self.key_file,
-                password=os.environ.get("FOLIO_SFTP_PASSWORD"),
-                passphrase=os.environ.get("FOLIO_SFTP_KEY_PASSPHRASE"),
+                password=settings.sftp_password.get_secret_value() or None,
+                passphrase=settings.sftp_key_passphrase.get_secret_value() or None,
                 look_for_keys=False,
                 allow_agent=False,
                 timeout=self.timeout,
