@@ -31,8 +31,8 @@ def admin(
     x_admin_key: str | None = Header(default=None),
     authorization: str | None = Header(default=None),
 ) -> None:
-    """Operators: FOLIO_ADMIN_API_KEY (environment only) as `X-Admin-Key`, or as the password
-    of HTTP Basic auth (what a browser asks for on /admin; any user name)."""
+    """Operators: FOLIO_ADMIN_API_KEY (the settings, never config) as `X-Admin-Key`, or as the
+    password of HTTP Basic auth (what a browser asks for on /admin; any user name)."""
     import base64
     import binascii
     import hmac

@@ -1,7 +1,8 @@
 """The AI scorer: Anthropic's Messages API with a tool for structured output
 (docs/domain.md#listing-scores).
 
-Used when ANTHROPIC_API_KEY is set (the key is read here, from the environment only).
+Used when FOLIO_LISTING_SCORER=ai, or (`auto`) when ANTHROPIC_API_KEY is set; the key comes
+from the settings given (environment or `.env`), never from config.
 Each call: timeout from settings (30 s), up to 3 attempts with exponential backoff on
 transient failures (timeouts, connection errors, 429, 5xx including 529 overloaded).
 The tool input is validated strictly (types, 0–100 range); invalid output or a final

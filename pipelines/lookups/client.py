@@ -2,10 +2,10 @@
 
 `GET {base}/api/OfficialRecords?<query>&authKey=<key>`; the answer carries `Status`,
 `StatusDesc`, `UnitsBalance`, `UnitsConsumed` and `OfficialRecordList.OfficialRecords`,
-which may be a list, a single object, or absent. The key comes from the environment only
-and is never logged, stored or put in an exception: messages are built here, never from
-httpx's (which include the URL), and the county's own text (which may echo our URL) is
-redacted of the key before anything keeps it.
+which may be a list, a single object, or absent. The key comes from the settings only
+(FOLIO_RECORDS_API_KEY) and is never logged, stored or put in an exception: messages are
+built here, never from httpx's (which include the URL), and the county's own text (which
+may echo our URL) is redacted of the key before anything keeps it.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class RecordsApiClient:
         return f"{self.base_url}/api/OfficialRecords"  # never the key
 
     def redact(self, text: str) -> str:
-        """The county's text without the key (whether it came from the environment or not),
+        """The county's text without the key (whether it came from the settings or not),
         any other configured secret or any credential parameter; cut to MAX_TEXT."""
         text = redact(text, extra=[self._key])
         return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."

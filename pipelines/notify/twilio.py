@@ -1,11 +1,12 @@
 """Twilio's REST API over httpx: send an SMS, place a call, look a message or call up, and
 check the signature on Twilio's callbacks.
 
-Credentials come from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (environment only) and go
-nowhere but the HTTP basic-auth header and the HMAC key; FOLIO_TWILIO_BASE_URL points the
-client at a local fake in tests. Errors map onto the outbox's three (see notify/email.py):
-a 429 or 5xx, or a connection that never opened, is transient; another 4xx is permanent;
-a timeout or broken answer after the request left is `OutcomeUnknown`.
+Credentials come from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (the settings: environment or
+`.env`, never config) and go nowhere but the HTTP basic-auth header and the HMAC key;
+FOLIO_TWILIO_BASE_URL points the client at a local fake in tests. Errors map onto the
+outbox's three (see notify/email.py): a 429 or 5xx, or a connection that never opened, is
+transient; another 4xx is permanent; a timeout or broken answer after the request left is
+`OutcomeUnknown`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Token purchases (Stripe) and the nightly expiry of lapsed grants, with their emails.
 
 A purchase arrives as Stripe's `checkout.session.completed` event on `POST /billing/stripe`.
-The event is verified with the webhook signing secret (STRIPE_WEBHOOK_SECRET, environment
-only) by the `stripe` SDK, and its timestamp must be within
+The event is verified with the webhook signing secret (STRIPE_WEBHOOK_SECRET, from the
+settings only) by the `stripe` SDK, and its timestamp must be within
 `stripe_signature_tolerance_seconds` of our clock, past or future (a replayed old delivery is
 refused). The Checkout Session says what was bought in its metadata: `tenant` (the tenant's
 slug), `tokens` (ASCII digits, 1 to `stripe_max_tokens`), and optionally `subscriber_id`

@@ -1,9 +1,9 @@
 """SFTP source (paramiko): key or password auth, host key checked against known_hosts.
 
-The password and key passphrase come from the environment only (FOLIO_SFTP_PASSWORD,
-FOLIO_SFTP_KEY_PASSPHRASE); `describe()` and file URIs never carry them. What the server
-says (paramiko quotes its banner in errors and logs) is redacted: errors are ours, chained
-to nothing, and paramiko's loggers pass through `redact`.
+The password and key passphrase come from the settings only (FOLIO_SFTP_PASSWORD,
+FOLIO_SFTP_KEY_PASSPHRASE: environment or `.env`); `describe()` and file URIs never carry
+them. What the server says (paramiko quotes its banner in errors and logs) is redacted:
+errors are ours, chained to nothing, and paramiko's loggers pass through `redact`.
 """
 
 from __future__ import annotations
