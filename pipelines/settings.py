@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import Ge, Gt, Le
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 
 # Dagster run priority (`dagster/priority` tag; higher runs first).
 # docs/operations.md#priorities-and-retries
@@ -99,7 +99,7 @@ RETRY_BUDGETS: dict[str, RetryPolicySpec | None] = {
 # no variable is renamed by the grouping).
 
 ENV_PREFIX = "FOLIO_"
-ENV_FILE = ".env"
+ENV_FILE = ".env"  # in the working directory
 
 Executor = Literal["in_process", "multiprocess", "celery"]
 ScheduleState = Literal["running", "stopped"]
@@ -143,10 +143,11 @@ class _Group(BaseSettings):
     def settings_customise_sources(
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
     ):
-        """Arguments, then the environment, then `.env` (the first that has a value wins)."""
+        """Arguments, then the environment, then `.env` (the first that has a value wins).
+        ENV_FILE is read at each load (tests point it away from a developer's own `.env`)."""
         if _GIVEN_ONLY.get():
             return (init_settings,)
-        return (init_settings, env_settings, dotenv_settings)
+        return (init_settings, env_settings, DotEnvSettingsSource(settings_cls, env_file=ENV_FILE))
 
 
 class StorageSettings(_Group):
@@ -236,7 +237,7 @@ class CountySettings(_Group):
     )
     # Ingestion guarantees (docs/domain.md#parsing-and-quarantine)
     quarantine_max_ratio: Ratio = _field(
-        0.01, "a partition quarantining more than this share of its rows fails"
+        0.01, "the `quarantine_ratio` check (error, not blocking) fails above this share of rows"
     )
     future_date_grace_days: NonNegative = _field(
         7, "a date later than this many days past its partition's end is damage (quarantined)"
@@ -284,7 +285,9 @@ class LeadSettings(_Group):
     base_score_eviction: Score = _field(75, "base score of an eviction lead")
     base_score_lien: Score = _field(70, "base score of a lien lead")
     base_score_judgment: Score = _field(65, "base score of a judgment lead")
-    lead_expiry_days: Count = _field(180, "a lead expires this long after its date")
+    lead_expiry_days: Count = _field(
+        180, "new or sent leads older than this many days become `expired`"
+    )
     freshness_grace_days: NonNegative = _field(7, "days a lead keeps its full score")
     freshness_days_per_point: Count = _field(
         3, "after the grace, one point lost per this many days"
@@ -296,8 +299,10 @@ class LeadSettings(_Group):
     engagement_open_max: NonNegative = _field(6, "at most this many points from opens")
     engagement_click_points: NonNegative = _field(5, "points per click")
     engagement_click_max: NonNegative = _field(10, "at most this many points from clicks")
-    absentee_bonus: NonNegative = _field(10, "points for an owner mailing address out of state")
-    home_state: str = _field("FL", "the state an owner who lives here has on the mailing address")
+    absentee_bonus: NonNegative = _field(
+        10, "points when the owner's mailing state is known and not `home_state`"
+    )
+    home_state: str = _field("FL", "the county's state (an owner mailing elsewhere is absentee)")
 
 
 class ListingSettings(_Group):
@@ -484,7 +489,7 @@ class ReportSettings(_Group):
     """Reports (docs/domain.md#reports)."""
 
     report_max_runtime_seconds: Count = _field(60, "run monitoring fails a report run past this")
-    market_report_top: Count = _field(20, "rows in the market report")
+    market_report_top: Count = _field(20, "top new leads the market report lists")
 
 
 class AdminSettings(_Group):
