@@ -23,7 +23,7 @@ import threading
 import types
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,7 +49,7 @@ class RetryPolicySpec:
 
     max_attempts: int
     delay_seconds: float
-    backoff: str = "fixed"  # fixed | exponential
+    backoff: Literal["fixed", "exponential"] = "fixed"
 
     def delay_before(self, attempt: int, scale: float = 1.0) -> float:
         """Seconds to wait before attempt number `attempt` (2, 3, …)."""
@@ -429,6 +429,15 @@ class OutreachSettings(_Group):
     outreach_allowed_until: str = _field("21:00", "…until this time")
     sms_daily_cap_per_number: Count = _field(3, "SMS + calls to one number per recipient day")
     webhook_timeout_seconds: Seconds = _field(10.0, "a tenant webhook's timeout")
+
+    @field_validator("outreach_allowed_from", "outreach_allowed_until")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a time of day (HH:MM, HH:MM:SS or HH:MM:SS.ffffff)") from None
+        return value
 
     @property
     def resolved_outreach_provider(self) -> Literal["file", "twilio"]:

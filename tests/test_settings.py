@@ -111,6 +111,9 @@ def test_values_out_of_bounds_are_refused_and_the_edges_accepted():
     assert _error({"FOLIO_TIMEZONE": "Mars/Olympus"}) == (
         "FOLIO_TIMEZONE='Mars/Olympus': not a time zone (an IANA name like America/New_York)"
     )
+    assert _error({"FOLIO_OUTREACH_ALLOWED_FROM": "8am"}) == (
+        "FOLIO_OUTREACH_ALLOWED_FROM='8am': not a time of day (HH:MM, HH:MM:SS or HH:MM:SS.ffffff)"
+    )
     assert _error({"FOLIO_DAILY_START_DATE": "01/02/2026"}).startswith(
         "FOLIO_DAILY_START_DATE='01/02/2026': must be a valid date"
     )

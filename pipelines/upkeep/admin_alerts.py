@@ -6,9 +6,9 @@ always: it is the durable record even when email or the webhook is down. The web
 `{"text": ...}` (Slack incoming-webhook compatible), signed in `X-Folio-Signature` by the
 admin-alert scheme (`pipelines.signing.sign_admin_alert`: the hex HMAC-SHA256 of the body)
 when FOLIO_WEBHOOK_SECRET is set. Secrets come from the settings only and never appear in
-the alert: its subject and body (which may quote a
-provider's error) are redacted before they are written or sent, and a webhook failure names
-neither the webhook's URL (a Slack hook's URL is its credential) nor what it answered.
+the alert: its subject and body (which may quote a provider's error) are redacted before
+they are written or sent, and a webhook failure names neither the webhook's URL (a Slack
+hook's URL is its credential) nor what it answered.
 """
 
 from __future__ import annotations
