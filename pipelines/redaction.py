@@ -15,6 +15,10 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
+from pydantic import SecretStr
+
+from pipelines.settings import ENV_NAMES, SettingsError, get_settings
+
 MASK = "[redacted]"
 # Shorter than any secret masked by value, so it can never hold one (see `redact`).
 SHORT_MASK = "***"
@@ -80,13 +84,30 @@ def _url_secrets(url: str) -> list[str]:
     return found
 
 
+def configured_env() -> dict[str, str]:
+    """The secret and URL variables as the product sees them: Folio's own through the
+    settings (the environment, or `.env`), the rest (AWS_*, DAGSTER_PG_URL, Stripe's API
+    keys: read by their libraries) from the process environment. Invalid settings fall back
+    to the process environment alone: redaction must work while reporting that very error."""
+    env = {name: os.environ.get(name, "") for name in (*SECRET_ENV, *URL_ENV)}
+    try:
+        settings = get_settings()
+    except SettingsError:
+        return env
+    for field, name in ENV_NAMES.items():
+        if name in env:
+            value = getattr(settings, field)
+            env[name] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    return env
+
+
 def configured_secrets(
     env: Mapping[str, str] | None = None, extra: Iterable[str | None] = ()
 ) -> list[str]:
     """Every secret the environment (and the caller: `extra`) holds, with the forms it takes
     when echoed inside a URL or a JSON string; longest first, so a secret that contains
     another is masked whole."""
-    env = os.environ if env is None else env
+    env = configured_env() if env is None else env
     values = {env.get(name) or "" for name in SECRET_ENV}
     for name in URL_ENV:
         values.update(_url_secrets(env.get(name) or ""))

@@ -12,8 +12,8 @@ from pipelines.settings import get_settings
 class FolioDatabase(ConfigurableResource):
     """`url` empty means FOLIO_DATABASE_URL, else the SQLite file under the data folder.
 
-    The URL is resolved at run time from the environment, so a password in it never
-    lands in run config or the UI."""
+    The URL is resolved at run time from the settings (environment or `.env`), so a password
+    in it never lands in run config or the UI."""
 
     url: str = ""
 

@@ -1,7 +1,10 @@
 """The email sender as a resource: the file outbox by default (.eml files under
-data/outbox/email), SendGrid when SENDGRID_API_KEY is set or FOLIO_EMAIL_PROVIDER=sendgrid."""
+data/outbox/email), SendGrid when FOLIO_EMAIL_PROVIDER=sendgrid (or, with the provider left
+empty, when SENDGRID_API_KEY is set)."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from dagster import ConfigurableResource
 
@@ -9,7 +12,8 @@ from pipelines.notify.email import open_email_sender
 
 
 class EmailResource(ConfigurableResource):
-    provider: str = ""  # empty: FOLIO_EMAIL_PROVIDER, else by which key is set
+    # empty: FOLIO_EMAIL_PROVIDER (docs/decisions.md, "Providers are chosen by name")
+    provider: Literal["", "file", "sendgrid"] = ""
 
     def sender(self):
         return open_email_sender(self.provider)

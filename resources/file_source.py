@@ -14,7 +14,7 @@ from pipelines.stores.archive import ArchiveStore, open_archive
 class FileSourceResource(ConfigurableResource):
     """`url`: a folder path (the embedded default; empty means FOLIO_SOURCE_URL or
     data/source), `sftp://user@host:port/root` or an https URL template. Credentials are
-    read from the environment by the source itself, never from this config."""
+    read from the settings by the source itself, never from this config."""
 
     url: str = ""
     landing_dir: str = ""

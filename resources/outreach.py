@@ -1,6 +1,6 @@
-"""SMS/voice and webhook senders as a resource: Twilio when TWILIO_ACCOUNT_SID is set (or
-FOLIO_OUTREACH_PROVIDER=twilio), else JSON files under data/outbox/<channel>/; webhooks
-always go to the tenant's own URL."""
+"""SMS/voice and webhook senders as a resource: Twilio when FOLIO_OUTREACH_PROVIDER=twilio
+(or, with the provider left empty, when TWILIO_ACCOUNT_SID is set), else JSON files under
+data/outbox/<channel>/; webhooks always go to the tenant's own URL."""
 
 from __future__ import annotations
 

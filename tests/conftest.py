@@ -88,6 +88,8 @@ def isolated_settings(tmp_path, monkeypatch):
             monkeypatch.delenv(key)
     monkeypatch.setenv("FOLIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    # nor a developer's `.env` in the working directory (this one is never written)
+    monkeypatch.setattr("pipelines.settings.ENV_FILE", str(tmp_path / "no.env"))
     (tmp_path / "dagster_home").mkdir()
     return tmp_path
 

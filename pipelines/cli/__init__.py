@@ -9,6 +9,7 @@ import click
 
 from pipelines.cli.accounts import criteria, subscribers, tenants
 from pipelines.cli.alerts import alerts, serve, tick_cmd
+from pipelines.cli.common import fail
 from pipelines.cli.db import db
 from pipelines.cli.demo import demo
 from pipelines.cli.dlq import dlq
@@ -23,10 +24,26 @@ from pipelines.cli.schedule import schedule_cmd
 from pipelines.cli.tokens import optout, tokens
 
 
-@click.group()
+class _FolioGroup(click.Group):
+    """A setting that is invalid, or a provider chosen without its key, is one line naming
+    the variable (no traceback), whichever command meets it."""
+
+    def invoke(self, ctx: click.Context):
+        from pipelines.settings import SettingsError
+
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=_FolioGroup)
 @click.version_option(package_name="folio", prog_name="folio")
 def main() -> None:
     """Folio: county records and listings → scored real-estate leads."""
+    from pipelines.settings import get_settings
+
+    get_settings()  # every command starts from valid settings (FOLIO_*, `.env`)
     # Dagster's beta/preview notices are for developers, not for the operator's terminal.
     from dagster import BetaWarning, PreviewWarning, SupersessionWarning
 

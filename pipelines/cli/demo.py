@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -56,7 +57,8 @@ def demo(days: int, docs_per_day: int) -> None:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=console) as progress:
+    # A live display starts and stops on one Console (the `console` proxy makes one per use).
+    with Progress(*columns, console=Console()) as progress:
         task = progress.add_task("ingesting", total=len(runs) + 1)
         for cadence, keys in runs:
             progress.update(task, description=f"ingesting {cadence} {keys[0]}")

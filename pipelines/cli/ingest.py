@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from pipelines import clock
@@ -124,7 +125,8 @@ def _run_with_progress(engine, instance, cadence, keys, source_url, verbose):
         TimeElapsedColumn(),
     ]
     shown = not verbose and console.is_terminal
-    with Progress(*columns, console=console, disable=not shown) as bar:
+    # A live display starts and stops on one Console (the `console` proxy makes one per use).
+    with Progress(*columns, console=Console(), disable=not shown) as bar:
         task = bar.add_task(
             f"{cadence} {keys[0]}..{keys[-1]}: files staged", total=len(keys) * files
         )

@@ -6,7 +6,6 @@ them (docs/operations.md#where-runs-execute)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, QueuedRunCoordinator
 
+from pipelines.settings import get_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The daemon writes a heartbeat every 30 s; two missed and it is taken for gone (Dagster's
 # own tolerance, half an hour, would queue runs behind a daemon long dead).
@@ -25,9 +26,9 @@ FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus
 
 
 def daemon_serves(instance: DagsterInstance) -> bool:
-    """A dagster-daemon dequeues this instance's run queue now (FOLIO_RUN_IN_PROCESS=1 says
+    """A dagster-daemon dequeues this instance's run queue now (FOLIO_RUN_IN_PROCESS=true says
     to execute here regardless)."""
-    if os.environ.get("FOLIO_RUN_IN_PROCESS") == "1":
+    if get_settings().run_in_process:
         return False
     if not isinstance(instance.run_coordinator, QueuedRunCoordinator):
         return False

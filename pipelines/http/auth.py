@@ -31,14 +31,13 @@ def admin(
     x_admin_key: str | None = Header(default=None),
     authorization: str | None = Header(default=None),
 ) -> None:
-    """Operators: FOLIO_ADMIN_API_KEY (environment only) as `X-Admin-Key`, or as the password
-    of HTTP Basic auth (what a browser asks for on /admin; any user name)."""
+    """Operators: FOLIO_ADMIN_API_KEY (the settings, never config) as `X-Admin-Key`, or as the
+    password of HTTP Basic auth (what a browser asks for on /admin; any user name)."""
     import base64
     import binascii
     import hmac
-    import os
 
-    key = os.environ.get("FOLIO_ADMIN_API_KEY", "")
+    key = get_settings().admin_api_key.get_secret_value()
     if not key:
         raise HTTPException(status_code=503, detail="FOLIO_ADMIN_API_KEY is not set: admin is off")
     given = x_admin_key

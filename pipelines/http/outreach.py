@@ -8,7 +8,6 @@ provider's signature instead of a key: `POST /twilio/status` (delivery and call 
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from typing import Annotated
@@ -109,8 +108,9 @@ async def _twilio_form(request: Request) -> dict[str, str]:
     form = dict(
         parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     )
-    token = os.environ.get("TWILIO_AUTH_TOKEN", "")
-    public = get_settings().public_base_url.rstrip("/") + request.url.path
+    settings = get_settings()
+    token = settings.twilio_auth_token.get_secret_value()
+    public = settings.public_base_url.rstrip("/") + request.url.path
     if request.url.query:
         public += "?" + request.url.query
     if not token or not valid_signature(

@@ -1,7 +1,8 @@
 """The AI scorer: Anthropic's Messages API with a tool for structured output
 (docs/domain.md#listing-scores).
 
-Used when ANTHROPIC_API_KEY is set (the key is read here, from the environment only).
+Used when FOLIO_LISTING_SCORER=ai, or (`auto`) when ANTHROPIC_API_KEY is set; the key comes
+from the settings given (environment or `.env`), never from config.
 Each call: timeout from settings (30 s), up to 3 attempts with exponential backoff on
 transient failures (timeouts, connection errors, 429, 5xx including 529 overloaded).
 The tool input is validated strictly (types, 0–100 range); invalid output or a final
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipelines.listings.model import LISTING_FIELDS
 from pipelines.listings.rules import WEIGHTS, ScoreResult
 from pipelines.redaction import redact
-from pipelines.settings import RETRY_BUDGETS, Settings
+from pipelines.settings import RETRY_BUDGETS, Settings, SettingsError
 
 TOOL_NAME = "record_listing_score"
 SYSTEM = (
@@ -79,14 +79,17 @@ class InvalidAnswer(ValueError):
     pass
 
 
-def parse_answer(message) -> Answer:
-    """The tool call's input, validated; anything else is an InvalidAnswer saying why."""
+def parse_answer(message, key: str = "") -> Answer:
+    """The tool call's input, validated; anything else is an InvalidAnswer saying why (the
+    model's text redacted, `key` too: the settings given may hold a key the environment
+    does not)."""
     blocks = [
         b for b in message.content if getattr(b, "type", None) == "tool_use" and b.name == TOOL_NAME
     ]
     if not blocks:
         # redacted whole, then cut: a cut through a key would escape its mask
-        text = redact(" ".join(getattr(b, "text", "") for b in message.content))[:120]
+        text = redact(" ".join(getattr(b, "text", "") for b in message.content), extra=[key])
+        text = text[:120]
         raise InvalidAnswer(f"no {TOOL_NAME} tool call in the answer (text: {text!r})")
     try:
         return Answer.model_validate(blocks[0].input)
@@ -101,15 +104,15 @@ class AnthropicScorer:
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep):
         import anthropic
 
-        key = os.environ.get("ANTHROPIC_API_KEY")
+        key = settings.anthropic_api_key.get_secret_value()
         if not key:
-            raise ValueError("ANTHROPIC_API_KEY is not set")
+            raise SettingsError("the AI listing scorer needs ANTHROPIC_API_KEY (not set)")
         self.settings, self.sleep, self._key = settings, sleep, key
         self.model = self.name = settings.ai_model
         # Our own retry loop (budget table), not the SDK's: max_retries=0.
         self.client = anthropic.Anthropic(
             api_key=key,
-            base_url=os.environ.get("ANTHROPIC_BASE_URL") or None,
+            base_url=settings.anthropic_base_url or None,
             timeout=settings.ai_timeout_seconds,
             max_retries=0,
         )
@@ -152,7 +155,7 @@ class AnthropicScorer:
                     self.sleep(budget.delay_before(attempt + 1, self.settings.retry_delay_scale))
                 continue
             try:
-                answer = parse_answer(message)
+                answer = parse_answer(message, self._key)
             except InvalidAnswer as exc:
                 reason = str(exc)
                 break

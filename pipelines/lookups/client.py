@@ -2,17 +2,16 @@
 
 `GET {base}/api/OfficialRecords?<query>&authKey=<key>`; the answer carries `Status`,
 `StatusDesc`, `UnitsBalance`, `UnitsConsumed` and `OfficialRecordList.OfficialRecords`,
-which may be a list, a single object, or absent. The key comes from the environment only
-and is never logged, stored or put in an exception: messages are built here, never from
-httpx's (which include the URL), and the county's own text (which may echo our URL) is
-redacted of the key before anything keeps it.
+which may be a list, a single object, or absent. The key comes from the settings only
+(FOLIO_RECORDS_API_KEY) and is never logged, stored or put in an exception: messages are
+built here, never from httpx's (which include the URL), and the county's own text (which
+may echo our URL) is redacted of the key before anything keeps it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from pipelines.redaction import redact
+from pipelines.settings import get_settings
 
 # httpx logs every request URL (and so the key in its query string) at INFO.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -108,6 +108,11 @@ def parse_answer(body: object, http_status: int = 200, duration_ms: int = 0) -> 
     )
 
 
+def _configured_key() -> str:
+    """FOLIO_RECORDS_API_KEY, through the settings (environment or `.env`)."""
+    return get_settings().records_api_key.get_secret_value()
+
+
 class RecordsApiClient:
     def __init__(self, base_url: str, timeout: float = 30.0, api_key: str | None = None):
         if not base_url:
@@ -116,13 +121,13 @@ class RecordsApiClient:
             )
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._key = api_key if api_key is not None else os.environ.get(KEY_ENV, "")
+        self._key = api_key if api_key is not None else _configured_key()
 
     def describe(self) -> str:
         return f"{self.base_url}/api/OfficialRecords"  # never the key
 
     def redact(self, text: str) -> str:
-        """The county's text without the key (whether it came from the environment or not),
+        """The county's text without the key (whether it came from the settings or not),
         any other configured secret or any credential parameter; cut to MAX_TEXT."""
         text = redact(text, extra=[self._key])
         return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import os
 import urllib.error
 from dataclasses import dataclass, field
 from email.message import EmailMessage as MimeMessage
@@ -18,6 +17,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipelines.redaction import redact
+from pipelines.settings import SettingsError, get_settings
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,9 @@ class SendGridSender:
     def __init__(self, base_url: str, timeout: float):
         from sendgrid import SendGridAPIClient
 
-        key = os.environ.get("SENDGRID_API_KEY")
+        key = get_settings().sendgrid_api_key.get_secret_value()
         if not key:
-            raise ValueError("SENDGRID_API_KEY is not set")
+            raise SettingsError("the SendGrid email provider needs SENDGRID_API_KEY (not set)")
         self._key = key  # only to mask it should SendGrid's answer repeat it
         self.client = SendGridAPIClient(api_key=key, host=base_url.rstrip("/"))
         self.client.client.timeout = timeout
@@ -152,22 +152,14 @@ def _body(exc) -> str:
 
 
 def email_outbox_dir() -> Path:
-    from pipelines.settings import get_settings
-
     return (get_settings().data_dir / "outbox" / "email").resolve()
 
 
 def open_email_sender(provider: str = ""):
     """The configured sender: `provider`, else FOLIO_EMAIL_PROVIDER, else SendGrid when
     SENDGRID_API_KEY is set, else the file outbox."""
-    from pipelines.settings import get_settings
-
     s = get_settings()
-    provider = (
-        provider
-        or s.email_provider
-        or ("sendgrid" if os.environ.get("SENDGRID_API_KEY") else "file")
-    )
+    provider = provider or s.resolved_email_provider
     if provider == "sendgrid":
         return SendGridSender(s.sendgrid_base_url, s.email_timeout_seconds)
     if provider == "file":

@@ -5,9 +5,9 @@ tenant, "n": notification, "e": expiry (unix seconds)}`, as compact JSON in base
 followed by `.` and an HMAC-SHA256 of that text (base64url). Changing any byte of the token
 breaks the signature; a token past its expiry is refused even with a good signature.
 
-The key is `FOLIO_LINK_SECRET` from the environment; without one (the embedded default) a
-random key is made once and kept in `<data_dir>/link_secret` (mode 0600), so links survive a
-restart. Changing the key invalidates every link already sent.
+The key is `FOLIO_LINK_SECRET` (the settings: environment or `.env`); without one (the
+embedded default) a random key is made once and kept in `<data_dir>/link_secret` (mode
+0600), so links survive a restart. Changing the key invalidates every link already sent.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def _key_for(data_dir: str, env_secret: str) -> bytes:
 
 
 def _key() -> bytes:
-    return _key_for(str(get_settings().data_dir.resolve()), os.environ.get("FOLIO_LINK_SECRET", ""))
+    s = get_settings()
+    return _key_for(str(s.data_dir.resolve()), s.link_secret.get_secret_value())
 
 
 def _sign(body: str) -> str:

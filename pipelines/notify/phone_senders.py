@@ -6,7 +6,6 @@ machine)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from pipelines.notify.twilio import PhoneMessage, TwilioSender
@@ -52,9 +51,7 @@ class FilePhoneOutbox:
 
 def open_phone_sender(settings: Settings | None = None):
     settings = settings or get_settings()
-    provider = settings.outreach_provider or (
-        "twilio" if os.environ.get("TWILIO_ACCOUNT_SID") else "file"
-    )
+    provider = settings.resolved_outreach_provider
     if provider == "twilio":
         return TwilioSender(
             settings.twilio_base_url,

@@ -1,11 +1,12 @@
 """Twilio's REST API over httpx: send an SMS, place a call, look a message or call up, and
 check the signature on Twilio's callbacks.
 
-Credentials come from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (environment only) and go
-nowhere but the HTTP basic-auth header and the HMAC key; FOLIO_TWILIO_BASE_URL points the
-client at a local fake in tests. Errors map onto the outbox's three (see notify/email.py):
-a 429 or 5xx, or a connection that never opened, is transient; another 4xx is permanent;
-a timeout or broken answer after the request left is `OutcomeUnknown`.
+Credentials come from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (the settings: environment or
+`.env`, never config) and go nowhere but the HTTP basic-auth header and the HMAC key;
+FOLIO_TWILIO_BASE_URL points the client at a local fake in tests. Errors map onto the
+outbox's three (see notify/email.py): a 429 or 5xx, or a connection that never opened, is
+transient; another 4xx is permanent; a timeout or broken answer after the request left is
+`OutcomeUnknown`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 
 import httpx
 
 from pipelines.notify.email import OutcomeUnknown, PermanentSendError, TransientSendError
 from pipelines.redaction import redact
+from pipelines.settings import SettingsError, get_settings
 
 API = "2010-04-01"
 # Twilio's "this number has replied STOP" refusal: the number goes on our opt-out list too.
@@ -44,9 +45,13 @@ class RecipientUnsubscribed(PermanentSendError):
 
 
 def credentials() -> tuple[str, str]:
-    sid, token = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_AUTH_TOKEN")
+    s = get_settings()
+    sid, token = s.twilio_account_sid, s.twilio_auth_token.get_secret_value()
     if not sid or not token:
-        raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must both be set")
+        missing = [
+            n for n, v in (("TWILIO_ACCOUNT_SID", sid), ("TWILIO_AUTH_TOKEN", token)) if not v
+        ]
+        raise SettingsError(f"the Twilio provider needs {' and '.join(missing)} (not set)")
     return sid, token
 
 
@@ -61,7 +66,9 @@ class TwilioSender:
 
     def __init__(self, base_url: str, from_number: str, timeout: float, max_call_seconds: int):
         if not from_number:
-            raise ValueError("FOLIO_TWILIO_FROM (our number, E.164) is not set")
+            raise SettingsError(
+                "the Twilio provider needs FOLIO_TWILIO_FROM (our number, E.164; not set)"
+            )
         self.sid, token = credentials()
         self.from_number = from_number
         self.max_call_seconds = max_call_seconds

@@ -1,15 +1,14 @@
 """The webhook channel: a JSON POST to the tenant's URL (or a Slack incoming webhook),
 signed so the tenant can tell it is ours.
 
-`X-Folio-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the tenant's
-secret>` — the timestamp is inside the signed text, so a captured request cannot be
-replayed later with a fresh time. Slack URLs get Slack's own body (`{"text": …}`).
+`X-Folio-Signature` carries the subscriber-webhook scheme (`pipelines.signing`):
+`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the tenant's secret>` — the
+timestamp is inside the signed text, so a captured request cannot be replayed later with a
+fresh time. Slack URLs get Slack's own body (`{"text": …}`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ import httpx
 from pipelines import clock
 from pipelines.notify.email import OutcomeUnknown, PermanentSendError, TransientSendError
 from pipelines.redaction import redact
+from pipelines.signing import HEADER, sign_subscriber_webhook
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class WebhookMessage:
     idempotency_key: str
     template: str
     tenant_id: int | None = None
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
 
 
 def is_slack(url: str) -> bool:
@@ -52,7 +47,7 @@ class WebhookSender:
         body = json.dumps(payload, sort_keys=True, default=str).encode()
         headers = {
             "Content-Type": "application/json",
-            "X-Folio-Signature": sign(msg.secret, int(now or clock.now().timestamp()), body),
+            HEADER: sign_subscriber_webhook(msg.secret, int(now or clock.now().timestamp()), body),
             "X-Folio-Idempotency-Key": msg.idempotency_key,
         }
         # Errors name the exception's kind and the status, never httpx's text (which holds

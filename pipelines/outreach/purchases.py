@@ -1,8 +1,8 @@
 """Token purchases (Stripe) and the nightly expiry of lapsed grants, with their emails.
 
 A purchase arrives as Stripe's `checkout.session.completed` event on `POST /billing/stripe`.
-The event is verified with the webhook signing secret (STRIPE_WEBHOOK_SECRET, environment
-only) by the `stripe` SDK, and its timestamp must be within
+The event is verified with the webhook signing secret (STRIPE_WEBHOOK_SECRET, from the
+settings only) by the `stripe` SDK, and its timestamp must be within
 `stripe_signature_tolerance_seconds` of our clock, past or future (a replayed old delivery is
 refused). The Checkout Session says what was bought in its metadata: `tenant` (the tenant's
 slug), `tokens` (ASCII digits, 1 to `stripe_max_tokens`), and optionally `subscriber_id`
@@ -19,7 +19,6 @@ failure leaves nothing half done and a redelivery grants nothing twice.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -143,7 +142,7 @@ def _receipt_to(conn: Connection, tenant_id: int, named: str | None) -> tuple[in
 
 def handle_stripe_event(engine: Engine, payload: bytes, signature: str | None) -> Purchase:
     settings = get_settings()
-    secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    secret = settings.stripe_webhook_secret.get_secret_value()
     if not secret:
         raise PurchaseRefused(503, "STRIPE_WEBHOOK_SECRET is not set: purchases are off")
     _verify(payload, signature, secret, settings.stripe_signature_tolerance_seconds)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
+from pipelines.settings import get_settings
+
 
 def archive_key(cadence: str, partition_key: str, sha256: str, name: str) -> str:
     return f"{cadence}/{partition_key}/{sha256}/{Path(name).name}"
@@ -85,9 +87,7 @@ class S3Archive:
 def open_archive(url: str) -> ArchiveStore:
     if url.startswith("s3://"):
         u = urlparse(url)
-        return S3Archive(
-            u.netloc, u.path, endpoint_url=os.environ.get("FOLIO_S3_ENDPOINT_URL") or None
-        )
+        return S3Archive(u.netloc, u.path, endpoint_url=get_settings().s3_endpoint_url or None)
     if "://" in url and not url.startswith("file://"):
         raise ValueError(
             f"unsupported archive {url.split('://')[0]}://; use a folder or s3://bucket/prefix"

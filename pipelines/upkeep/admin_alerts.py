@@ -3,19 +3,17 @@
 With FOLIO_ADMIN_EMAIL set, the alert also goes out as an `admin_alert` email through the
 configured email sender (file outbox or SendGrid). The outbox file is written first and
 always: it is the durable record even when email or the webhook is down. The webhook body is
-`{"text": ...}` (Slack incoming-webhook compatible), signed with HMAC-SHA256 of the body
-in `X-Folio-Signature` when FOLIO_WEBHOOK_SECRET is set. Secrets come from the
-environment only and never appear in the alert: its subject and body (which may quote a
-provider's error) are redacted before they are written or sent, and a webhook failure names
-neither the webhook's URL (a Slack hook's URL is its credential) nor what it answered.
+`{"text": ...}` (Slack incoming-webhook compatible), signed in `X-Folio-Signature` by the
+admin-alert scheme (`pipelines.signing.sign_admin_alert`: the hex HMAC-SHA256 of the body)
+when FOLIO_WEBHOOK_SECRET is set. Secrets come from the settings only and never appear in
+the alert: its subject and body (which may quote a provider's error) are redacted before
+they are written or sent, and a webhook failure names neither the webhook's URL (a Slack
+hook's URL is its credential) nor what it answered.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
 import re
 from html import escape
 from pathlib import Path
@@ -25,6 +23,7 @@ import httpx
 from pipelines import clock
 from pipelines.redaction import redact
 from pipelines.settings import get_settings
+from pipelines.signing import HEADER, sign_admin_alert
 
 
 class AdminAlertNotSent(Exception):
@@ -45,9 +44,11 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
     path = folder / (re.sub(r"[^A-Za-z0-9._-]", "_", key) + ".txt")
     stamp = clock.now().isoformat(timespec="seconds")
     path.write_text(f"Subject: [Folio admin_alert] {subject}\nDate: {stamp}\n\n{body}\n")
-    url = os.environ.get("FOLIO_ADMIN_WEBHOOK_URL")
-    failed = _post(url, subject, body) if url else None
-    admin = os.environ.get("FOLIO_ADMIN_EMAIL")
+    settings = get_settings()
+    url = settings.admin_webhook_url.get_secret_value()
+    secret = settings.webhook_secret.get_secret_value()
+    failed = _post(url, secret, subject, body) if url else None
+    admin = settings.admin_email
     if admin:
         from pipelines.notify.email import EmailMessage, open_email_sender
 
@@ -60,7 +61,7 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
                 html=html,
                 template="admin_alert",
                 idempotency_key=f"admin-{path.stem}",
-                sender=get_settings().email_from,
+                sender=settings.email_from,
             )
         )
     if failed:
@@ -68,16 +69,13 @@ def send_admin_alert(subject: str, body: str, key: str) -> Path:
     return path
 
 
-def _post(url: str, subject: str, body: str) -> str | None:
+def _post(url: str, secret: str, subject: str, body: str) -> str | None:
     """POST the alert; None when the webhook took it, else why not (its status or the
     error's kind: httpx's own text holds the URL)."""
     payload = json.dumps({"text": f"*{subject}*\n{body}"}).encode()
     headers = {"Content-Type": "application/json"}
-    secret = os.environ.get("FOLIO_WEBHOOK_SECRET")
     if secret:
-        headers["X-Folio-Signature"] = hmac.new(
-            secret.encode(), payload, hashlib.sha256
-        ).hexdigest()
+        headers[HEADER] = sign_admin_alert(secret, payload)
     try:
         status = httpx.post(url, content=payload, headers=headers, timeout=10).status_code
     except httpx.HTTPError as exc:

@@ -137,7 +137,13 @@ def test_every_provider_repeating_its_key_reaches_no_table_log_file_or_response(
         counts = deliver_email(engine, sender, sleep=lambda s: None)
         assert counts.failed == 1 and "[redacted]" in counts.problems[1]
         alert_undelivered("email", counts.problems)
-        settings = load_settings({"FOLIO_AI_MODEL": "claude-test-1"})
+        settings = load_settings(  # that mapping alone: the key and URL are in it
+            {
+                "FOLIO_AI_MODEL": "claude-test-1",
+                "ANTHROPIC_API_KEY": SECRETS["ANTHROPIC_API_KEY"],
+                "ANTHROPIC_BASE_URL": anthropic.url,
+            }
+        )
         listing = {
             "price": 200000,
             "estimated_rent": 2000,

@@ -21,13 +21,17 @@ LISTING = {
 
 
 def _score(monkeypatch, script, timeout="5"):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-secret")
     sleeps = []
     with FakeAnthropic(script) as api:
         api.hang_seconds = 1.5
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)
+        # load_settings(mapping) reads that mapping alone: the key and URL are in it
         settings = load_settings(
-            {"FOLIO_AI_TIMEOUT_SECONDS": timeout, "FOLIO_AI_MODEL": "claude-test-1"}
+            {
+                "ANTHROPIC_API_KEY": "sk-ant-test-secret",
+                "ANTHROPIC_BASE_URL": api.url,
+                "FOLIO_AI_TIMEOUT_SECONDS": timeout,
+                "FOLIO_AI_MODEL": "claude-test-1",
+            }
         )
         scorer = AnthropicScorer(settings, sleep=sleeps.append)
         reference = rule_score(LISTING, 250.0, 2026, settings)

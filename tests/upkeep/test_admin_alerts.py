@@ -16,7 +16,7 @@ HOOK_TOKEN = "T000-B000-hooksecret-7731"
 
 class Hook(LocalHttpServer):
     def __init__(self, status: int = 200):
-        self.status, self.posts, outer = status, [], self
+        self.status, self.posts, self.signatures, outer = status, [], [], self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -24,6 +24,7 @@ class Hook(LocalHttpServer):
 
             def do_POST(self):
                 outer.posts.append(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.signatures.append(self.headers.get("X-Folio-Signature"))
                 said = f"bad hook {self.path}".encode()
                 self.send_response(outer.status)
                 self.send_header("Content-Length", str(len(said)))
@@ -83,3 +84,20 @@ def test_an_unreachable_webhook_names_the_kind_only(env, monkeypatch):
         send_admin_alert("disk low", "disk low on worker-1", key="disk")
     assert str(caught.value) == "admin alert webhook unreachable: ConnectError"
     assert len(list((env / "email").iterdir())) == 1
+
+
+def test_the_webhook_post_is_signed_by_the_admin_alert_scheme_when_a_secret_is_set(
+    env, monkeypatch
+):
+    """The bare hex HMAC-SHA256 of the body with FOLIO_WEBHOOK_SECRET (no secret: unsigned)."""
+    import hashlib
+    import hmac
+
+    with Hook() as hook:
+        monkeypatch.setenv("FOLIO_ADMIN_WEBHOOK_URL", f"{hook.url}/services/{HOOK_TOKEN}")
+        send_admin_alert("unsigned", "no secret set", key="unsigned")
+        monkeypatch.setenv("FOLIO_WEBHOOK_SECRET", "admin-hook-secret-5521")
+        send_admin_alert("signed", "a secret set", key="signed")
+    assert hook.signatures[0] is None
+    expected = hmac.new(b"admin-hook-secret-5521", hook.posts[1], hashlib.sha256).hexdigest()
+    assert hook.signatures[1] == expected

@@ -13,7 +13,6 @@ way; every message is redacted besides.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
@@ -30,6 +29,7 @@ from pipelines.county.sources.base import (
 )
 from pipelines.db.schema.layouts import layouts_for
 from pipelines.redaction import is_credential_name, redact
+from pipelines.settings import get_settings
 
 # httpx logs every request URL at INFO, query string (and so the auth key) included.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -107,7 +107,7 @@ class HttpsSource:
         # httpx replaces a URL's query with `params`: the URI's own parameters go in too.
         params = parse_qsl(urlsplit(file.uri).query, keep_blank_values=True)
         params += list(self._credentials.items())
-        key = os.environ.get("FOLIO_SOURCE_AUTH_KEY")
+        key = get_settings().source_auth_key.get_secret_value()
         if key:
             params.append((self.auth_param, key))
         secrets = [key, *self._credentials.values()]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import unquote, urlparse
 
 from pipelines.county.sources.base import FileSource
 from pipelines.county.sources.local import LocalFolderSource
+from pipelines.settings import get_settings
 
 
 def open_source(url: str) -> FileSource:
@@ -14,7 +14,7 @@ def open_source(url: str) -> FileSource:
     if url.startswith(("https://", "http://")):
         from pipelines.county.sources.https import HttpsSource
 
-        return HttpsSource(url, auth_param=os.environ.get("FOLIO_SOURCE_AUTH_PARAM", "authKey"))
+        return HttpsSource(url, auth_param=get_settings().source_auth_param)
     if url.startswith("sftp://"):
         from pipelines.county.sources.sftp import SftpSource
 
@@ -26,8 +26,8 @@ def open_source(url: str) -> FileSource:
             port=u.port or 22,
             username=unquote(u.username or ""),
             root=u.path or "/",
-            key_file=os.environ.get("FOLIO_SFTP_KEY_FILE") or None,
-            known_hosts=os.environ.get("FOLIO_SFTP_KNOWN_HOSTS") or None,
+            key_file=get_settings().sftp_key_file or None,
+            known_hosts=get_settings().sftp_known_hosts or None,
         )
     if "://" in url and not url.startswith("file://"):
         raise ValueError(

@@ -1,9 +1,9 @@
 """SFTP source (paramiko): key or password auth, host key checked against known_hosts.
 
-The password and key passphrase come from the environment only (FOLIO_SFTP_PASSWORD,
-FOLIO_SFTP_KEY_PASSPHRASE); `describe()` and file URIs never carry them. What the server
-says (paramiko quotes its banner in errors and logs) is redacted: errors are ours, chained
-to nothing, and paramiko's loggers pass through `redact`.
+The password and key passphrase come from the settings only (FOLIO_SFTP_PASSWORD,
+FOLIO_SFTP_KEY_PASSPHRASE: environment or `.env`); `describe()` and file URIs never carry
+them. What the server says (paramiko quotes its banner in errors and logs) is redacted:
+errors are ours, chained to nothing, and paramiko's loggers pass through `redact`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pipelines.county.sources.base import (
     with_retries,
 )
 from pipelines.redaction import redact, redact_logs_of
+from pipelines.settings import get_settings
 
 _TRANSIENT = (EOFError, socket.error, paramiko.SSHException)
 redact_logs_of("paramiko", "paramiko.transport", "paramiko.transport.sftp")
@@ -68,14 +69,15 @@ class SftpSource:
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
         else:
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        settings = get_settings()
         try:
             client.connect(
                 self.host,
                 port=self.port,
                 username=self.username,
                 key_filename=self.key_file,
-                password=os.environ.get("FOLIO_SFTP_PASSWORD"),
-                passphrase=os.environ.get("FOLIO_SFTP_KEY_PASSPHRASE"),
+                password=settings.sftp_password.get_secret_value() or None,
+                passphrase=settings.sftp_key_passphrase.get_secret_value() or None,
                 look_for_keys=False,
                 allow_agent=False,
                 timeout=self.timeout,

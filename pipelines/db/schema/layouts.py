@@ -6,11 +6,12 @@ swapped in (``FOLIO_LAYOUTS_FILE``) without touching the parser or the pipeline.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from pipelines.settings import get_settings
 
 COLUMN_TYPES = {"text", "int", "money", "folio", "date_ymd", "date_mdy"}
 DEFAULT_LAYOUTS_FILE = Path(__file__).with_name("layouts.toml")
@@ -75,7 +76,7 @@ def _parse_layout(file_type: str, spec: dict) -> FileLayout:
 
 @lru_cache(maxsize=4)
 def load_layouts(path: str | None = None) -> dict[str, FileLayout]:
-    path = path or os.environ.get("FOLIO_LAYOUTS_FILE") or str(DEFAULT_LAYOUTS_FILE)
+    path = path or get_settings().layouts_file or str(DEFAULT_LAYOUTS_FILE)
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     return {name: _parse_layout(name, spec) for name, spec in data.get("files", {}).items()}
