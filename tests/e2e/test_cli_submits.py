@@ -3,8 +3,9 @@ and follows it: the queue's priorities apply to it (an URGENT run queued after i
 first), Ctrl-C cancels it through Dagster, and without a daemon it executes in-process and
 says so.
 
-The daemon is paused (SIGSTOP) while runs are queued, so the order in which it finds them
-is the test's, not the scheduler's; its last heartbeat stays fresh meanwhile."""
+The daemon first runs with a limit of no run at a time, so the queue's order is the test's,
+not the scheduler's; it is then restarted with one run at a time. (Pausing it with SIGSTOP
+instead let its code server time out under load, and the dequeue failed.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 
+import yaml
 from dagster import DagsterInstance
 
 from pipelines.calendar import last_complete_business_day, previous_business_day
@@ -49,26 +51,46 @@ def _queued_digest(instance: DagsterInstance, day: str) -> str | None:
     return found[0].run_id if found and found[0].status.value == "QUEUED" else None
 
 
+def _set_run_limit(tmp_path, limit: int) -> None:
+    path = tmp_path / "dagster_home" / "dagster.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["run_coordinator"]["config"]["max_concurrent_runs"] = limit
+    path.write_text(yaml.safe_dump(config))
+
+
 def test_folio_run_obeys_the_run_queue_and_ctrl_c_cancels_it(tmp_path, monkeypatch):
     friday = last_complete_business_day()
     day, earlier = friday.isoformat(), previous_business_day(friday).isoformat()
-    dg = Dagster(tmp_path, monkeypatch, max_concurrent_runs=1)
+    # A daemon that dequeues nothing (limit 0) while the test fills the queue.
+    dg = Dagster(tmp_path, monkeypatch, max_concurrent_runs=0)
     instance = DagsterInstance.get()
     try:
         dg.start_daemon()
-        daemon = dg.procs[-1]
         _wait(
             lambda: "QUEUED_RUN_COORDINATOR" in instance.get_daemon_heartbeats(),
             what="the daemon's first heartbeat",
         )
-        os.kill(daemon.pid, signal.SIGSTOP)
 
-        # A NORMAL run from the command line, then an URGENT one from the UI's GraphQL.
+        # Ctrl-C while its run waits in the queue: Dagster cancels it, the command says so.
+        cli = _folio("run", "digest", "--date", earlier, cwd=tmp_path)
+        waiting = _wait(lambda: _queued_digest(instance, earlier), what="the first run")
+        cli.send_signal(signal.SIGINT)
+        out, _ = cli.communicate(timeout=60)
+        assert cli.returncode == 130, out
+        assert f"asked Dagster to terminate run {waiting}" in out
+        assert runs(dg.base)[waiting]["status"] == "CANCELED"
+
+        # A NORMAL run from the command line, then an URGENT one from the UI's GraphQL; then
+        # the daemon again with one run at a time.
         cli = _folio("run", "digest", "--date", day, cwd=tmp_path)
         mine = _wait(lambda: _queued_digest(instance, day), what="the CLI's run in the queue")
         urgent = launch(dg.base, "cleanup", {"dagster/priority": "10"})
-        os.kill(daemon.pid, signal.SIGCONT)
-        out, _ = cli.communicate(timeout=240)
+        daemon = dg.procs.pop()
+        daemon.terminate()
+        daemon.wait(timeout=60)
+        _set_run_limit(tmp_path, 1)
+        dg.start_daemon()
+        out, _ = cli.communicate(timeout=300)
         assert cli.returncode == 0, out
         assert f"run {mine} submitted to the run queue" in out
         assert "succeeded (through the run queue)" in out
@@ -76,21 +98,7 @@ def test_folio_run_obeys_the_run_queue_and_ctrl_c_cancels_it(tmp_path, monkeypat
         assert [state[r]["status"] for r in (mine, urgent)] == ["SUCCESS", "SUCCESS"]
         assert state[urgent]["startTime"] < state[mine]["startTime"]  # the queue's order
         assert "folio/process" not in instance.get_run_by_id(mine).tags  # the daemon's run
-
-        # Ctrl-C while its run waits in the queue: Dagster cancels it, the command says so.
-        os.kill(daemon.pid, signal.SIGSTOP)
-        cli = _folio("run", "digest", "--date", earlier, cwd=tmp_path)
-        waiting = _wait(lambda: _queued_digest(instance, earlier), what="the second run")
-        cli.send_signal(signal.SIGINT)
-        out, _ = cli.communicate(timeout=60)
-        os.kill(daemon.pid, signal.SIGCONT)
-        assert cli.returncode == 130, out
-        assert f"asked Dagster to terminate run {waiting}" in out
-        assert runs(dg.base)[waiting]["status"] == "CANCELED"
     finally:
-        for proc in dg.procs:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGCONT)
         dg.stop()
 
 
