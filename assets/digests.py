@@ -11,6 +11,7 @@ from assets.partitions import daily_partitions, weekly_partitions
 from pipelines.alerts.digest import queue_digests
 from pipelines.alerts.weekly import queue_weekly_reports
 from pipelines.county.partition_keys import first_day
+from pipelines.reports.store import reports_of
 from resources.database import FolioDatabase
 
 
@@ -39,6 +40,8 @@ def daily_digest(context: AssetExecutionContext, database: FolioDatabase) -> Mat
     "sends nothing again.",
 )
 def weekly_report(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
-    counts = queue_weekly_reports(database.engine(), first_day(context.partition_key))
+    engine, monday = database.engine(), first_day(context.partition_key)
+    pdfs = reports_of(engine, "weekly_subscriber", context.partition_key)
+    counts = queue_weekly_reports(engine, monday, pdfs)
     context.log.info(f"weekly reports: {counts}")
     return MaterializeResult(metadata=counts)

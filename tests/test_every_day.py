@@ -19,12 +19,12 @@ from pipelines import calendar, clock
 from pipelines.alerts.digest import queue_digests
 from pipelines.alerts.match import match_leads
 from pipelines.billing.ledger import grant
+from pipelines.billing.notices import grant_notice
 from pipelines.cli import main
 from pipelines.control.runner import PartitionError, partition_keys
 from pipelines.db.engine import get_engine
 from pipelines.db.schema import alert_matches, notifications
 from pipelines.location.definitions import defs
-from pipelines.notify.messages import grant_notice
 from resources.database import FolioDatabase
 from tests.clock import CLOCKS
 from tests.lead_helpers import add_leads, add_property, daily

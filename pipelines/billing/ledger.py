@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import clock
@@ -259,6 +259,15 @@ def _lapsed_returns(conn: Connection, res, spent: int) -> list[list[int]]:
     state = replay(tenant_entries(conn, res.tenant_id))
     _, back = split(state.holds.get(res.id, []), spent)
     return [[g, n] for g, n in back if state.buckets[g].lapsed(now)]
+
+
+def settled(reservation_id):
+    """SQL: the reservation (an id, or a column holding one) was captured or released."""
+    return exists().where(L.reservation_id == reservation_id, L.entry.in_(("capture", "release")))
+
+
+def is_settled(conn: Connection, reservation_id: int) -> bool:
+    return conn.execute(select(settled(reservation_id))).scalar()
 
 
 def capture(

@@ -9,14 +9,13 @@ unsubscribe, RFC 8058). Links are signed for the recipient and expire (pipelines
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import Connection, Engine, and_, select
 
-from pipelines import clock
 from pipelines.accounts.criteria import Criteria
-from pipelines.billing.expiry import remaining_by_grant
-from pipelines.billing.ledger import balance_in
 from pipelines.db.schema import (
     alert_criteria,
     alert_matches,
@@ -25,20 +24,17 @@ from pipelines.db.schema import (
     listings,
     notifications,
     properties,
-    report_requests,
-    reports,
     subscribers,
     tenants,
-    token_ledger,
 )
 from pipelines.notify.email import EmailMessage
 from pipelines.notify.links import make_token, url
 from pipelines.notify.render import render
-from pipelines.notify.summaries import weekly_summary
 from pipelines.settings import Settings
 
 CARRIERS = ("group", "digest")  # emails that carry several matches
 GRANT_NOTICES = ("receipt", "trial_end", "expiring")
+CARRIED = ("weekly", "report", *GRANT_NOTICES)  # rendered from their `context` alone
 
 
 def build_messages(engine: Engine, ids: list[int], settings: Settings) -> dict[int, EmailMessage]:
@@ -88,6 +84,13 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         "unsubscribe": url("u", make_token("unsubscribe", r["subscriber_id"], *who)),
     }
     kind = r["item_kind"]
+    # What its producer snapshotted when it queued the message (reports, weeks, grants).
+    snapshot = json.loads(r["context"]) if r["context"] else {}
+    if kind in CARRIED and not snapshot:
+        raise ValueError(
+            f"notification {r['id']} ({kind}) has no context: it was queued before messages "
+            "carried theirs; queue it again"
+        )
     if kind in ("lead", "listing"):
         context["item"] = load_items(conn, [(kind, r["item_id"])], who)[0]
     elif kind in CARRIERS:
@@ -103,8 +106,9 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         context["items"] = load_items(conn, [tuple(c) for c in shown], who)
         context["total"] = len(carried)
     elif kind == "weekly":
-        summary = weekly_summary(conn, r["tenant_id"], r["subscriber_id"], r["item_id"])
-        week = load_items(conn, summary["match_ids"], who)
+        summary, pdf_report = snapshot["summary"], snapshot.get("pdf_report_id")
+        summary["week"] = date.fromisoformat(summary["week"])
+        week = load_items(conn, [tuple(m) for m in summary["match_ids"]], who)
         context["summary"] = {
             **summary,
             "by_type": Counter(
@@ -112,13 +116,19 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
             ),
             "by_zip": Counter(i.get("zip") or "unknown" for i in week).most_common(10),
         }
-        top = set(summary["top_ids"])
+        top = {tuple(t) for t in summary["top_ids"]}
         context["items"] = [i for i in week if (i["kind"], i["id"]) in top]
-        context["pdf_link"] = _weekly_pdf_link(conn, summary["week"], who)
+        context["pdf_link"] = (
+            url("r", make_token("report", pdf_report, *who)) if pdf_report else None
+        )
     elif kind == "report":
-        context["report"] = _report(conn, r["item_id"], r["tenant_id"], who)
+        report = snapshot["report"]
+        context["report"] = {
+            **report,
+            "link": url("r", make_token("report", report["report_id"], *who)),
+        }
     elif kind in GRANT_NOTICES:
-        context["grant"] = grant_notice(conn, r["item_id"], r["tenant_id"])
+        context["grant"] = snapshot["grant"]
     elif kind == "welcome":
         row = conn.execute(
             select(alert_criteria).where(alert_criteria.c.subscriber_id == r["subscriber_id"])
@@ -142,36 +152,6 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         tenant_id=r["tenant_id"],
         headers=headers,
     )
-
-
-def _weekly_pdf_link(conn: Connection, monday, who: tuple) -> str | None:
-    """The signed link to the tenant's weekly PDF, when it was built."""
-    rid = conn.execute(
-        select(reports.c.id)
-        .where(
-            reports.c.kind == "weekly_subscriber",
-            reports.c.tenant_id == who[1],
-            reports.c.period == monday.isoformat(),
-        )
-        .order_by(reports.c.id.desc())
-    ).scalar()
-    return url("r", make_token("report", rid, *who)) if rid else None
-
-
-def _report(conn: Connection, request_id: int, tenant_id: int, who: tuple) -> dict:
-    """A ready report request with its signed download link."""
-    rr = report_requests.c
-    row = (
-        conn.execute(
-            select(rr.id, rr.kind, rr.format, rr.report_id, reports.c.bytes, reports.c.sha256)
-            .join(reports, reports.c.id == rr.report_id)
-            .where(rr.id == request_id, rr.tenant_id == tenant_id)
-        )
-        .mappings()
-        .one()
-    )
-    token = make_token("report", row["report_id"], *who)
-    return {**row, "link": url("r", token)}
 
 
 def load_items(conn: Connection, wanted: list[tuple[str, int]], who: tuple) -> list[dict]:
@@ -218,26 +198,3 @@ def load_items(conn: Connection, wanted: list[tuple[str, int]], who: tuple) -> l
             token = make_token(key[0], key[1], *who)
             items.append({**found[key], "link": url("c", token), "page": url("l", token)})
     return items
-
-
-def grant_notice(conn: Connection, grant_id: int, tenant_id: int) -> dict:
-    """A grant as the billing emails show it: its tokens, what is left, when it expires."""
-    rows = list(
-        conn.execute(
-            select(token_ledger)
-            .where(token_ledger.c.tenant_id == tenant_id)
-            .order_by(token_ledger.c.id)
-        )
-    )
-    grant = next(r for r in rows if r.id == grant_id and r.entry == "grant")
-    bucket = remaining_by_grant(rows).get(grant_id)
-    amount = (grant.reason or "").partition(" paid ")[2] or None
-    return {
-        "tokens": grant.tokens,
-        "left": bucket.left if bucket else 0,
-        # the county's date: a trial ending 23:59 in Miami is already tomorrow in UTC
-        "expires_at": clock.show_date(grant.expires_at) or None,
-        "available": balance_in(conn, tenant_id).available,
-        "reason": grant.reason or grant.idempotency_key,
-        "amount": amount,
-    }

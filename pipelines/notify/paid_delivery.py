@@ -26,10 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, exists, func, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from pipelines import clock
-from pipelines.billing.ledger import capture, release
+from pipelines.billing.ledger import capture, is_settled, release, settled
 from pipelines.db.schema import (
     delivery_attempts,
     leads,
@@ -37,7 +37,6 @@ from pipelines.db.schema import (
     outreach_requests,
     properties,
     tenants,
-    token_ledger,
 )
 from pipelines.notify.compliance import admit, opt_out, record_block, release_slot
 from pipelines.notify.delivery import Outcome, send_one
@@ -366,7 +365,7 @@ def settle_status(
                 sent_at=row.sent_at or _now(),
             )
             return "recorded"
-        if row.reservation_id is not None and _settled(conn, row.reservation_id):
+        if row.reservation_id is not None and is_settled(conn, row.reservation_id):
             return "recorded"  # an operator settled it already: the money and state stand
         reason = f"provider: {status}"
         if status in FINAL_OK[row.channel]:
@@ -413,35 +412,20 @@ def _is_about(row, sid: str) -> bool:
     return row.state in (SENDING, MessageState.UNKNOWN)
 
 
-def _settled(conn, reservation_id: int) -> bool:
-    ledger = token_ledger.c
-    return (
-        conn.execute(
-            select(ledger.id).where(
-                ledger.reservation_id == reservation_id, ledger.entry.in_(("capture", "release"))
-            )
-        ).first()
-        is not None
-    )
-
-
 RECONCILE_LOOKBACK = timedelta(days=7)  # older unknowns are an operator's (folio outbox resolve)
 
 
 def awaiting_settlement(handed_on_before: datetime):
     """SMS and calls handed on (unknown, or sent but not finally reported) before the given
     time, within the look-back, whose reservation is still open."""
-    n, ledger = notifications.c, token_ledger.c
-    settled = exists().where(
-        ledger.reservation_id == n.reservation_id, ledger.entry.in_(("capture", "release"))
-    )
+    n = notifications.c
     return select(notifications).where(
         n.channel.in_(("sms", "voice")),
         n.state.in_((MessageState.UNKNOWN, MessageState.SENT)),
         n.reservation_id.is_not(None),
         n.updated_at < handed_on_before,
         n.updated_at > _now() - RECONCILE_LOOKBACK,
-        ~settled,
+        ~settled(n.reservation_id),
     )
 
 

@@ -6,6 +6,7 @@ queueing idempotent: a re-run or a replayed sensor adds nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -59,8 +60,16 @@ def idempotency_key(channel: str, subscriber_id: int, item_kind: str, item_id: i
 
 
 def outbox_row(
-    tenant_id: int, subscriber_id: int, item_kind: str, item_id: int, channel: str, now: datetime
+    tenant_id: int,
+    subscriber_id: int,
+    item_kind: str,
+    item_id: int,
+    channel: str,
+    now: datetime,
+    context: dict | None = None,
 ) -> dict:
+    """One queued outbox row. `context`: what the message shows, as its producer knows it
+    now (JSON-serialisable; the outbox renders from it and reads no other domain's tables)."""
     return {
         "tenant_id": tenant_id,
         "subscriber_id": subscriber_id,
@@ -73,15 +82,21 @@ def outbox_row(
         "idempotency_key": idempotency_key(channel, subscriber_id, item_kind, item_id),
         "created_at": now,
         "updated_at": now,
+        "context": json.dumps(context, default=str) if context is not None else None,
     }
 
 
 def queue_email(
-    conn: Connection, tenant_id: int, subscriber_id: int, item_kind: str, item_id: int
+    conn: Connection,
+    tenant_id: int,
+    subscriber_id: int,
+    item_kind: str,
+    item_id: int,
+    context: dict | None = None,
 ) -> int:
     """Queue one email about one thing (at most once: the outbox's unique key)."""
     now = clock.now()
-    row = outbox_row(tenant_id, subscriber_id, item_kind, item_id, "email", now)
+    row = outbox_row(tenant_id, subscriber_id, item_kind, item_id, "email", now, context)
     return insert_ignore_rows(conn, notifications, [row], NOTIFICATION_KEY)
 
 
@@ -90,6 +105,8 @@ def queue_welcome(conn: Connection, tenant_id: int, subscriber_id: int) -> int:
 
 
 def queue_report_ready(
-    conn: Connection, tenant_id: int, subscriber_id: int, request_id: int
+    conn: Connection, tenant_id: int, subscriber_id: int, request_id: int, report: dict
 ) -> int:
-    return queue_email(conn, tenant_id, subscriber_id, "report", request_id)
+    """`report`: the request's id, kind and format, and the stored report's id, bytes and
+    sha256 (the email's download link is signed for the report id)."""
+    return queue_email(conn, tenant_id, subscriber_id, "report", request_id, {"report": report})

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from pipelines import clock
 from pipelines.billing.expiry import expire_lapsed, expiring_soon
 from pipelines.billing.ledger import MAX_TOKENS, grant_in
+from pipelines.billing.notices import grant_notice
 from pipelines.db.schema import subscribers, tenants
 from pipelines.db.schema.billing import stripe_events
 from pipelines.db.upsert import insert_ignore_rows
@@ -242,7 +243,8 @@ def _grant(engine: Engine, event: StripeEvent, session: CheckoutSession, tenant_
         who, note = _receipt_to(conn, tenant_id, meta.subscriber_id)
         if who is not None:
             # keyed by the grant: a grant recorded before its receipt gets it now, once
-            queue_email(conn, tenant_id, who, "receipt", grant_id)
+            notice = {"grant": grant_notice(conn, grant_id, tenant_id)}
+            queue_email(conn, tenant_id, who, "receipt", grant_id, notice)
         conn.execute(
             stripe_events.insert().values(
                 event_id=event.id,
@@ -318,6 +320,7 @@ def run_token_expiry(engine: Engine, now: datetime | None = None) -> dict[str, i
             if who is None:
                 continue
             kind = "trial_end" if trial else "expiring"
-            made = queue_email(conn, b.tenant_id, who, kind, b.grant_id)
+            notice = {"grant": grant_notice(conn, b.grant_id, b.tenant_id)}
+            made = queue_email(conn, b.tenant_id, who, kind, b.grant_id, notice)
             counts["trial_reminders" if trial else "expiry_reminders"] += made
     return counts

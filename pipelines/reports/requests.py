@@ -192,7 +192,15 @@ def build_request(engine: Engine, request_id: int, last_attempt: bool = True) ->
     )
     if row["subscriber_id"] is not None:
         with engine.begin() as conn:
-            queue_report_ready(conn, row["tenant_id"], row["subscriber_id"], request_id)
+            report = {
+                "id": request_id,
+                "kind": row["kind"],
+                "format": row["format"],
+                "report_id": saved["id"],
+                "bytes": saved["bytes"],
+                "sha256": saved["sha256"],
+            }
+            queue_report_ready(conn, row["tenant_id"], row["subscriber_id"], request_id, report)
     return Built(request_id, ReportState.READY, saved)
 
 

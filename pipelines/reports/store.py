@@ -73,3 +73,15 @@ def tenants_reported(engine: Engine, kind: str, period: str) -> set[int]:
     q = select(reports.c.tenant_id).where(reports.c.kind == kind, reports.c.period == period)
     with engine.connect() as conn:
         return {t for (t,) in conn.execute(q.distinct()).all() if t is not None}
+
+
+def reports_of(engine: Engine, kind: str, period: str) -> dict[int, int]:
+    """{tenant id: its newest stored report of `kind` for `period`} (what a periodic email
+    links to)."""
+    q = (
+        select(reports.c.tenant_id, reports.c.id)
+        .where(reports.c.kind == kind, reports.c.period == period, reports.c.tenant_id.is_not(None))
+        .order_by(reports.c.id)
+    )
+    with engine.connect() as conn:
+        return {tenant: rid for tenant, rid in conn.execute(q).all()}

@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlalchemy import Engine, and_, func, select
 
+from pipelines.alerts.weekly import week_bounds
 from pipelines.db.schema import alert_matches, lead_events, leads, notifications, subscribers
-from pipelines.notify.summaries import week_bounds
 from pipelines.reports import pdf
 from pipelines.settings import get_settings
 

@@ -9,6 +9,7 @@ from dagster import DagsterInstance, materialize
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from assets.digests import weekly_report
 from assets.reports import weekly_subscriber_report
 from pipelines.alerts.digest import queue_digests
 from pipelines.alerts.match import match_leads, match_listings
@@ -135,15 +136,15 @@ def test_weekly_email_links_the_tenants_weekly_pdf(sqlite_url, monkeypatch, tmp_
         conn.execute(
             update(alert_matches).values(matched_at=datetime(2026, 11, 18, 12, tzinfo=timezone.utc))
         )
+    # The weekly_report_emails job: the PDFs, then the emails that link them.
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
-            [weekly_subscriber_report],
+            [weekly_subscriber_report, weekly_report],
             partition_key="2026-11-16",
             resources={"database": FolioDatabase(url=sqlite_url)},
             instance=instance,
         )
     assert result.success
-    queue_weekly_reports(engine, date(2026, 11, 16))
     [mail] = messages(sqlite_url, "weekly")
     link = re.search(r"The week as a PDF: (\S+)", mail.text).group(1)
     pdf = TestClient(app).get(urlsplit(link).path)

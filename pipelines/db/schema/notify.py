@@ -50,6 +50,9 @@ notifications = Table(
     # is logged, not applied) and the recipient's day whose daily-cap slot it holds.
     Column("delivery_status", String(12)),
     Column("cap_day", Date),
+    # JSON: what the message shows, snapshotted by the code that queued it (a report's link
+    # data, a week's summary, a grant's notice), so the outbox reads no other domain's tables.
+    Column("context", Text),
     UniqueConstraint("subscriber_id", "item_kind", "item_id", "channel"),
     Index(None, "channel", "state", "id"),
 )
