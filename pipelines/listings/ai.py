@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tenacity import retry_if_exception
 
 from pipelines.listings.model import LISTING_FIELDS
 from pipelines.listings.rules import WEIGHTS, ScoreResult
 from pipelines.redaction import redact
+from pipelines.retries import retrying
 from pipelines.settings import RETRY_BUDGETS, Settings, SettingsError
 
 TOOL_NAME = "record_listing_score"
@@ -109,7 +111,7 @@ class AnthropicScorer:
             raise SettingsError("the AI listing scorer needs ANTHROPIC_API_KEY (not set)")
         self.settings, self.sleep, self._key = settings, sleep, key
         self.model = self.name = settings.ai_model
-        # Our own retry loop (budget table), not the SDK's: max_retries=0.
+        # Our own retries (the budget table, pipelines/retries.py), not the SDK's: max_retries=0.
         self.client = anthropic.Anthropic(
             api_key=key,
             base_url=settings.anthropic_base_url or None,
@@ -135,39 +137,42 @@ class AnthropicScorer:
         payload["zip_median_price_per_sqft"] = zip_median_ppsf
         payload["rule_score"] = {"score": reference.score, "breakdown": reference.breakdown}
         budget = RETRY_BUDGETS["ai_scorer"]
-        reason = "no answer"
-        for attempt in range(1, budget.max_attempts + 1):
-            try:
-                message = self.client.messages.create(
-                    model=self.model,
-                    max_tokens=1024,
-                    system=SYSTEM,
-                    tools=[TOOL],
-                    tool_choice={"type": "tool", "name": TOOL_NAME},
-                    messages=[{"role": "user", "content": json.dumps(payload, sort_keys=True)}],
-                )
-            except Exception as exc:  # noqa: BLE001 - classified below; never raised to the batch
-                if not self._transient(exc):
-                    reason = f"{type(exc).__name__} (status {getattr(exc, 'status_code', '?')})"
-                    break
-                reason = f"{type(exc).__name__} after {attempt} attempts"
-                if attempt < budget.max_attempts:
-                    self.sleep(budget.delay_before(attempt + 1, self.settings.retry_delay_scale))
-                continue
+        attempts = retrying(
+            budget,
+            retry=retry_if_exception(self._transient),
+            sleep=self.sleep,
+            scale=self.settings.retry_delay_scale,
+        )
+        try:
+            message = attempts(
+                self.client.messages.create,
+                model=self.model,
+                max_tokens=1024,
+                system=SYSTEM,
+                tools=[TOOL],
+                tool_choice={"type": "tool", "name": TOOL_NAME},
+                messages=[{"role": "user", "content": json.dumps(payload, sort_keys=True)}],
+            )
+        except Exception as exc:  # noqa: BLE001 - classified here; never raised to the batch
+            if self._transient(exc):  # the budget is spent
+                reason = f"{type(exc).__name__} after {budget.max_attempts} attempts"
+            else:
+                reason = f"{type(exc).__name__} (status {getattr(exc, 'status_code', '?')})"
+        else:
             try:
                 answer = parse_answer(message, self._key)
             except InvalidAnswer as exc:
                 reason = str(exc)
-                break
-            return ScoreResult(
-                score=answer.score,
-                roi=round(answer.roi, 2),
-                cap_rate=round(answer.cap_rate, 4),
-                breakdown=answer.breakdown.model_dump(),
-                reasoning=answer.reasoning,
-                scorer=self.model,
-                prompt_sha256=PROMPT_SHA256,
-            )
+            else:
+                return ScoreResult(
+                    score=answer.score,
+                    roi=round(answer.roi, 2),
+                    cap_rate=round(answer.cap_rate, 4),
+                    breakdown=answer.breakdown.model_dump(),
+                    reasoning=answer.reasoning,
+                    scorer=self.model,
+                    prompt_sha256=PROMPT_SHA256,
+                )
         return replace(
             reference,
             prompt_sha256=PROMPT_SHA256,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
+from tenacity import retry_if_exception
 
 from pipelines import clock
 from pipelines.county.merge import merge_properties
@@ -27,6 +28,7 @@ from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.requests import LOOKUPS, property_view, resolve_folio, set_state
 from pipelines.lookups.units import charge, county_day, release, settle
 from pipelines.redaction import redact
+from pipelines.retries import retrying
 from pipelines.settings import RETRY_BUDGETS, Settings
 from pipelines.workqueue import RequestState
 
@@ -132,6 +134,11 @@ def perform_lookup(
         raise
 
 
+def _transient(exc: BaseException) -> bool:
+    """Timeouts and 5xx: worth another call within the "records_api" budget."""
+    return isinstance(exc, RecordsApiError) and exc.transient
+
+
 def _perform(
     engine: Engine,
     client: RecordsApiClient,
@@ -143,27 +150,36 @@ def _perform(
     query = LookupQuery.from_stored(req["query_kind"], req["query_value"])
     budget = RETRY_BUDGETS["records_api"]
     answer, error, call_id = None, None, None
-    for attempt in range(1, budget.max_attempts + 1):
-        with engine.begin() as conn:
-            set_state(conn, req["id"], attempts=attempt, progress=10 + 20 * attempt)
-        t0, now = time.perf_counter(), clock.now()
-        try:
-            answer, error = client.call(query.api_params()), None
-        except RecordsApiError as exc:
-            error = exc
-        got, warnings = answer or (error.answer if error else None), []
-        if got is not None:
-            charged.units, warning = charge(
-                got.units_consumed, got.consumed_said, req["units_reserved"]
-            )
-            warnings = got.warnings + ([warning] if warning else [])
-        for w in warnings:
-            logger.warning(client.redact(f"lookup {req['id']} attempt {attempt}: {w}"))
-        ms = int((time.perf_counter() - t0) * 1000)
-        call_id = _log(engine, client, req, attempt, got, error, charged.units, warnings, ms, now)
-        if answer is not None or not error.transient or attempt == budget.max_attempts:
-            break
-        sleep(budget.delay_before(attempt + 1, s.retry_delay_scale))
+    attempts = retrying(
+        budget, retry=retry_if_exception(_transient), sleep=sleep, scale=s.retry_delay_scale
+    )
+    try:
+        for attempt_ in attempts:
+            with attempt_:
+                attempt = attempt_.retry_state.attempt_number
+                with engine.begin() as conn:
+                    set_state(conn, req["id"], attempts=attempt, progress=10 + 20 * attempt)
+                t0, now = time.perf_counter(), clock.now()
+                try:
+                    answer, error = client.call(query.api_params()), None
+                except RecordsApiError as exc:
+                    error = exc
+                got, warnings = answer or (error.answer if error else None), []
+                if got is not None:
+                    charged.units, warning = charge(
+                        got.units_consumed, got.consumed_said, req["units_reserved"]
+                    )
+                    warnings = got.warnings + ([warning] if warning else [])
+                for w in warnings:
+                    logger.warning(client.redact(f"lookup {req['id']} attempt {attempt}: {w}"))
+                ms = int((time.perf_counter() - t0) * 1000)
+                call_id = _log(
+                    engine, client, req, attempt, got, error, charged.units, warnings, ms, now
+                )
+                if error is not None:
+                    raise error  # a transient one retries within the budget
+    except RecordsApiError:
+        pass  # the last call's error, logged above: the request fails below
     got = answer or (error.answer if error else None)
     try:
         alert_on_balance(engine, got.units_balance if got else None, clock.now(), s)

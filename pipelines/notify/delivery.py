@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, bindparam, func, select, update
+from tenacity import RetryCallState, retry_if_exception_type
 
 from pipelines import clock
 from pipelines.db.schema import delivery_attempts, notifications
@@ -28,6 +29,7 @@ from pipelines.notify.email import (
 from pipelines.notify.messages import build_messages
 from pipelines.notify.queue import EMAIL_OUTBOX
 from pipelines.redaction import redact
+from pipelines.retries import retrying
 from pipelines.settings import RETRY_BUDGETS, Settings, get_settings
 from pipelines.workqueue import MessageState
 
@@ -102,48 +104,69 @@ def send_one(
     sleep: Callable[[float], None] = time.sleep,
     budget: str = "email",
 ) -> Outcome:
-    """Send a claimed message within its channel's retry budget."""
+    """Send a claimed message within its channel's retry budget (pipelines/retries.py): a
+    TransientSendError retries, after the budget's delay or the provider's Retry-After,
+    whichever is longer; any other end is final at once. Every attempt is logged."""
     policy = RETRY_BUDGETS[budget]
     out = Outcome(notification_id)
-    for attempt in range(1, policy.max_attempts + 1):
-        out.attempts = attempt
-        try:
-            message_id = sender.send(msg)
-        except (TransientSendError, PermanentSendError, OutcomeUnknown) as exc:
-            out.cause = exc
-            if not _ended(out, exc, attempt, policy, settings, sleep):
-                continue
-            return out
-        except Exception as exc:  # noqa: BLE001 - anything else: it may have left, never resend
-            error = f"unexpected {type(exc).__name__} while sending: {redact(str(exc))[:200]}"
-            out.log.append((attempt, "unknown", None, error))
-            out.state, out.error = MessageState.UNKNOWN, error
-            return out
-        out.log.append((attempt, "sent", message_id, None))
-        out.state, out.message_id = MessageState.SENT, message_id
+
+    def retrying_logged(state: RetryCallState) -> None:
+        said = redact(str(state.outcome.exception()))
+        out.log.append((state.attempt_number, "retrying", None, said))
+
+    attempts = retrying(
+        policy,
+        retry=retry_if_exception_type(TransientSendError),
+        sleep=sleep,
+        scale=settings.retry_delay_scale,
+        at_least=_retry_after,
+        before_sleep=retrying_logged,
+    )
+    try:
+        for attempt in attempts:
+            with attempt:
+                out.attempts = attempt.retry_state.attempt_number
+                try:
+                    message_id = sender.send(msg)
+                except TransientSendError as exc:
+                    out.cause = exc
+                    raise  # retried by the budget, or the last attempt's: below
+                except (PermanentSendError, OutcomeUnknown) as exc:
+                    out.cause = exc
+                    return _ended(out, exc)
+                except Exception as exc:  # noqa: BLE001 - anything else: it may have left, never resend
+                    error = (
+                        f"unexpected {type(exc).__name__} while sending: {redact(str(exc))[:200]}"
+                    )
+                    out.log.append((out.attempts, "unknown", None, error))
+                    out.state, out.error = MessageState.UNKNOWN, error
+                    return out
+                out.log.append((out.attempts, "sent", message_id, None))
+                out.state, out.message_id = MessageState.SENT, message_id
+                return out
+    except TransientSendError as exc:  # the budget is spent
+        said = redact(str(exc))
+        out.log.append((out.attempts, "failed", None, said))
+        out.state, out.error = MessageState.FAILED, f"{out.attempts} attempts: {said}"
         return out
     raise AssertionError("unreachable")
 
 
-def _ended(out: Outcome, exc: Exception, attempt: int, policy, settings, sleep) -> bool:
-    """Record one failed attempt; True when the message is finished (failed or unknown),
-    False after sleeping out the delay before the next attempt."""
+def _retry_after(exc: BaseException) -> float | None:
+    """The provider said how long to wait (a 429's Retry-After): never less, capped at
+    MAX_RETRY_AFTER."""
+    after = getattr(exc, "retry_after", None)
+    return None if after is None else min(after, MAX_RETRY_AFTER)
+
+
+def _ended(out: Outcome, exc: Exception) -> Outcome:
+    """A final failure on one attempt: the message is failed (refused) or unknown (it may
+    have left), never retried."""
     said = redact(str(exc))  # a sender's text may repeat what the provider said
-    if isinstance(exc, TransientSendError):
-        last = attempt == policy.max_attempts
-        out.log.append((attempt, "failed" if last else "retrying", None, said))
-        if last:
-            out.state, out.error = MessageState.FAILED, f"{attempt} attempts: {said}"
-            return True
-        delay = policy.delay_before(attempt + 1, settings.retry_delay_scale)
-        if exc.retry_after is not None:  # the provider said how long: never less
-            delay = max(delay, min(exc.retry_after, MAX_RETRY_AFTER) * settings.retry_delay_scale)
-        sleep(delay)
-        return False
     state = MessageState.UNKNOWN if isinstance(exc, OutcomeUnknown) else MessageState.FAILED
-    out.log.append((attempt, state.value, None, said))
+    out.log.append((out.attempts, state.value, None, said))
     out.state, out.error = state, said
-    return True
+    return out
 
 
 def _record(engine: Engine, outcomes: list[Outcome], messages: dict[int, EmailMessage]) -> None:

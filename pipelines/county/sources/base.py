@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from tenacity import retry_if_exception_type
+
+from pipelines.retries import retrying
+from pipelines.settings import RetryPolicySpec
+
 T = TypeVar("T")
 
 
@@ -59,11 +64,5 @@ def with_retries(
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Call `fn`, retrying TransientSourceError with exponential backoff (1 s, 2 s, ...)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return fn()
-        except TransientSourceError:
-            if attempt == attempts:
-                raise
-            sleep(first_delay * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+    policy = RetryPolicySpec(attempts, first_delay, "exponential")
+    return retrying(policy, retry=retry_if_exception_type(TransientSourceError), sleep=sleep)(fn)
