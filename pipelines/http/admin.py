@@ -27,10 +27,32 @@ from pipelines.control.instance import get_instance
 from pipelines.control.jobs_api import job_view, queues, recent_jobs
 from pipelines.control.runs import cancel_run, resolve_run_id
 from pipelines.http.auth import Admin, engine
+from pipelines.http.schemas import (
+    ADMIN_KEY,
+    INVALID,
+    TOO_LARGE,
+    DeadLetterRetryQueued,
+    DeadLetters,
+    Discarded,
+    Job,
+    JobCanceled,
+    Problem,
+    Queues,
+    RetryQueued,
+    Scheduled,
+    ScheduledCanceled,
+)
 from pipelines.upkeep.dead_letters import discard, get_failed, list_failed
 from pipelines.upkeep.delayed_jobs import cancel_scheduled, list_scheduled
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], responses=ADMIN_KEY)
+NO_JOB = {404: {"model": Problem, "description": "no run with this id or prefix"}}
+NOT_OPEN = {
+    404: {"model": Problem, "description": "no such dead-letter entry"},
+    409: {"model": Problem, "description": "the entry is not open (resolved or discarded)"},
+}
+PROBLEM_REF = "#/components/schemas/Problem"
+CONFLICT = {409: {"model": Problem, "description": "the run cannot be retried or canceled"}}
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
@@ -41,12 +63,12 @@ def _run_id(given: str) -> str:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
-@router.get("/queues")
+@router.get("/queues", response_model=Queues)
 def get_queues(_: Admin) -> dict:
     return {"queues": queues(get_instance(), engine())}
 
 
-@router.get("/jobs/{run_id}")
+@router.get("/jobs/{run_id}", response_model=Job, responses=NO_JOB)
 def get_job(run_id: str, _: Admin) -> dict:
     return job_view(get_instance(), engine(), _run_id(run_id))
 
@@ -67,12 +89,18 @@ def _queued_retry(run_id: str) -> dict:
     return view
 
 
-@router.post("/jobs/{run_id}/retry", status_code=202)
+@router.post(
+    "/jobs/{run_id}/retry",
+    status_code=202,
+    response_model=RetryQueued,
+    response_model_exclude_unset=True,  # `waiting` only when no daemon serves the instance
+    responses={**NO_JOB, **CONFLICT},
+)
 def retry_job(run_id: str, _: Admin) -> dict:
     return _queued_retry(_run_id(run_id))
 
 
-@router.delete("/jobs/{run_id}")
+@router.delete("/jobs/{run_id}", response_model=JobCanceled, responses={**NO_JOB, **CONFLICT})
 def delete_job(run_id: str, _: Admin) -> dict:
     run_id = _run_id(run_id)
     try:
@@ -81,7 +109,7 @@ def delete_job(run_id: str, _: Admin) -> dict:
         raise HTTPException(status_code=409, detail=str(exc)) from None
 
 
-@router.get("/dlq")
+@router.get("/dlq", response_model=DeadLetters)
 def get_dlq(_: Admin, all: bool = False) -> dict:
     return {"entries": list_failed(engine(), None if all else "open")}
 
@@ -95,7 +123,20 @@ def _open_entry(dlq_id: int) -> dict:
     return row
 
 
-@router.post("/dlq/{dlq_id}/retry", status_code=202)
+@router.post(
+    "/dlq/{dlq_id}/retry",
+    status_code=202,
+    response_model=DeadLetterRetryQueued,
+    response_model_exclude_unset=True,  # `waiting` only when no daemon serves the instance
+    responses={
+        **NOT_OPEN,
+        409: {
+            "model": Problem,
+            "description": "the entry is not open, or its run cannot be retried",
+        },
+        **INVALID,
+    },
+)
 def retry_dead_letter(dlq_id: Id, _: Admin) -> dict:
     """The retry is linked to the entry's run (`folio/retry_of`): its success resolves the
     entry and its failure re-opens it, by the daemon's sensors."""
@@ -103,7 +144,11 @@ def retry_dead_letter(dlq_id: Id, _: Admin) -> dict:
     return {"id": dlq_id, **_queued_retry(row["run_id"])}
 
 
-@router.post("/dlq/{dlq_id}/discard")
+@router.post(
+    "/dlq/{dlq_id}/discard",
+    response_model=Discarded,
+    responses={**NOT_OPEN, **TOO_LARGE, **INVALID},
+)
 def discard_dead_letter(
     dlq_id: Id, _: Admin, why: Annotated[str, Body(embed=True, min_length=1, max_length=500)]
 ) -> dict:
@@ -112,12 +157,19 @@ def discard_dead_letter(
     return {"id": dlq_id, "status": "discarded", "why": why}
 
 
-@router.get("/scheduled")
+@router.get("/scheduled", response_model=Scheduled)
 def get_scheduled(_: Admin) -> dict:
     return {"scheduled": list_scheduled(engine())}
 
 
-@router.delete("/scheduled/{job_id}")
+@router.delete(
+    "/scheduled/{job_id}",
+    response_model=ScheduledCanceled,
+    responses={
+        404: {"model": Problem, "description": "no pending scheduled job with this id"},
+        **INVALID,
+    },
+)
 def delete_scheduled(job_id: Id, _: Admin) -> dict:
     if not cancel_scheduled(engine(), job_id):
         raise HTTPException(status_code=404, detail=f"no pending scheduled job {job_id}")
@@ -133,7 +185,21 @@ def _template():
     return env.get_template("admin.html.j2")
 
 
-@router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/admin",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "the dashboard page (HTML, no JavaScript)"},
+        # as JSON, like every refusal (a "model" here would be documented as text/html)
+        **{
+            code: {
+                "description": answer["description"],
+                "content": {"application/json": {"schema": {"$ref": PROBLEM_REF}}},
+            }
+            for code, answer in ADMIN_KEY.items()
+        },
+    },
+)
 def admin_page(_: Admin) -> HTMLResponse:
     instance, db = get_instance(), engine()
     html = _template().render(

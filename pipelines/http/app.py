@@ -3,6 +3,10 @@ GET /lookups/{id}, GET /leads, GET /leads/{id}, POST /reports, GET /reports/{id}
 GET /health, and the links emails carry (/l/, /c/, /o/, /u/ in pipelines/http/pages.py;
 /r/ in pipelines/http/reports.py).
 
+`/openapi.json` documents every API route (response models in pipelines/http/schemas.py,
+the key each needs from pipelines/http/auth.py); `/docs` shows it with the Swagger UI files
+vendored under pipelines/http/static/swagger-ui (no CDN). ReDoc is off.
+
 Every listing request names its tenant by API key (`X-API-Key`, from `folio tenants
 add`); a listing of another tenant is a 404, exactly like one that does not exist.
 Validation is the same pydantic model the file intake uses, so a bad field gets a 422
@@ -12,12 +16,15 @@ naming it. Re-posting the same external_id updates (200) instead of duplicating 
 from __future__ import annotations
 
 import json
+import pathlib
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Path, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 
 from pipelines.db.engine import ping
@@ -30,6 +37,8 @@ from pipelines.http.lookups import router as lookups_router
 from pipelines.http.outreach import router as outreach_router
 from pipelines.http.pages import router as pages_router
 from pipelines.http.reports import router as reports_router
+from pipelines.http.schemas import INVALID, TENANT_KEY, TOO_LARGE, Health, Listing, ListingSaved
+from pipelines.http.schemas import not_found as _not_found
 from pipelines.http.verify import router as verify_router
 from pipelines.listings.model import ListingIn
 from pipelines.listings.store import save_listings
@@ -38,7 +47,11 @@ from pipelines.settings import get_settings
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one names nothing
 
-app = FastAPI(title="Folio intake", version="1")
+STATIC = pathlib.Path(__file__).with_name("static")
+SWAGGER_UI = "/static/swagger-ui"
+
+app = FastAPI(title="Folio intake", version="1", docs_url=None, redoc_url=None)
+app.mount("/static", StaticFiles(directory=STATIC), name="static")
 app.include_router(lookups_router)
 app.include_router(leads_router)
 app.include_router(pages_router)
@@ -178,7 +191,26 @@ def _json_safe(error: dict) -> dict:
     return error
 
 
-@app.get("/health")
+@app.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """Swagger UI from the vendored files: the page loads nothing from another host."""
+    return get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} - API",
+        swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+        # No validator badge: it would send the document to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+
+
+@app.get(
+    "/health",
+    tags=["health"],
+    response_model=Health,
+    responses={503: {"model": Health, "description": "the database cannot be reached"}},
+)
 def health(response: Response) -> dict:
     error = ping(get_settings().resolved_database_url)
     if error:
@@ -187,7 +219,18 @@ def health(response: Response) -> dict:
     return {"status": "ok", "database": "ok"}
 
 
-@app.post("/listings", status_code=201)
+@app.post(
+    "/listings",
+    tags=["listings"],
+    status_code=201,
+    response_model=ListingSaved,
+    responses={
+        200: {"model": ListingSaved, "description": "the same external_id again: updated"},
+        **TENANT_KEY,
+        **TOO_LARGE,
+        **INVALID,
+    },
+)
 def post_listing(listing: ListingIn, response: Response, who: Tenant) -> dict:
     if listing.tenant_id not in (None, who["slug"], str(who["id"])):
         raise HTTPException(
@@ -212,7 +255,12 @@ def post_listing(listing: ListingIn, response: Response, who: Tenant) -> dict:
     }
 
 
-@app.get("/listings/{listing_id}")
+@app.get(
+    "/listings/{listing_id}",
+    tags=["listings"],
+    response_model=Listing,
+    responses={**TENANT_KEY, **_not_found("listing")},
+)
 def get_listing(listing_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Tenant) -> dict:
     body = listing_view(engine(), who["id"], listing_id)
     if body is None:

@@ -12,13 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from pipelines.http.auth import Tenant, engine
+from pipelines.http.schemas import INVALID, TENANT_KEY, Lead, Leads, not_found
 from pipelines.kinds import LeadType
 from pipelines.leads.views import lead_view, tenant_leads
 
-router = APIRouter()
+router = APIRouter(tags=["leads"])
 
 
-@router.get("/leads")
+@router.get("/leads", response_model=Leads, responses={**TENANT_KEY, **INVALID})
 def list_leads(
     who: Tenant,
     since: Annotated[date | None, Query(description="Leads dated on or after, YYYY-MM-DD")] = None,
@@ -30,7 +31,7 @@ def list_leads(
     return {"leads": found, "count": len(found)}
 
 
-@router.get("/leads/{lead_id}")
+@router.get("/leads/{lead_id}", response_model=Lead, responses={**TENANT_KEY, **not_found("lead")})
 def get_lead(lead_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Tenant) -> dict:
     body = lead_view(engine(), lead_id, who["id"])
     if body is None:

@@ -16,15 +16,48 @@ from fastapi.responses import JSONResponse
 
 from pipelines import clock
 from pipelines.http.auth import Tenant, engine
+from pipelines.http.schemas import (
+    INVALID,
+    TENANT_KEY,
+    TOO_LARGE,
+    Lookup,
+    LookupAnswered,
+    LookupCached,
+    LookupQueued,
+    LookupRefused,
+    Problem,
+    not_found,
+)
 from pipelines.lookups.query import LookupQuery
 from pipelines.lookups.requests import request_lookup, request_view, wait_for
 from pipelines.settings import get_settings
 from pipelines.workqueue import RequestState
 
-router = APIRouter()
+router = APIRouter(tags=["lookups"])
 
 
-@router.post("/lookups", status_code=202)
+@router.post(
+    "/lookups",
+    status_code=202,
+    response_model=LookupCached | LookupAnswered | Lookup | LookupQueued,
+    responses={
+        200: {
+            "model": LookupCached | LookupAnswered,
+            "description": "from our data (`source: cache`), or answered within `?wait=`",
+        },
+        # 202's schema is the response model's: {id, state: queued}, or with `?wait=` the
+        # request as it stands (a second "model" here would be appended to it, not replace it)
+        202: {"description": "queued for the records API (with `?wait=`: the request so far)"},
+        **TENANT_KEY,
+        **TOO_LARGE,
+        **INVALID,
+        429: {
+            "model": LookupRefused,
+            "description": "today's records-API unit cap is used up (Retry-After)",
+        },
+        503: {"model": Problem, "description": "no records API is configured"},
+    },
+)
 def post_lookup(
     query: LookupQuery,
     response: Response,
@@ -60,7 +93,11 @@ def post_lookup(
     return view
 
 
-@router.get("/lookups/{request_id}")
+@router.get(
+    "/lookups/{request_id}",
+    response_model=Lookup,
+    responses={**TENANT_KEY, **not_found("lookup")},
+)
 def get_lookup(request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Tenant) -> dict:
     view = request_view(engine(), who["id"], request_id)
     if view is None:

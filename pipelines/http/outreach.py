@@ -21,6 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipelines.billing.expiry import expiring_soon
 from pipelines.billing.ledger import balance
 from pipelines.http.auth import Tenant, engine
+from pipelines.http.schemas import (
+    INVALID,
+    TENANT_KEY,
+    TOO_LARGE,
+    Contact,
+    Outreach,
+    ShortOfTokens,
+    Tokens,
+    TwilioStatusResult,
+    not_found,
+)
 from pipelines.notify.compliance import inbound_keyword, opt_in, opt_out
 from pipelines.notify.paid_delivery import STATUS_RANK, settle_status
 from pipelines.notify.phones import BadPhone, normalise
@@ -35,11 +46,11 @@ from pipelines.outreach.requests import (
 )
 from pipelines.settings import get_settings
 
-router = APIRouter()
+router = APIRouter(tags=["outreach"])
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
-@router.get("/tokens")
+@router.get("/tokens", response_model=Tokens, responses=TENANT_KEY)
 def get_tokens(who: Tenant) -> dict:
     """The balance: available, reserved, and what expires within the reminder window."""
     days = get_settings().tokens_reminder_days
@@ -52,7 +63,22 @@ def get_tokens(who: Tenant) -> dict:
     }
 
 
-@router.post("/outreach", status_code=202)
+@router.post(
+    "/outreach",
+    status_code=202,
+    response_model=Outreach,
+    responses={
+        **TENANT_KEY,
+        402: {"model": ShortOfTokens, "description": "short of tokens"},
+        **not_found("lead"),
+        **TOO_LARGE,
+        422: {
+            **INVALID[422],
+            "description": "a field is invalid, a compliance rule refused it, or the "
+            "Idempotency-Key came with another body",
+        },
+    },
+)
 def post_outreach(
     ask: OutreachIn,
     who: Tenant,
@@ -75,7 +101,11 @@ def post_outreach(
         raise HTTPException(status_code=422, detail=detail) from None
 
 
-@router.get("/outreach/{request_id}")
+@router.get(
+    "/outreach/{request_id}",
+    response_model=Outreach,
+    responses={**TENANT_KEY, **not_found("outreach request")},
+)
 def get_outreach(request_id: Id, who: Tenant) -> dict:
     view = outreach_view(engine(), who["id"], request_id)
     if view is None:
@@ -89,7 +119,11 @@ class ContactIn(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-@router.put("/leads/{lead_id}/contact")
+@router.put(
+    "/leads/{lead_id}/contact",
+    response_model=Contact,
+    responses={**TENANT_KEY, **not_found("lead"), **TOO_LARGE, **INVALID},
+)
 def put_contact(lead_id: Id, body: ContactIn, who: Tenant) -> dict:
     with engine().begin() as conn:
         if not is_entitled(conn, who["id"], lead_id):
@@ -141,7 +175,7 @@ def _whole(text: str | None, what: str, low: int, high: int) -> int:
     return value
 
 
-@router.post("/twilio/status", include_in_schema=False)
+@router.post("/twilio/status", include_in_schema=False, response_model=TwilioStatusResult)
 async def twilio_status(request: Request):
     """A delivery or call status. Values no Twilio callback carries (an id out of range, a
     status Twilio does not have, a duration that is not a number...) are refused with 400,
@@ -166,7 +200,9 @@ async def twilio_status(request: Request):
     return {"result": settle_status(engine(), n, sid, status, duration, error)}
 
 
-@router.post("/twilio/inbound", include_in_schema=False)
+@router.post(
+    "/twilio/inbound", include_in_schema=False, response_class=Response, response_model=None
+)
 async def twilio_inbound(request: Request):
     form = await _twilio_form(request)
     word = inbound_keyword(form.get("Body", ""))

@@ -27,6 +27,9 @@ from pipelines.leads.views import lead_view, subscriber_events
 from pipelines.listings.views import listing_view
 from pipelines.notify.links import BadLink, Link, read_token
 
+# Outside /openapi.json (so out of /docs): these are not API calls but the pages a person's
+# browser opens from an email. The credential is the signed token in the path, not a key a
+# client could send, and the answers are HTML, a redirect and an image for that browser.
 router = APIRouter(include_in_schema=False)
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 PAGE_KINDS = ("lead", "listing")

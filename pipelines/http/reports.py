@@ -15,12 +15,20 @@ from starlette.background import BackgroundTask
 
 from pipelines.http.auth import Tenant, engine
 from pipelines.http.pages import html
+from pipelines.http.schemas import (
+    INVALID,
+    TENANT_KEY,
+    TOO_LARGE,
+    ReportQueued,
+    ReportRequest,
+    not_found,
+)
 from pipelines.notify.links import BadLink, make_token, read_token, url
 from pipelines.reports.requests import ReportRequestIn, RequestRefused, request_report, request_view
 from pipelines.reports.store import MEDIA_TYPES, fetch_report
 from pipelines.workqueue import ReportState
 
-router = APIRouter()
+router = APIRouter(tags=["reports"])
 
 
 def _with_link(view: dict, who: dict) -> dict:
@@ -31,7 +39,12 @@ def _with_link(view: dict, who: dict) -> dict:
     return view
 
 
-@router.post("/reports", status_code=202)
+@router.post(
+    "/reports",
+    status_code=202,
+    response_model=ReportQueued,
+    responses={**TENANT_KEY, **TOO_LARGE, **INVALID},
+)
 def post_report(ask: ReportRequestIn, who: Tenant) -> dict:
     try:
         request_id = request_report(engine(), who["id"], ask)
@@ -41,7 +54,11 @@ def post_report(ask: ReportRequestIn, who: Tenant) -> dict:
     return {"id": request_id, "state": ReportState.QUEUED.value}
 
 
-@router.get("/reports/{request_id}")
+@router.get(
+    "/reports/{request_id}",
+    response_model=ReportRequest,
+    responses={**TENANT_KEY, **not_found("report request")},
+)
 def get_report(request_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], who: Tenant) -> dict:
     view = request_view(engine(), who["id"], request_id)
     if view is None:
@@ -49,7 +66,9 @@ def get_report(request_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], who: T
     return _with_link(view, who)
 
 
-@router.get("/r/{token}", include_in_schema=False)
+# The link in the report_ready email, opened by a browser (signed token, no key): outside
+# /openapi.json like the other email links (pipelines/http/pages.py).
+@router.get("/r/{token}", include_in_schema=False, response_class=FileResponse)
 def download(token: str):
     try:
         link = read_token(token)

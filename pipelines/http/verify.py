@@ -15,10 +15,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.http.auth import Tenant, engine
+from pipelines.http.schemas import (
+    INVALID,
+    TENANT_KEY,
+    TOO_LARGE,
+    Problem,
+    ShortOfTokens,
+    VerificationChecked,
+    VerificationStarted,
+    WrongCode,
+    not_found,
+)
 from pipelines.notify.verify_codes import DIGITS
 from pipelines.outreach.verification import VerificationError, check, start
 
-router = APIRouter()
+router = APIRouter(tags=["outreach"])
 MAX_ID = 2**31 - 1
 
 
@@ -46,7 +57,23 @@ def _refused(exc: VerificationError) -> JSONResponse:
     )
 
 
-@router.post("/verify", status_code=202)
+@router.post(
+    "/verify",
+    status_code=202,
+    response_model=VerificationStarted,
+    responses={
+        **TENANT_KEY,
+        402: {"model": ShortOfTokens, "description": "short of tokens"},
+        **not_found("subscriber"),
+        **TOO_LARGE,
+        422: {
+            **INVALID[422],
+            "description": "a field is invalid, the subscriber has no phone, or a compliance "
+            "rule (quiet hours included) refused the SMS",
+        },
+        429: {"model": Problem, "description": "too many codes to this number (Retry-After)"},
+    },
+)
 def post_verify(body: VerifyIn, who: Tenant):
     try:
         return start(engine(), who["id"], body.subscriber_id).view()
@@ -54,7 +81,21 @@ def post_verify(body: VerifyIn, who: Tenant):
         return _refused(exc)
 
 
-@router.post("/verify/check")
+@router.post(
+    "/verify/check",
+    response_model=VerificationChecked,
+    responses={
+        **TENANT_KEY,
+        **not_found("subscriber"),
+        409: {"model": Problem, "description": "no verification in progress"},
+        410: {"model": Problem, "description": "expired, or its attempts are used up"},
+        **TOO_LARGE,
+        422: {
+            "model": WrongCode | INVALID[422]["model"],
+            "description": "wrong code (with the attempts left), or a field is invalid",
+        },
+    },
+)
 def post_verify_check(body: CheckIn, who: Tenant):
     try:
         checked = check(engine(), who["id"], body.subscriber_id, body.code)

@@ -14,6 +14,7 @@ from pipelines.notify.queue import queue_email, queue_report_ready
 from pipelines.settings import get_settings
 from tests.listing_helpers import tenant_with_subscribers
 
+
 def _id(engine, kind: str) -> int:
     with engine.connect() as conn:
         q = select(notifications.c.id).where(notifications.c.item_kind == kind)
