@@ -233,16 +233,7 @@ def _stop(
     message = f"the lookup stopped on an internal error ({type(exc).__name__}); {kept}"
     logger.error(client.redact(f"lookup {req['id']} stopped: {type(exc).__name__}: {exc}"))
     try:
-        with engine.begin() as conn:
-            _end(
-                conn,
-                req,
-                units,
-                RequestState.FAILED,
-                progress=100,
-                error=message,
-                finished_at=clock.now(),
-            )
+        _finish_failed(engine, req, units, message)
     except Exception as inner:  # noqa: BLE001 - the sweep of abandoned requests ends it later
         logger.error(redact(f"lookup {req['id']} left running: {type(inner).__name__}: {inner}"))
 
