@@ -9,23 +9,15 @@ messages stuck in `sending` (as `unknown`: they may have gone out), even when no
 is queued.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from dagster import (
-    DefaultSensorStatus,
-    RunConfig,
-    RunRequest,
-    SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
-    sensor,
-)
+from dagster import RunConfig, RunRequest
+from sqlalchemy import Engine
 
-from pipelines import clock
 from pipelines.location.ops.delivery import DeliveryConfig
 from pipelines.notify.delivery import email_backlog
 from pipelines.settings import get_settings
-from resources.database import FolioDatabase
+from sensors.work_queues import Backlog, outbox_sensor
 
 SWEEP_AFTER = timedelta(minutes=10)
 
@@ -38,27 +30,23 @@ def _request(up_to: int, key: str) -> RunRequest:
     )
 
 
-@sensor(
+def _backlog(engine: Engine, after: int, now: datetime) -> Backlog:
+    found = email_backlog(engine, after)
+    left_behind = (
+        found.oldest_left_behind is not None and now - found.oldest_left_behind > SWEEP_AFTER
+    )
+    # Queued mail a dead run left, or mail stuck in `sending` (which the run settles as
+    # unknown): at most one sweep per window.
+    return Backlog(found.newest_queued_id, left_behind or found.stale_sending > 0)
+
+
+email_outbox_sensor = outbox_sensor(
     name="email_outbox_sensor",
     job_name="deliver_email",
-    minimum_interval_seconds=get_settings().outbox_sensor_interval_seconds,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Launches deliver_email for queued emails; cursor = last notification id handed "
-    "on.",
+    kind="email",
+    what="queued email",
+    backlog=_backlog,
+    sweep_every=SWEEP_AFTER,
+    interval_seconds=get_settings().outbox_sensor_interval_seconds,
+    run_request=_request,
 )
-def email_outbox_sensor(context: SensorEvaluationContext, database: FolioDatabase):
-    after = int(context.cursor or 0)
-    backlog = email_backlog(database.engine(), after)
-    if backlog.newest_queued_id is not None and backlog.newest_queued_id > after:
-        newest = backlog.newest_queued_id
-        return SensorResult(run_requests=[_request(newest, f"email:{newest}")], cursor=str(newest))
-    now = clock.now()
-    left_behind = (
-        backlog.oldest_left_behind is not None and now - backlog.oldest_left_behind > SWEEP_AFTER
-    )
-    if left_behind or backlog.stale_sending:
-        # Queued mail a dead run left, or mail stuck in `sending` (which the run settles as
-        # unknown): at most one sweep per window.
-        window = int(now.timestamp() // SWEEP_AFTER.total_seconds())
-        return _request(after, f"email-sweep:{after}:{window}")
-    return SkipReason("no new queued email")

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pipelines.location.ops.lookups import LookupConfig
 from pipelines.lookups.requests import fail_abandoned, queued_after
 from pipelines.settings import get_settings
-from sensors.per_request import request_queue_sensor
+from sensors.work_queues import request_queue_sensor
 
 lookup_requests_sensor = request_queue_sensor(
     name="lookup_requests_sensor",

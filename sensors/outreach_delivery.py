@@ -7,40 +7,27 @@ unknown (to reconcile) are picked up by a sweep run keyed by the minute window, 
 one sweep a minute.
 """
 
-from dagster import (
-    DefaultSensorStatus,
-    RunRequest,
-    SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
-    sensor,
-)
+from datetime import datetime, timedelta
 
-from pipelines import clock
-from pipelines.notify.paid_delivery import due_ids, outreach_backlog
+from sqlalchemy import Engine
+
+from pipelines.notify.paid_delivery import outreach_backlog
 from pipelines.settings import get_settings
-from resources.database import FolioDatabase
-
-SWEEP_SECONDS = 60
+from sensors.work_queues import Backlog, outbox_sensor
 
 
-@sensor(
+def _backlog(engine: Engine, after: int, now: datetime) -> Backlog:
+    newest, awaiting_settlement = outreach_backlog(engine)
+    # newest due at or below the cursor: deferred messages whose time has come
+    return Backlog(newest, awaiting_settlement > 0 or newest is not None)
+
+
+outreach_outbox_sensor = outbox_sensor(
     name="outreach_outbox_sensor",
     job_name="deliver_outreach",
-    minimum_interval_seconds=get_settings().outbox_sensor_interval_seconds,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Launches deliver_outreach for due SMS, calls and webhooks; cursor = last "
-    "notification id handed on.",
+    kind="outreach",
+    what="due SMS, call or webhook",
+    backlog=_backlog,
+    sweep_every=timedelta(seconds=60),
+    interval_seconds=get_settings().outbox_sensor_interval_seconds,
 )
-def outreach_outbox_sensor(context: SensorEvaluationContext, database: FolioDatabase):
-    after = int(context.cursor or 0)
-    engine = database.engine()
-    newest, unknown = outreach_backlog(engine)
-    if newest is not None and newest > after:
-        return SensorResult(
-            run_requests=[RunRequest(run_key=f"outreach:{newest}")], cursor=str(newest)
-        )
-    if unknown or (newest is not None and due_ids(engine)):
-        window = int(clock.now().timestamp() // SWEEP_SECONDS)
-        return RunRequest(run_key=f"outreach-sweep:{after}:{window}")
-    return SkipReason("no due SMS, call or webhook")

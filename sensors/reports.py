@@ -5,7 +5,7 @@ from datetime import timedelta
 from pipelines.location.ops.reports import ReportConfig
 from pipelines.reports.requests import fail_abandoned, queued_after
 from pipelines.settings import get_settings
-from sensors.per_request import request_queue_sensor
+from sensors.work_queues import request_queue_sensor
 
 report_requests_sensor = request_queue_sensor(
     name="report_requests_sensor",

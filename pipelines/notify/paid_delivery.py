@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
@@ -39,16 +40,22 @@ from pipelines.db.schema import (
     tenants,
 )
 from pipelines.notify.compliance import admit, opt_out, record_block, release_slot
-from pipelines.notify.delivery import Outcome, send_one
 from pipelines.notify.paid import set_state
 from pipelines.notify.phone_texts import render
 from pipelines.notify.phones import mask
 from pipelines.notify.queue import OUTREACH_CHANNELS, OUTREACH_OUTBOX
+from pipelines.notify.sending import (
+    DeliveryCounts,
+    Outcome,
+    Prepared,
+    attempt_rows,
+    deliver,
+)
 from pipelines.notify.twilio import PhoneMessage, RecipientUnsubscribed
 from pipelines.notify.webhooks import WebhookMessage
 from pipelines.redaction import redact
 from pipelines.settings import Settings, get_settings
-from pipelines.workqueue import MessageState
+from pipelines.workqueue import MessageState, WorkQueue
 
 CHANNELS = OUTREACH_CHANNELS
 # Twilio's statuses of an outgoing message or call, in the order they can happen; the last
@@ -89,19 +96,6 @@ SENT_SETTLES_AFTER = timedelta(hours=72)
 
 def is_final(channel: str, status: str | None) -> bool:
     return STATUS_RANK[channel].get(status or "", 0) == FINAL_RANK[channel]
-
-
-@dataclass
-class ChannelCounts:
-    sent: int = 0
-    failed: int = 0
-    unknown: int = 0
-    deferred: int = 0
-    blocked: int = 0
-    problems: dict[int, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
 def _now() -> datetime:
@@ -145,27 +139,6 @@ def _message(conn, row, settings: Settings):
     )
 
 
-def _log(conn, row, o: Outcome) -> None:
-    conn.execute(
-        delivery_attempts.insert(),
-        [
-            {
-                "tenant_id": row.tenant_id,
-                "notification_id": row.id,
-                "channel": row.channel,
-                "to_address": row.to_address,
-                "template": row.template,
-                "attempt": a,
-                "status": st,
-                "provider_message_id": mid,
-                "error": redact(err),
-                "created_at": _now(),
-            }
-            for a, st, mid, err in o.log
-        ],
-    )
-
-
 def _zip_for(conn, row) -> str | None:
     """The zip of the lead a message is about (it sets the recipient's zone when the area
     code does not), as when it was queued."""
@@ -183,7 +156,7 @@ def _zip_for(conn, row) -> str | None:
     ).scalar()
 
 
-def _screen_again(conn, row, now: datetime, counts: ChannelCounts) -> bool:
+def _screen_again(conn, row, now: datetime, counts: DeliveryCounts) -> bool:
     """True when the message may go now (holding today's slot); otherwise it is blocked or
     put back."""
     verdict = admit(conn, row.to_address, now, _zip_for(conn, row), holding=row.cap_day)
@@ -267,6 +240,63 @@ def _settle_outcome(conn, row, o: Outcome, at_once: bool) -> None:
     # sent: settled by its final status (callback or reconcile); unknown: by reconcile
 
 
+@dataclass
+class OutreachPolicy:
+    """SMS, calls and webhooks: one at a time, each claimed just before it goes and screened
+    again (a STOP since it was queued blocks it; quiet hours or a full day put it back), each
+    by its channel's retry budget, and its tokens settled as it ends (notify/paid.py)."""
+
+    phone_sender: Any
+    webhook_sender: Any
+    settings: Settings
+    queue: WorkQueue = OUTREACH_OUTBOX
+    chunk: int = 1
+    workers: int = 1
+    sweep: bool = True
+    hand_back: bool = False
+
+    def due(self, engine: Engine, now: datetime) -> list[int]:
+        return due_ids(engine, now)
+
+    def prepare(
+        self, engine: Engine, ids: list[int], now: datetime, counts: DeliveryCounts
+    ) -> list[Prepared]:
+        ready = []
+        for nid in ids:
+            with engine.begin() as conn:
+                row = conn.execute(select(notifications).where(notifications.c.id == nid)).one()
+                if row.channel != "webhook" and not _screen_again(conn, row, now, counts):
+                    continue
+                msg = _message(conn, row, self.settings)
+            webhook = row.channel == "webhook"
+            ready.append(
+                Prepared(
+                    nid,
+                    row.channel,
+                    msg,
+                    self.webhook_sender if webhook else self.phone_sender,
+                    row.channel,
+                    row,
+                    "the tenant's endpoint" if webhook else mask(row.to_address),
+                )
+            )
+        return ready
+
+    def record(self, engine: Engine, ended: list[tuple[Prepared, Outcome]]) -> None:
+        for p, o in ended:
+            row = p.row
+            with engine.begin() as conn:
+                conn.execute(
+                    delivery_attempts.insert(),
+                    attempt_rows(
+                        o, row.tenant_id, row.channel, row.to_address, row.template, _now()
+                    ),
+                )
+                _settle_outcome(conn, row, o, getattr(p.sender, "settles_at_once", False))
+                if isinstance(o.cause, RecipientUnsubscribed):
+                    opt_out(conn, row.to_address, "provider")
+
+
 def deliver_outreach(
     engine: Engine,
     phone_sender,
@@ -275,34 +305,12 @@ def deliver_outreach(
     sleep: Callable[[float], None] = time.sleep,
     now: datetime | None = None,
     log=None,
-) -> ChannelCounts:
-    """Send every due SMS, call and webhook once, each by its channel's retry budget."""
+) -> DeliveryCounts:
+    """Send every due SMS, call and webhook once, each by its channel's retry budget,
+    through the one delivery loop (notify/sending.py)."""
     settings = settings or get_settings()
-    counts = ChannelCounts()
-    mark_stale(engine, settings)
-    for nid in due_ids(engine, now=now):
-        with engine.begin() as conn:
-            if not OUTREACH_OUTBOX.claim(conn, nid):
-                continue
-        with engine.begin() as conn:
-            row = conn.execute(select(notifications).where(notifications.c.id == nid)).one()
-            if row.channel != "webhook" and not _screen_again(conn, row, now or _now(), counts):
-                continue
-            msg = _message(conn, row, settings)
-        sender = webhook_sender if row.channel == "webhook" else phone_sender
-        o = send_one(sender, msg, nid, settings, sleep, budget=row.channel)
-        with engine.begin() as conn:
-            _log(conn, row, o)
-            _settle_outcome(conn, row, o, getattr(sender, "settles_at_once", False))
-            if isinstance(o.cause, RecipientUnsubscribed):
-                opt_out(conn, row.to_address, "provider")
-        setattr(counts, o.state, getattr(counts, o.state) + 1)
-        if o.state in (MessageState.FAILED, MessageState.UNKNOWN):
-            counts.problems[nid] = f"{o.state}: {redact(o.error)}"
-        if log:
-            shown = "the tenant's endpoint" if row.channel == "webhook" else mask(row.to_address)
-            log(f"{row.channel} {nid} to {shown}: {o.state}")
-    return counts
+    policy = OutreachPolicy(phone_sender, webhook_sender, settings)
+    return deliver(engine, policy, settings, sleep, now, log)
 
 
 def settle_status(
@@ -509,17 +517,3 @@ def outreach_backlog(engine: Engine) -> tuple[int | None, int]:
             select(func.count()).select_from(awaiting_settlement(_now()).subquery())
         ).scalar_one()
     return (due[-1] if due else None), pending
-
-
-def mark_stale(engine: Engine, settings: Settings) -> int:
-    """SMS, calls and webhooks left in `sending` by a run that died: unknown (reservation
-    kept for reconcile), never requeued."""
-    with engine.begin() as conn:
-        return len(
-            OUTREACH_OUTBOX.sweep_stale(
-                conn,
-                MessageState.UNKNOWN,
-                timedelta(seconds=settings.sending_stale_seconds),
-                last_error="stale in sending: the delivering run died",
-            )
-        )

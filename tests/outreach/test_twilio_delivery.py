@@ -55,7 +55,15 @@ def test_an_sms_goes_out_once_and_is_captured_when_delivered(sqlite_url, twilio,
     assert (asked["state"], asked["tokens_reserved"]) == ("queued", 10)
     assert balance(get_engine(sqlite_url), tenant["id"]) == Balance(90, 10)
     counts = deliver(sqlite_url)
-    assert counts.as_dict() == {"sent": 1, "failed": 0, "unknown": 0, "deferred": 0, "blocked": 0}
+    assert counts.as_dict() == {
+        "sent": 1,
+        "failed": 0,
+        "unknown": 0,
+        "skipped": 0,
+        "deferred": 0,
+        "blocked": 0,
+        "marked_unknown_stale": 0,
+    }
     [create] = twilio.creates("sms")
     nid = nid_of(sqlite_url, asked["id"])
     assert create["form"]["To"] == LEAD_PHONE and create["form"]["From"] == FROM
