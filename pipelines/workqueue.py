@@ -190,6 +190,18 @@ class WorkQueue:
             **values,
         )
 
+    def find(self, engine: Engine, row_id: int, tenant_id: int, query=None):
+        """One row as its tenant sees it (a mapping), or None for another tenant's or no
+        row: the view behind every request's poll. `query`: a SELECT over the table with
+        joined columns, when the view shows more than the row."""
+        q = select(self.table) if query is None else query
+        with engine.connect() as conn:
+            return (
+                conn.execute(q.where(self.c.id == row_id, self.c.tenant_id == tenant_id))
+                .mappings()
+                .first()
+            )
+
     def count(self, conn: Connection, state: StrEnum) -> int:
         return conn.execute(
             select(func.count()).where(self.c.state == state.value, self.scope)

@@ -135,14 +135,7 @@ def request_lookup(
 
 def request_view(engine: Engine, tenant_id: int, request_id: int) -> dict | None:
     """A tenant's request as a client polls it; None for another tenant's (or no) request."""
-    with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(lookup_requests).where(r.id == request_id, r.tenant_id == tenant_id)
-            )
-            .mappings()
-            .first()
-        )
+    row = LOOKUPS.find(engine, request_id, tenant_id)
     if row is None:
         return None
     return {

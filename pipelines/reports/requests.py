@@ -206,17 +206,10 @@ def build_request(engine: Engine, request_id: int, last_attempt: bool = True) ->
 
 def request_view(engine: Engine, tenant_id: int, request_id: int) -> dict | None:
     """The request as its tenant sees it (another tenant's is None, like a missing one)."""
-    rr = report_requests.c
-    with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(report_requests, reports.c.sha256, reports.c.bytes)
-                .join(reports, reports.c.id == rr.report_id, isouter=True)
-                .where(rr.id == request_id, rr.tenant_id == tenant_id)
-            )
-            .mappings()
-            .first()
-        )
+    joined = select(report_requests, reports.c.sha256, reports.c.bytes).join(
+        reports, reports.c.id == report_requests.c.report_id, isouter=True
+    )
+    row = REPORTS.find(engine, request_id, tenant_id, joined)
     if row is None:
         return None
     return {
