@@ -48,7 +48,12 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
                 "file_present",
                 asset=key,
                 blocking=True,
-                description=f"{layout.file_name} is present and non-empty",
+                description=f"{layout.file_name} is present and non-empty"
+                + (
+                    " (or not delivered this time: it is published irregularly)"
+                    if layout.optional
+                    else ""
+                ),
             )
         ],
         kinds={"file"},
@@ -120,14 +125,17 @@ def _raw_asset(layout: FileLayout) -> AssetsDefinition:
                 },
                 partition_key=row["partition"],
             )
+        said = None
+        if missing:
+            said = f"{layout.file_name} missing or empty in {source.describe()} for: "
+            said += ", ".join(missing)
+            if layout.optional:
+                said += " (delivered when published: nothing to stage)"
         check = AssetCheckResult(
             check_name="file_present",
-            passed=not missing,
+            passed=not missing or layout.optional,
             severity=AssetCheckSeverity.ERROR,
-            description=None
-            if not missing
-            else f"{layout.file_name} missing or empty in {source.describe()} for: "
-            f"{', '.join(missing)}",
+            description=said,
             metadata={"missing_partitions": ", ".join(missing) or "none"},
         )
         return MaterializeResult(metadata=metadata, check_results=[check])

@@ -16,6 +16,7 @@ from assets.metadata import markdown_table, partition_label, rows_frame
 from assets.partitions import daily_partitions
 from pipelines.leads.previews import leads_by_type, leads_without_property, recent_leads
 from pipelines.leads.rules import generate_leads
+from pipelines.leads.scoring import score_leads
 from resources.database import FolioDatabase
 
 
@@ -33,15 +34,18 @@ from resources.database import FolioDatabase
     ],
     kinds={"sql"},
     description="The `leads` table's daily rules over the business day's OfficialRecords: "
-    "new_homeowner (A, 85: a sale deed with a price within the window), foreclosure (B, 90: a "
-    "lis pendens; a later CLP dismisses it) and lien (B, 70: JUD, LIE, FTL, NTL) leads, unique "
+    "new_homeowner (A: a sale deed with a price within the window), foreclosure (B: a "
+    "lis pendens; a later CLP dismisses it) and lien (B: JUD, LIE, FTL, NTL) leads, unique "
     "on (lead_type, folio, source_key). The table holds six lead types: eviction, lien, probate "
-    "and judgment leads also come from eviction_and_lien_leads and probate_and_judgment_leads.",
+    "and judgment leads also come from eviction_and_lien_leads and probate_and_judgment_leads. "
+    "Every open lead is scored once the new ones are made.",
 )
 def leads(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     engine = database.engine()
     with engine.begin() as conn:
         counts = generate_leads(conn, context.partition_keys)
+        # ranked at once, not at 02:00 (a new lead also moves its property's others)
+        score_leads(conn, expire=False)
         by_type = leads_by_type(conn)
         orphans = leads_without_property(conn)
         recent = recent_leads(conn)

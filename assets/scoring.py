@@ -11,7 +11,7 @@ from dagster import (
 
 from assets.metadata import markdown_table, rows_frame
 from pipelines import clock
-from pipelines.leads.previews import scores_out_of_bounds, top_scores
+from pipelines.leads.previews import score_spread, scores_out_of_bounds, top_scores
 from pipelines.leads.scoring import score_leads
 from resources.database import FolioDatabase
 
@@ -27,21 +27,22 @@ from resources.database import FolioDatabase
         AssetCheckSpec(
             "scores_within_bounds",
             asset="lead_scores",
-            description="every open lead has tonight's score, within 0–100 and equal to its "
-            "own breakdown (base − decay + bonuses, clamped), the same on the lead",
+            description="every open lead has tonight's score, within 0–100 and the sum of its "
+            "parts, the same on the lead",
         )
     ],
     kinds={"polars", "sql"},
-    description="score = clamp(base − freshness decay + equity + engagement + absentee, 0, 100) "
-    "for every "
-    "open lead, breakdown per lead; leads past their age limit become expired. Recomputed whole "
-    "each night (no retry: a re-run recomputes).",
+    description="score = base (the record's kind) + stacked distress + equity + years owned + "
+    "freshness + engagement + absentee, 0–100, for every open lead, the parts kept per lead; "
+    "leads past their age limit become expired. Recomputed whole each night (no retry: a "
+    "re-run recomputes).",
 )
 def lead_scores(context: AssetExecutionContext, database: FolioDatabase) -> MaterializeResult:
     today = clock.today()
     with database.engine().begin() as conn:
         counts = score_leads(conn, today=today, now=clock.now())
         top = top_scores(conn, today)
+        spread = score_spread(conn)
         bad = scores_out_of_bounds(conn, today)
     return MaterializeResult(
         metadata={
@@ -50,6 +51,7 @@ def lead_scores(context: AssetExecutionContext, database: FolioDatabase) -> Mate
             "leads_expired": counts.expired,
             "mean_score": round(counts.mean_score, 2) if counts.mean_score is not None else 0.0,
             "top_leads": markdown_table(rows_frame(top)),
+            **{f"scores_{k}": v for k, v in spread.items() if k != "open_leads"},
         },
         check_results=[
             AssetCheckResult(

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import Ge, Gt, Le
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 
 # Dagster run priority (`dagster/priority` tag; higher runs first).
@@ -279,30 +279,69 @@ class LeadSettings(_Group):
     """Lead rules and nightly lead scoring (docs/domain.md#leads, #lead-scoring)."""
 
     new_homeowner_window_days: Count = _field(30, "a sale this recent makes a new-homeowner lead")
-    base_score_new_homeowner: Score = _field(85, "base score of a new-homeowner lead")
-    base_score_foreclosure: Score = _field(90, "base score of a foreclosure lead")
-    base_score_probate: Score = _field(88, "base score of a probate lead")
-    base_score_eviction: Score = _field(75, "base score of an eviction lead")
-    base_score_lien: Score = _field(70, "base score of a lien lead")
-    base_score_judgment: Score = _field(65, "base score of a judgment lead")
+    # The score is the sum of its parts (docs/domain.md#lead-scoring); their maxima add to
+    # at most 100, so no part is ever clamped away.
+    base_score_new_homeowner: Score = _field(12, "points for a new-homeowner record")
+    base_score_foreclosure: Score = _field(30, "points for a foreclosure record")
+    base_score_probate: Score = _field(30, "points for a probate record")
+    base_score_eviction: Score = _field(22, "points for an eviction record")
+    base_score_lien: Score = _field(12, "points for a lien record")
+    base_score_judgment: Score = _field(16, "points for a judgment record")
     lead_expiry_days: Count = _field(
         180, "new or sent leads older than this many days become `expired`"
     )
-    freshness_grace_days: NonNegative = _field(7, "days a lead keeps its full score")
-    freshness_days_per_point: Count = _field(
-        3, "after the grace, one point lost per this many days"
+    stacking_points: NonNegative = _field(
+        10, "points per other kind of distress open on the same property"
     )
-    freshness_max_decay: NonNegative = _field(30, "at most this many points lost to age")
-    equity_high_ratio: Ratio = _field(0.50, "equity share worth +10")
-    equity_mid_ratio: Ratio = _field(0.30, "equity share worth +5")
-    engagement_open_points: NonNegative = _field(2, "points per email open")
-    engagement_open_max: NonNegative = _field(6, "at most this many points from opens")
-    engagement_click_points: NonNegative = _field(5, "points per click")
-    engagement_click_max: NonNegative = _field(10, "at most this many points from clicks")
+    stacking_max: NonNegative = _field(15, "at most this many points from stacked distress")
+    equity_points: NonNegative = _field(
+        15, "points at 100% estimated equity (pro rata, rounded down)"
+    )
+    ownership_years_per_point: Count = _field(2, "a point per this many full years owned")
+    ownership_max: NonNegative = _field(10, "at most this many points from years owned")
+    freshness_points: NonNegative = _field(15, "points of a lead within its grace days")
+    freshness_grace_days: NonNegative = _field(3, "days a lead keeps its full freshness points")
+    freshness_days_per_point: Count = _field(
+        2, "after the grace, one freshness point lost per this many days"
+    )
+    engagement_open_points: NonNegative = _field(1, "points per email open")
+    engagement_open_max: NonNegative = _field(2, "at most this many points from opens")
+    engagement_click_points: NonNegative = _field(2, "points per click")
+    engagement_click_max: NonNegative = _field(3, "at most this many points from clicks")
     absentee_bonus: NonNegative = _field(
         10, "points when the owner's mailing state is known and not `home_state`"
     )
+    non_homestead_bonus: NonNegative = _field(
+        5, "points when the owner mails in-state but the parcel is not their homestead"
+    )
     home_state: str = _field("FL", "the county's state (an owner mailing elsewhere is absentee)")
+
+    @model_validator(mode="after")
+    def _parts_fit_in_100(self):
+        most = self.most_points()
+        if most > 100:
+            raise ValueError(
+                f"the lead score's parts can add to {most}: their maxima (the highest "
+                "base_score_*, stacking_max, equity_points, ownership_max, freshness_points, "
+                "engagement_open_max + engagement_click_max, the larger of absentee_bonus and "
+                "non_homestead_bonus) must add to at "
+                "most 100"
+            )
+        return self
+
+    def most_points(self) -> int:
+        """The highest score the parts can add to."""
+        base = max(getattr(self, f) for f in type(self).model_fields if f.startswith("base_score_"))
+        return (
+            base
+            + self.stacking_max
+            + self.equity_points
+            + self.ownership_max
+            + self.freshness_points
+            + self.engagement_open_max
+            + self.engagement_click_max
+            + max(self.absentee_bonus, self.non_homestead_bonus)
+        )
 
 
 class ListingSettings(_Group):
@@ -665,7 +704,7 @@ def _explain(exc: ValidationError) -> SettingsError:
         else:
             why = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
             why = why[:1].lower() + why[1:]
-        parts.append(f"{name}{shown}: {why}")
+        parts.append(f"{name}{shown}: {why}" if key else why)  # no key: a rule over several
     return SettingsError("; ".join(parts))
 
 

@@ -23,12 +23,13 @@ DEMO_SUBSCRIBERS = [
     (
         "agent@demo-realty.example",
         "Alex Agent",
-        {"min_score": 70, "lead_types": ["probate", "foreclosure"]},
+        # lead scores rank (docs/domain.md#lead-scoring): most fresh foreclosures score 40+
+        {"min_score": 40, "lead_types": ["probate", "foreclosure"]},
     ),
     (
         "buyer@demo-realty.example",
         "Nia Newowner",
-        {"min_score": 60, "lead_types": ["new_homeowner", "eviction", "lien", "judgment"]},
+        {"min_score": 40, "lead_types": ["new_homeowner", "eviction", "lien", "judgment"]},
     ),
     (
         "digest@demo-realty.example",

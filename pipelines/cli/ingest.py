@@ -39,11 +39,20 @@ SOURCE_HELP = (
 @click.option(
     "--seed", default=7, show_default=True, help="Random seed: the same seed writes the same files."
 )
-def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed: int) -> None:
+@click.option(
+    "--parcels",
+    default=2_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Properties the records are drawn from (more: fewer records per property).",
+)
+def samples(
+    days: int, out_dir: Path, end: date | None, docs_per_day: int, seed: int, parcels: int
+) -> None:
     """Write synthetic county files without running anything: daily/YYYY-MM-DD/ for each business
     day, weekly/<Monday>/ for each complete week in the range, monthly/YYYY-MM/ for the month
     before."""
-    written = write_sample_files(out_dir, days, end, docs_per_day, seed)
+    written = write_sample_files(out_dir, days, end, docs_per_day, seed, parcels)
     daily = written["daily"]
     console.print(
         f"wrote {len(daily)} business days ({daily[0]}..{daily[-1]}) under {out_dir}/daily, "
@@ -52,7 +61,7 @@ def samples(days: int, out_dir: Path, end: date | None, docs_per_day: int, seed:
 
 
 def write_sample_files(
-    out_dir: Path, days: int, end: date | None, docs_per_day: int, seed: int
+    out_dir: Path, days: int, end: date | None, docs_per_day: int, seed: int, parcels: int = 2_000
 ) -> dict:
     from pipelines.calendar import last_complete_business_day
     from pipelines.county.samples import write_sample_range
@@ -60,7 +69,7 @@ def write_sample_files(
     if days < 1:
         fail("--days must be at least 1")
     return write_sample_range(
-        out_dir, days, end or last_complete_business_day(), docs_per_day, seed
+        out_dir, days, end or last_complete_business_day(), docs_per_day, seed, parcels
     )
 
 

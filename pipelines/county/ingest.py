@@ -213,6 +213,11 @@ def stage_file(
         )
 
     try:
+        if raw is None and layout.optional:  # not delivered for this partition
+            finish("absent")
+            return StageReport(
+                layout.file_type, partition_key, "", "", time.perf_counter() - t0, restaged=False
+            )
         if raw is None:
             raise MissingRawFileError(
                 f"no {layout.file_name} has been landed for {layout.cadence} partition "

@@ -22,4 +22,6 @@ KEY_COLUMNS = {
     "indebtedness": KeyColumns("debtor_address", None, "debtor_name"),
     "probate": KeyColumns("decedent_address", None, "decedent_name"),
     "verdicts": KeyColumns("defendant_address", None, "defendant"),
+    # the roll's rows become properties (a parcel no document named yet): keyed the same way
+    "property_roll": KeyColumns("site_address", None, "owner_name"),
 }

@@ -433,6 +433,79 @@ def weekly_files(state: SampleState, monday: date, records: int = 40) -> dict[st
     }
 
 
+LAND_USES = [
+    ("0101 SINGLE FAMILY", 6),
+    ("0407 RESIDENTIAL - TOTAL VALUE (CONDO)", 3),
+    ("0802 MULTIFAMILY 2-9 UNITS", 1),
+]
+ELSEWHERE = [  # an absentee owner's mailing state, as rolls write it
+    ("NY", 5), ("New York", 1), (" nj", 2), ("GA", 2), ("TX", 2), ("Ill.", 1), ("CA", 2),
+    ("ONT", 1),  # Ontario: not a US state, so not placed (not absentee)
+]  # fmt: skip
+
+
+def roll_file(state: SampleState, monday: date) -> bytes:
+    """The property appraiser's roll as of `monday`: one row per parcel, with its facts, the
+    owner's mailing address and the sale the appraiser knows of. Its own random stream, so
+    adding it changes none of the other files. Quirks: folios with dashes, `$` money, an
+    empty folio and a folio sent twice with other facts (both quarantined), lower-case and
+    spelled-out states, a blank line."""
+    rng = random.Random(f"roll:{state.parcels[0].folio}:{monday.isoformat()}")
+    rows = []
+    for parcel in state.parcels:
+        land_use = rng.choices([u for u, _ in LAND_USES], [w for _, w in LAND_USES])[0]
+        condo = "CONDO" in land_use
+        sqft = rng.randint(550, 1_600) if condo else rng.randint(900, 4_200)
+        market = round(sqft * rng.uniform(180, 620), -3)
+        where = rng.random()
+        homestead = where < 0.62
+        if where < 0.70:  # the owner lives there (or mails there)
+            mailing = (parcel.address, parcel.city, "FL", parcel.zip)
+        elif where < 0.86:  # a local owner elsewhere in Florida
+            city, zip_ = rng.choice(CITIES)
+            mailing = (f"{rng.randint(100, 29999)} {rng.choice(STREETS)}", city, "FL", zip_)
+        else:  # out of state
+            st = rng.choices([x for x, _ in ELSEWHERE], [w for _, w in ELSEWHERE])[0]
+            mailing = (f"{rng.randint(10, 999)} {rng.choice(STREETS)}", "ELSEWHERE", st, "10001")
+        held = rng.choices([1, 4, 9, 16, 25, 40], [3, 4, 4, 3, 2, 1])[0]
+        sold = monday - timedelta(days=int(365.25 * rng.uniform(held * 0.6, held * 1.4)))
+        price = round(market / (1.045 ** ((monday - sold).days / 365.25)) * rng.uniform(0.85, 1.1))
+        folio = parcel.folio
+        if rng.random() < 0.2:
+            folio = f"{folio[:2]}-{folio[2:6]}-{folio[6:9]}-{folio[9:]}"
+        rows.append(
+            "^".join(
+                [
+                    folio,
+                    parcel.address,
+                    parcel.city,
+                    parcel.zip,
+                    parcel.owner,
+                    _name(rng) if rng.random() < 0.3 else "",
+                    *mailing,
+                    land_use,
+                    str(rng.randint(1, 3) if condo else rng.randint(2, 6)),
+                    rng.choice(["1", "1.5", "2", "2.5", "3", "4"]),
+                    str(sqft),
+                    str(rng.randint(1925, 2024)),
+                    "0" if condo else str(rng.randint(2_500, 15_000)),
+                    _money(rng, round(market * (0.62 if homestead else 0.93))),
+                    _money(rng, market),
+                    "Y" if homestead else "N",
+                    sold.strftime("%m/%d/%Y"),
+                    _money(rng, price),
+                ]
+            )
+        )
+    if rows:
+        rows.insert(len(rows) // 2, "")  # a blank line
+        rows.append("^" + rows[0].partition("^")[2])  # no folio: quarantined
+        first = rows[0].split("^")
+        first[17] = "1"  # the first parcel again, with other facts: quarantined
+        rows.append("^".join(first))
+    return ("\n".join(rows) + "\n").encode("cp1252", errors="replace")
+
+
 def monthly_files(state: SampleState, month: date, records: int = 30) -> dict[str, bytes]:
     rng = state.rng
     probate, verdicts = [], []
@@ -498,7 +571,9 @@ def write_samples(
     for day in days:
         _write(out_dir / "daily" / day.isoformat(), generate_day(state, day, docs))
     for key in weekly_keys:
-        _write(out_dir / "weekly" / key, weekly_files(state, date.fromisoformat(key)))
+        monday = date.fromisoformat(key)
+        files = weekly_files(state, monday) | {"PropertyRoll.exp": roll_file(state, monday)}
+        _write(out_dir / "weekly" / key, files)
     for key in monthly_keys:
         _write(out_dir / "monthly" / key, monthly_files(state, first_day(key)))
     return {
@@ -515,7 +590,7 @@ def _write(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def write_sample_range(
-    out_dir: Path, days: int, end: date, docs: int = 300, seed: int = 7
+    out_dir: Path, days: int, end: date, docs: int = 300, seed: int = 7, parcels: int = 2_000
 ) -> dict[str, list[str]]:
     """`days` business days of daily files ending `end`, the weekly files of every complete
     week in that range, and the monthly files of the month before `end`'s month."""
@@ -527,4 +602,4 @@ def write_sample_range(
     ]
     weeks = [w.isoformat() for w in weeks if w + timedelta(days=6) <= end + timedelta(days=1)]
     month = format_key("monthly", end.replace(day=1) - timedelta(days=1))
-    return write_samples(out_dir, start, end, weeks, [month], docs=docs, seed=seed)
+    return write_samples(out_dir, start, end, weeks, [month], docs=docs, seed=seed, parcels=parcels)

@@ -143,9 +143,13 @@ class LeadSource(Body):
 
 
 class LeadScoreBreakdown(Body):
+    """The parts of the lead's score; they add up to it."""
+
     base_score: int
-    freshness_decay: int
+    stacking_bonus: int
     equity_bonus: int
+    ownership_bonus: int
+    freshness_bonus: int
     engagement_bonus: int
     absentee_bonus: int
     scored_on: str

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Connection, case, func, select
 
 from pipelines.db.schema import lead_scores, leads, properties, record_matches
-from pipelines.leads.scoring import OPEN_STATUSES
+from pipelines.leads.scoring import OPEN_STATUSES, PARTS
 
 
 def leads_without_property(conn: Connection) -> int:
@@ -64,12 +64,7 @@ def top_scores(conn: Connection, scored_on: date, limit: int = 5) -> list[dict]:
         select(
             ls.lead_id,
             ls.score,
-            ls.base_score,
-            ls.age_days,
-            ls.freshness_decay,
-            ls.equity_bonus,
-            ls.engagement_bonus,
-            ls.absentee_bonus,
+            *(ls[part] for part in PARTS),
         )
         .where(ls.scored_on == scored_on)
         .order_by(ls.score.desc(), ls.lead_id)
@@ -79,23 +74,16 @@ def top_scores(conn: Connection, scored_on: date, limit: int = 5) -> list[dict]:
 
 
 def scores_out_of_bounds(conn: Connection, scored_on: date) -> dict[str, int]:
-    """The `scores_within_bounds` check of a nightly scoring: open leads whose score of
-    `scored_on` is outside 0–100 or is not its own breakdown (base − decay + bonuses, clamped
-    to 0–100), whose `leads.score` differs from it, or that have no score of that day."""
+    """The `scores_within_bounds` check of a scoring: open leads whose score of `scored_on`
+    is outside 0–100 or is not the sum of its parts, whose `leads.score` differs from it, or
+    that have no score of that day."""
     ls, lt = lead_scores.c, leads.c
-    total = (
-        ls.base_score
-        - ls.freshness_decay
-        + ls.equity_bonus
-        + ls.engagement_bonus
-        + ls.absentee_bonus
-    )
-    clamped = case((total < 0, 0), (total > 100, 100), else_=total)
+    total = sum((ls[part] for part in PARTS[1:]), ls[PARTS[0]])
     scored = (
         select(
             func.count(),
             func.sum(case(((ls.score < 0) | (ls.score > 100), 1), else_=0)),
-            func.sum(case((func.abs(ls.score - clamped) > 1e-6, 1), else_=0)),
+            func.sum(case((func.abs(ls.score - total) > 1e-6, 1), else_=0)),
             func.sum(case((func.abs(lt.score - ls.score) > 1e-6, 1), else_=0)),
         )
         .select_from(lead_scores.join(leads, lt.id == ls.lead_id))
@@ -114,3 +102,30 @@ def scores_out_of_bounds(conn: Connection, scored_on: date) -> dict[str, int]:
 def leads_dated(conn: Connection, day: date) -> int:
     """Leads whose lead_date is `day` (the market report's source rows)."""
     return conn.execute(select(func.count()).where(leads.c.lead_date == day)).scalar_one()
+
+
+def score_spread(conn: Connection) -> dict[str, float | int]:
+    """How well the open leads' scores rank (docs/domain.md#lead-scoring): how many, the
+    10th, 50th and 90th percentiles and their p10–p90 spread, the share at 90 or more, and
+    the share tied at the highest score."""
+    scores = sorted(
+        conn.execute(select(leads.c.score).where(leads.c.status.in_(OPEN_STATUSES))).scalars()
+    )
+    n = len(scores)
+    if not n:
+        return {"open_leads": 0}
+
+    def pct(q: float) -> float:  # nearest rank
+        return float(scores[min(n - 1, max(0, round(q * n + 0.5) - 1))])
+
+    top = scores[-1]
+    return {
+        "open_leads": n,
+        "p10": pct(0.10),
+        "p50": pct(0.50),
+        "p90": pct(0.90),
+        "spread_p10_p90": pct(0.90) - pct(0.10),
+        "share_90_or_more": round(sum(s >= 90 for s in scores) / n, 4),
+        "highest": float(top),
+        "share_tied_at_highest": round(scores.count(top) / n, 4),
+    }

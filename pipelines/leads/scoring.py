@@ -1,14 +1,15 @@
-"""Nightly lead scoring (docs/domain.md#lead-scoring), with the breakdown kept per lead in
-`lead_scores`.
+"""Lead scoring (docs/domain.md#lead-scoring): how worth a call a lead is, as the sum of
+parts kept per lead in `lead_scores`, so the breakdown a subscriber sees adds up to the score.
 
-score = clamp(base − freshness_decay + equity_bonus + engagement_bonus + absentee_bonus, 0, 100)
-- freshness_decay: 0 up to 7 days old, then a point per full 3 days, at most 30
-- equity_bonus: +10 at estimated equity ≥ 50%, +5 at 30–50%; equity = (last sale price −
-  mortgages (MOR) recorded after that sale and not satisfied by an SMO naming them) / price
-- engagement_bonus: +2 per alert opened (max +6), +5 per click (max +10)
-- absentee_bonus: +10 when the owner's mailing state is known and not Florida
-Leads older than `lead_expiry_days` that are still new or sent become `expired`.
-The arithmetic runs in polars over one read of the open leads; the writes are set-based.
+score = base (the record's kind) + stacking (other kinds of distress open on the property)
+        + equity + ownership (years owned) + freshness + engagement + absentee
+
+Every part is bounded and their maxima add to at most 100 (LeadSettings refuses more), so
+nothing is clamped. Scores are integers; leads are ranked by score, then the newer lead,
+then the lower id, which is the same on every re-run. New leads are scored when they are
+made, and every open lead again each night; leads older than `lead_expiry_days` that are
+still new or sent become `expired`. The arithmetic runs in polars over one read of the open
+leads; the writes are set-based.
 """
 
 from __future__ import annotations
@@ -17,15 +18,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, case, delete, func, select, text, update
+from sqlalchemy import Connection, case, delete, func, select, text, update
 
 from pipelines import clock
 from pipelines.db.bulk import bulk_insert
 from pipelines.db.schema import lead_events, lead_scores, leads, properties
-from pipelines.db.types import Timestamp
+from pipelines.kinds import LeadType
 from pipelines.settings import Settings, get_settings
 
 OPEN_STATUSES = ("new", "sent", "contacted")
+MONEY = ("price", "market_value", "roll_sale_price")  # Decimal from the database
+# The parts of a score, in the order a breakdown shows them; they add up to the score.
+PARTS = (
+    "base_score",
+    "stacking_bonus",
+    "equity_bonus",
+    "ownership_bonus",
+    "freshness_bonus",
+    "engagement_bonus",
+    "absentee_bonus",
+)
+# A new homeowner is a buyer, not a sign of distress: it does not stack.
+DISTRESS = tuple(t.value for t in LeadType if t != LeadType.NEW_HOMEOWNER)
 
 _OPEN_MORTGAGES = """
 WITH mortgages AS (
@@ -56,53 +70,86 @@ class ScoreCounts:
     mean_score: float | None
 
 
+# A mortgage the clerk's files do not show (the sale predates them) is estimated as a loan of
+# LOAN_TO_VALUE of the roll's sale price over LOAN_YEARS at LOAN_RATE, paid down since.
+LOAN_TO_VALUE, LOAN_YEARS, LOAN_RATE = 0.8, 30, 0.06
+
+
+def _debt(today: date) -> pl.Expr:
+    """What is owed on the property: the open mortgages recorded after the clerk's last sale,
+    or, when the clerk's files have no sale, the estimated balance of a loan at the roll's
+    sale (null when neither is known: equity unknown, no points)."""
+    r, n = LOAN_RATE / 12, LOAN_YEARS * 12
+    months = ((pl.lit(today) - pl.col("roll_sale_date")).dt.total_days() / 30.4375).floor()
+    left = ((1 - (1 + r) ** (months - n)) / (1 - (1 + r) ** -n)).clip(0, 1)
+    estimated = LOAN_TO_VALUE * pl.col("roll_sale_price").cast(pl.Float64) * left
+    recorded = pl.col("open_mortgages").fill_null(0).cast(pl.Float64)
+    return (
+        pl.when(pl.col("last_sale_date").is_not_null())
+        .then(recorded)
+        .when(pl.col("roll_sale_price").is_not_null() & pl.col("roll_sale_date").is_not_null())
+        .then(pl.when(months >= n).then(0.0).otherwise(estimated))
+        .otherwise(recorded)
+    )
+
+
+def base_points(s: Settings) -> dict[str, int]:
+    """The points each kind of record is worth on its own (`base_score_<type>`)."""
+    return {t.value: getattr(s, f"base_score_{t.value}") for t in LeadType}
+
+
 def score_frame(df: pl.DataFrame, today: date, s: Settings) -> pl.DataFrame:
-    """The formula on a frame of (lead_id, base_score, lead_date, price, open_mortgages,
-    opens, clicks, mailing_state). Pure: unit-tested with hand-computed values."""
+    """The formula on a frame of (lead_id, folio, lead_type, lead_date, price,
+    last_sale_date, market_value, roll_sale_date, roll_sale_price, homestead, open_mortgages,
+    opens, clicks, mailing_state): one row per open lead,
+    since stacking counts the other open leads on each property. Pure: unit-tested with
+    hand-computed values."""
     age = (pl.lit(today) - pl.col("lead_date")).dt.total_days().cast(pl.Int64)
-    decay = (
-        pl.when(age <= s.freshness_grace_days)
-        .then(0)
-        .otherwise(
-            ((age - s.freshness_grace_days) // s.freshness_days_per_point).clip(
-                0, s.freshness_max_decay
-            )
-        )
+    late = (age - s.freshness_grace_days).clip(0, None)
+    freshness = (pl.lit(s.freshness_points) - late // s.freshness_days_per_point).clip(0, None)
+
+    distress = pl.col("lead_type").is_in(DISTRESS)
+    kinds = (
+        df.filter(distress).group_by("folio").agg(pl.col("lead_type").n_unique().alias("signals"))
     )
-    price = pl.col("price").cast(pl.Float64)
-    ratio = pl.when(price > 0).then(
-        (price - pl.col("open_mortgages").fill_null(0).cast(pl.Float64)) / price
-    )
-    equity = (
-        pl.when(ratio >= s.equity_high_ratio)
-        .then(10)
-        .when(ratio >= s.equity_mid_ratio)
-        .then(5)
-        .otherwise(0)
-    )
+    df = df.join(kinds, on="folio", how="left").with_columns(pl.col("signals").fill_null(0))
+    others = pl.col("signals") - distress.cast(pl.Int64)
+    stacking = (others * s.stacking_points).clip(0, s.stacking_max)
+
+    value = pl.coalesce(pl.col("market_value"), pl.col("price")).cast(pl.Float64)
+    ratio = pl.when(value > 0).then(((value - _debt(today)) / value).clip(0, 1))
+    equity = (ratio * s.equity_points).floor().fill_null(0)
+
+    sold = pl.coalesce(pl.col("last_sale_date"), pl.col("roll_sale_date"))
+    years = ((pl.lit(today) - sold).dt.total_days() / 365.25).floor()
+    ownership = (years // s.ownership_years_per_point).clip(0, s.ownership_max).fill_null(0)
+
     engagement = (pl.col("opens").fill_null(0) * s.engagement_open_points).clip(
         0, s.engagement_open_max
     ) + (pl.col("clicks").fill_null(0) * s.engagement_click_points).clip(0, s.engagement_click_max)
     state = pl.col("mailing_state").str.strip_chars().str.to_uppercase()
-    absentee = pl.when(state.is_not_null() & (state != "") & (state != s.home_state)).then(
-        s.absentee_bonus
+    absentee = (
+        pl.when(state.is_not_null() & (state != "") & (state != s.home_state))
+        .then(s.absentee_bonus)
+        .when(pl.col("homestead").eq(False))  # not the owner's home: a landlord or investor
+        .then(s.non_homestead_bonus)
+        .otherwise(0)
     )
+    base = pl.col("lead_type").replace_strict(base_points(s), return_dtype=pl.Int64)
     out = df.with_columns(
+        base.alias("base_score"),
         age.alias("age_days"),
-        decay.cast(pl.Int64).alias("freshness_decay"),
+        pl.col("signals").cast(pl.Int64),
+        stacking.cast(pl.Int64).alias("stacking_bonus"),
         ratio.round(4).alias("equity_ratio"),
         equity.cast(pl.Int64).alias("equity_bonus"),
+        years.cast(pl.Int64).alias("years_owned"),
+        ownership.cast(pl.Int64).alias("ownership_bonus"),
+        freshness.cast(pl.Int64).alias("freshness_bonus"),
         engagement.cast(pl.Int64).alias("engagement_bonus"),
-        absentee.otherwise(0).cast(pl.Int64).alias("absentee_bonus"),
+        absentee.cast(pl.Int64).alias("absentee_bonus"),
     )
-    total = (
-        pl.col("base_score")
-        - pl.col("freshness_decay")
-        + pl.col("equity_bonus")
-        + pl.col("engagement_bonus")
-        + pl.col("absentee_bonus")
-    )
-    return out.with_columns(total.clip(0, 100).cast(pl.Float64).alias("score"))
+    return out.with_columns(pl.sum_horizontal(PARTS).cast(pl.Float64).alias("score"))
 
 
 def _open_leads(conn: Connection) -> pl.DataFrame:
@@ -121,9 +168,14 @@ def _open_leads(conn: Connection) -> pl.DataFrame:
         select(
             leads.c.id.label("lead_id"),
             leads.c.folio,
-            leads.c.base_score,
+            leads.c.lead_type,
             leads.c.lead_date,
             properties.c.last_sale_price.label("price"),
+            properties.c.last_sale_date,
+            properties.c.market_value,
+            properties.c.roll_sale_date,
+            properties.c.roll_sale_price,
+            properties.c.homestead,
             properties.c.owner_mailing_state.label("mailing_state"),
             counts.c.opens,
             counts.c.clicks,
@@ -139,9 +191,14 @@ def _open_leads(conn: Connection) -> pl.DataFrame:
     schema = {
         "lead_id": pl.Int64,
         "folio": pl.String,
-        "base_score": pl.Int64,
+        "lead_type": pl.String,
         "lead_date": pl.Date,
         "price": pl.Float64,
+        "last_sale_date": pl.Date,
+        "market_value": pl.Float64,
+        "roll_sale_date": pl.Date,
+        "roll_sale_price": pl.Float64,
+        "homestead": pl.Boolean,
         "mailing_state": pl.String,
         "opens": pl.Int64,
         "clicks": pl.Int64,
@@ -149,7 +206,7 @@ def _open_leads(conn: Connection) -> pl.DataFrame:
     df = pl.DataFrame(
         [
             tuple(
-                float(v) if k == "price" and v is not None else v
+                float(v) if k in MONEY and v is not None else v
                 for k, v in zip(schema, r, strict=True)
             )
             for r in rows
@@ -167,12 +224,26 @@ def _open_leads(conn: Connection) -> pl.DataFrame:
 
 
 def score_leads(
-    conn: Connection, today: date | None = None, now: datetime | None = None
+    conn: Connection,
+    today: date | None = None,
+    now: datetime | None = None,
+    expire: bool = True,
 ) -> ScoreCounts:
+    """Score every open lead. `expire`: first expire the leads past their age (the nightly
+    scoring does; the ingestion that just made leads scores them without expiring any)."""
     s = get_settings()
     today = today or clock.today()
     now = now or clock.now()
-    expired = conn.execute(
+    expired = _expire(conn, today, s) if expire else 0
+    scored = score_frame(_open_leads(conn), today, s)
+    if scored.height:
+        _write(conn, scored, today, now)
+    mean = scored["score"].mean() if scored.height else None
+    return ScoreCounts(scored=scored.height, expired=expired, mean_score=mean)
+
+
+def _expire(conn: Connection, today: date, s: Settings) -> int:
+    return conn.execute(
         update(leads)
         .where(
             leads.c.status.in_(("new", "sent")),
@@ -183,28 +254,37 @@ def score_leads(
             status_reason=f"older than {s.lead_expiry_days} days on {today.isoformat()}",
         )
     ).rowcount
-    scored = score_frame(_open_leads(conn), today, s)
-    if scored.height:
-        conn.execute(
-            delete(lead_scores).where(
-                lead_scores.c.lead_id.in_(
-                    select(leads.c.id).where(leads.c.status.in_(OPEN_STATUSES))
-                )
-            )
+
+
+def _write(conn: Connection, scored: pl.DataFrame, today: date, now: datetime) -> None:
+    """Replace the open leads' scores with `scored`, and copy each score onto its lead. A
+    score that came out as it was keeps its `scored_at`, so re-running an ingestion changes
+    no row."""
+    columns = [c.name for c in lead_scores.columns if c.name != "scored_at"]
+    fresh = scored.with_columns(pl.lit(today).alias("scored_on")).select(columns)
+    kept = select(lead_scores).where(
+        lead_scores.c.lead_id.in_(select(leads.c.id).where(leads.c.status.in_(OPEN_STATUSES)))
+    )
+    before = pl.DataFrame(
+        [tuple(r) for r in conn.execute(kept)],
+        schema={
+            c.name: fresh.schema.get(c.name, pl.Datetime("us", "UTC")) for c in lead_scores.columns
+        },
+        orient="row",
+    )
+    same = fresh.join(before, on=columns, how="left", nulls_equal=True)
+    rows = same.with_columns(pl.col("scored_at").fill_null(pl.lit(now)))
+    conn.execute(
+        delete(lead_scores).where(
+            lead_scores.c.lead_id.in_(kept.with_only_columns(lead_scores.c.lead_id))
         )
-        bulk_insert(
-            conn,
-            lead_scores,
-            scored.with_columns(pl.lit(today).alias("scored_on"), pl.lit(now).alias("scored_at")),
-        )
-        conn.execute(
-            text(
-                "UPDATE leads SET score = (SELECT ls.score FROM lead_scores ls WHERE ls.lead_id = "
-                "leads.id), "
-                "scored_at = :now WHERE id IN (SELECT lead_id FROM lead_scores WHERE scored_on = "
-                ":today)"
-            ).bindparams(bindparam("now", type_=Timestamp())),
-            {"now": now, "today": today},
-        )
-    mean = scored["score"].mean() if scored.height else None
-    return ScoreCounts(scored=scored.height, expired=expired, mean_score=mean)
+    )
+    bulk_insert(conn, lead_scores, rows)
+    conn.execute(
+        text(
+            "UPDATE leads SET score = (SELECT ls.score FROM lead_scores ls WHERE ls.lead_id = "
+            "leads.id), scored_at = (SELECT ls.scored_at FROM lead_scores ls WHERE ls.lead_id = "
+            "leads.id) WHERE id IN (SELECT lead_id FROM lead_scores WHERE scored_on = :today)"
+        ),
+        {"today": today},
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, exists, select
 
 from pipelines.db.plain import plain
 from pipelines.db.schema import alert_matches, lead_events, lead_scores, leads, properties
+from pipelines.leads.scoring import PARTS
 
 LEAD_FIELDS = (
     "id",
@@ -27,7 +28,6 @@ LEAD_FIELDS = (
     "contact_name",
     "contact_address",
 )
-BREAKDOWN = ("base_score", "freshness_decay", "equity_bonus", "engagement_bonus", "absentee_bonus")
 
 
 def entitled(tenant_id: int):
@@ -66,7 +66,7 @@ def _view(conn: Connection, row) -> dict:
     s = conn.execute(select(lead_scores).where(lead_scores.c.lead_id == row["id"])).mappings()
     scored = s.first()
     body["breakdown"] = (
-        {k: scored[k] for k in BREAKDOWN} | {"scored_on": plain(scored["scored_on"])}
+        {k: scored[k] for k in PARTS} | {"scored_on": plain(scored["scored_on"])}
         if scored
         else {"base_score": row["base_score"]}
     )

@@ -221,9 +221,9 @@ def test_weekly_matches_and_leads(world):
         ev["contact_name"],
         ev["contact_address"],
         ev["source_key"],
-    ) == (75, "B", "LANDLORD ONE", "200 S.W. 8th Street #4 33130", "2026-000001-CC-05")
+    ) == (22, "B", "LANDLORD ONE", "200 S.W. 8th Street #4 33130", "2026-000001-CC-05")
     assert (got[("lien", F2)]["base_score"], got[("lien", F2)]["source_asset"]) == (
-        70,
+        12,
         "staged_indebtedness",
     )
 
@@ -253,9 +253,9 @@ def test_monthly_probate_is_hot_and_ambiguity_makes_no_lead(world):
         p["base_score"],
         p["contact_name"],
         p["contact_address"],
-    ) == (F1, "high", 88, "LUIS GARCIA", "1 HEIR LN, ORLANDO FL")
+    ) == (F1, "high", 30, "LUIS GARCIA", "1 HEIR LN, ORLANDO FL")
     assert str(p["lead_date"]) == "2026-01-20"
-    assert (leads["judgment"]["folio"], leads["judgment"]["base_score"]) == (F3, 65)
+    assert (leads["judgment"]["folio"], leads["judgment"]["base_score"]) == (F3, 16)
     # January's monthly file is known once January ends: both leads alert in early February,
     # the probate lead at once (hot), the judgment at once only for non-digest subscribers.
     fresh = new_leads_after(get_engine(db_url), 0, 100, today=date(2026, 2, 3))

@@ -171,7 +171,7 @@ def test_new_homeowner_window_price_and_doc_types(db_url, src, tmp_path):
         lead["score"],
         lead["status"],
         lead["priority"],
-    ) == ("A", 85, 85.0, "new", "normal")
+    ) == ("A", 12, 12.0, "new", "normal")  # scored by the ingestion's run (assets), not here
     assert (lead["contact_name"], lead["contact_address"], lead["lead_date"]) == (
         "JANE BUYER",
         "77 SW 8TH ST, MIAMI 33130",
@@ -218,7 +218,7 @@ def test_foreclosure_lead_and_later_clp_closes_it(db_url, src, tmp_path):
         fc[F1]["base_score"],
         fc[F1]["case_number"],
         fc[F1]["contact_name"],
-    ) == ("B", 90, "2026-000123-CA-01", "OWNER ONE")
+    ) == ("B", 30, "2026-000123-CA-01", "OWNER ONE")
     _, leads = run(db_url, src, tmp_path, [["2026-01-07"]])
     fc = {r["folio"]: r for r in leads if r["lead_type"] == "foreclosure"}
     assert (fc[F1]["status"], fc[F1]["status_reason"]) == (

@@ -131,7 +131,7 @@ def test_email_links_open_for_their_recipient_and_count_once(sqlite_url, tmp_pat
             ).scalar()
             is not None
         )
-    # The nightly score counts the open (+2) and the click (+5) once each.
+    # The nightly score counts the open (+1) and the click (+2) once each.
     with engine.begin() as conn:
         score_leads(conn, today=today)
     with engine.connect() as conn:
@@ -141,7 +141,7 @@ def test_email_links_open_for_their_recipient_and_count_once(sqlite_url, tmp_pat
         untouched = conn.execute(
             select(lead_scores.c.engagement_bonus).where(lead_scores.c.lead_id == foreclosure)
         ).scalar()
-    assert (bonus, untouched) == (7, 0)
+    assert (bonus, untouched) == (3, 0)
     # Unsubscribed: a new probate lead reaches nobody at tenant A.
     (later,) = add_leads(sqlite_url, [("probate", 80, today, daily(today))])
     assert match_leads(engine, later - 1, later, today=today)["matches"] == 0

@@ -48,7 +48,10 @@ DERIVED_COLUMNS = {
         Column("unit_key", String(20)),
         Column("grantee_key", Text),
     ],
-    **{ft: _match_keys() for ft in ("evictions", "indebtedness", "probate", "verdicts")},
+    **{
+        ft: _match_keys()
+        for ft in ("evictions", "indebtedness", "probate", "verdicts", "property_roll")
+    },
 }
 
 # Each index costs load time on every partition (measured: benchmarks/ingest.py), so only
@@ -153,9 +156,25 @@ properties = Table(
     Column("address_key", Text),
     Column("unit_key", String(20)),
     Column("owner_key", Text),
-    # Owner's mailing state when a feed provides it (none of the county files does yet):
-    # an out-of-state owner is an absentee owner (lead scoring bonus).
+    # From the property appraiser's roll (docs/domain.md#property-roll): the owner's mailing
+    # address (an out-of-state owner is an absentee owner) and the parcel's facts. The
+    # clerk's documents still decide owner and last sale; the roll's own sale is kept apart.
     Column("owner_mailing_state", String(2)),
+    Column("owner_mailing_address", Text),
+    Column("owner_mailing_city", Text),
+    Column("owner_mailing_zip", String(10)),
+    Column("land_use", Text),
+    Column("bedrooms", Integer),
+    Column("bathrooms", Numeric(4, 1)),
+    Column("living_sqft", Integer),
+    Column("year_built", Integer),
+    Column("lot_sqft", Integer),
+    Column("assessed_value", Numeric(14, 2)),
+    Column("market_value", Numeric(14, 2)),
+    Column("homestead", Boolean),
+    Column("roll_sale_date", Date),
+    Column("roll_sale_price", Numeric(14, 2)),
+    Column("roll_partition", String(10)),  # the roll these facts came from (newest wins)
     Column("first_seen_at", Timestamp(), nullable=False),
     Column("updated_at", Timestamp(), nullable=False),
 )

@@ -37,6 +37,9 @@ class FileLayout:
     table: str  # the staged table rows land in
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    # Delivered when its publisher has one, not every partition: a partition without it is
+    # not a missing file (the property roll).
+    optional: bool = False
 
     @property
     def width(self) -> int:
@@ -57,6 +60,7 @@ def _parse_layout(file_type: str, spec: dict) -> FileLayout:
             table=spec["table"],
             key=tuple(spec["key"]),
             columns=columns,
+            optional=bool(spec.get("optional", False)),
         )
     except (KeyError, TypeError) as exc:
         raise LayoutError(f"layout {file_type!r}: {exc}") from exc

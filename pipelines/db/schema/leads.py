@@ -70,14 +70,19 @@ lead_scores = Table(
     metadata,
     Column("lead_id", Integer, primary_key=True),
     Column("scored_on", Date, nullable=False),
-    Column("score", Float, nullable=False),
+    Column("score", Float, nullable=False),  # the sum of the *_score/*_bonus parts below
     Column("base_score", Integer, nullable=False),
-    Column("age_days", Integer, nullable=False),
-    Column("freshness_decay", Integer, nullable=False),
-    Column("equity_ratio", Float),
+    Column("stacking_bonus", Integer, nullable=False),
     Column("equity_bonus", Integer, nullable=False),
+    Column("ownership_bonus", Integer, nullable=False),
+    Column("freshness_bonus", Integer, nullable=False),
     Column("engagement_bonus", Integer, nullable=False),
     Column("absentee_bonus", Integer, nullable=False),
+    # what the parts were computed from
+    Column("age_days", Integer, nullable=False),
+    Column("signals", Integer, nullable=False),  # kinds of distress open on the property
+    Column("equity_ratio", Float),
+    Column("years_owned", Integer),
     Column("scored_at", Timestamp(), nullable=False),
 )
 
