@@ -21,7 +21,7 @@ from pipelines.kinds import LeadType, ListingType, values
 
 @click.group()
 def tenants() -> None:
-    """Tenants (customers): each owns its listings, subscribers and API key."""
+    """Tenants (customers): each owns its listings, subscribers and API keys."""
 
 
 @tenants.command("add")
@@ -52,6 +52,71 @@ def tenants_list(as_json: bool) -> None:
         created = r["created_at"].isoformat(timespec="seconds") if r["created_at"] else ""
         t.add_row(str(r["id"]), r["slug"], r["name"], created)
     console.print(t)
+
+
+@tenants.group("key")
+def tenant_keys() -> None:
+    """A tenant's API keys: issue one per program or person, list them, revoke one."""
+
+
+def _tenant_id(slug: str) -> int:
+    from pipelines.accounts.tenants import SetupError, get_tenant
+
+    try:
+        return get_tenant(migrated_engine(), slug)["id"]
+    except SetupError as exc:
+        fail(str(exc))
+
+
+@tenant_keys.command("issue")
+@click.argument("slug")
+@click.option("--label", default="", help="What the key is for (shown in the list).")
+def tenant_key_issue(slug: str, label: str) -> None:
+    """Issue a new API key for the tenant and print it (shown once, stored only as a hash)."""
+    from pipelines.accounts.api_keys import issue_key
+
+    tenant_id = _tenant_id(slug)
+    with migrated_engine().begin() as conn:
+        key_id, key = issue_key(conn, tenant_id, label)
+    console.print(f"key {key_id} for {slug}\nAPI key (X-API-Key; shown once): {key}")
+
+
+@tenant_keys.command("list")
+@click.argument("slug")
+@json_option
+def tenant_key_list(slug: str, as_json: bool) -> None:
+    """The tenant's keys: id, first characters, label, created, last used, revoked."""
+    from pipelines.accounts.api_keys import list_keys
+
+    rows = list_keys(migrated_engine(), _tenant_id(slug))
+    if as_json:
+        return emit_json(rows)
+
+    def at(value) -> str:  # UTC, to the minute: fits 80 columns
+        return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+    t = table("id", "key", "label", "created (UTC)", "last used", "revoked")
+    for r in rows:
+        shown = f"{r['prefix']}…" if r["prefix"] else "(older key)"
+        t.add_row(
+            str(r["id"]), shown, r["label"], at(r["created_at"]), at(r["last_used_at"]),
+            at(r["revoked_at"]),
+        )  # fmt: skip
+    console.print(t)
+
+
+@tenant_keys.command("revoke")
+@click.argument("slug")
+@click.argument("key_id", type=int)
+def tenant_key_revoke(slug: str, key_id: int) -> None:
+    """Revoke one of the tenant's keys: requests with it are refused (401) at once."""
+    from pipelines.accounts.api_keys import UnknownKey, revoke_key
+
+    try:
+        revoke_key(migrated_engine(), _tenant_id(slug), key_id)
+    except UnknownKey as exc:
+        fail(str(exc))
+    console.print(f"key {key_id} of {slug} revoked")
 
 
 @click.group()

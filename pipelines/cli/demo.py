@@ -76,9 +76,27 @@ def demo(days: int, docs_per_day: int) -> None:
     demo_digest_and_engagement(engine, written["daily"][-1])
     demo_reports(engine)
     demo_outreach(engine)
+    demo_api_key(engine)
     console.print(
         f"\ndatabase: {settings.resolved_database_url}\n"
         f"see lineage and runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev"
+    )
+
+
+def demo_api_key(engine) -> None:
+    """A key for the demo tenant, and the line that tries the leads API with it."""
+    from pipelines.accounts.api_keys import issue_key
+    from pipelines.accounts.tenants import get_tenant
+    from pipelines.cli.demo_steps import DEMO_TENANT
+
+    tenant = get_tenant(engine, DEMO_TENANT)
+    with engine.begin() as conn:
+        _, key = issue_key(conn, tenant["id"], "demo")
+    console.print(
+        f"\nAPI key of {DEMO_TENANT} (shown once; `folio tenants key list {DEMO_TENANT}`): {key}\n"
+        "try the leads API: .venv/bin/folio serve, then\n"
+        f"  curl -H 'X-API-Key: {key}' 'http://127.0.0.1:8000/leads?limit=5'",
+        soft_wrap=True,
     )
 
 

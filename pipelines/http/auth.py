@@ -17,14 +17,14 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPBasic
 
-from pipelines.accounts.tenants import tenant_for_key
+from pipelines.accounts.api_keys import tenant_for_key
 from pipelines.db.engine import get_engine
 from pipelines.settings import get_settings
 
 tenant_key = APIKeyHeader(
     name="X-API-Key",
     scheme_name="TenantKey",
-    description="The tenant's API key (`folio tenants add`).",
+    description="One of the tenant's API keys (`folio tenants key issue TENANT`).",
     auto_error=False,
 )
 
@@ -71,7 +71,8 @@ def tenant(x_api_key: Annotated[str | None, Depends(tenant_key)]) -> dict:
     found = tenant_for_key(engine(), x_api_key) if x_api_key else None
     if found is None:
         raise HTTPException(
-            status_code=401, detail="missing or unknown X-API-Key (see `folio tenants add`)"
+            status_code=401,
+            detail="missing, unknown or revoked X-API-Key (see `folio tenants key list`)",
         )
     return found
 

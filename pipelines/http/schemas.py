@@ -51,7 +51,7 @@ def _doc(model: type[BaseModel], description: str) -> dict:
     return {"model": model, "description": description}
 
 
-TENANT_KEY = {401: _doc(Problem, "missing or unknown X-API-Key")}
+TENANT_KEY = {401: _doc(Problem, "missing, unknown or revoked X-API-Key")}
 ADMIN_KEY = {
     401: _doc(Problem, "missing or wrong admin key (X-Admin-Key, or the HTTP Basic password)"),
     503: _doc(Problem, "FOLIO_ADMIN_API_KEY is not set: admin is off"),

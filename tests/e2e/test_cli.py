@@ -134,6 +134,9 @@ def test_demo_runs_end_to_end_on_embedded_defaults(tmp_path):
     assert re.search(r"link\s+http://127.0.0.1:8000/c/\S+: page 200", " ".join(out.split()))
     before, after = map(int, re.search(r"score (\d+) → (\d+) at the next", out).groups())
     assert after == before + 3  # one open (+1) and one click (+2)
+    # The demo tenant's key is printed, with the line that tries the leads API with it.
+    key = re.search(r"API key of demo-realty \(shown once; [^)]*\): (folio_\S+)", out)[1]
+    assert f"curl -H 'X-API-Key: {key}' 'http://127.0.0.1:8000/leads?limit=5'" in out
     message = email.message_from_bytes(emails[0].read_bytes(), policy=email.policy.default)
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 

@@ -203,4 +203,6 @@ def test_the_tenant_key_is_checked_as_before(monkeypatch, sqlite_url, headers):
     monkeypatch.setenv("FOLIO_DATABASE_URL", sqlite_url)
     got = TestClient(app).get("/tokens", headers=headers)
     assert got.status_code == 401
-    assert got.json() == {"detail": "missing or unknown X-API-Key (see `folio tenants add`)"}
+    assert got.json() == {
+        "detail": "missing, unknown or revoked X-API-Key (see `folio tenants key list`)"
+    }

@@ -8,7 +8,7 @@ load time). Staged rows and quarantine rows carry no surrogate id and no wall-cl
 so re-running a partition rewrites them byte for byte.
 """
 
-from pipelines.db.schema.accounts import alert_criteria, subscribers, tenants
+from pipelines.db.schema.accounts import alert_criteria, api_keys, subscribers, tenants
 from pipelines.db.schema.alerts import alert_matches
 from pipelines.db.schema.base import metadata
 from pipelines.db.schema.billing import token_accounts, token_ledger
@@ -86,4 +86,5 @@ __all__ = [
     "scheduled_jobs",
     "subscribers",
     "tenants",
+    "api_keys",
 ]

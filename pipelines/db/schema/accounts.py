@@ -29,14 +29,26 @@ tenants = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("slug", String(40), nullable=False, unique=True),
     Column("name", Text, nullable=False),
-    Column(
-        "api_key_sha256", String(64), nullable=False, unique=True
-    ),  # the key itself is never stored
     Column("created_at", Timestamp(), nullable=False),
     # Where the webhook channel posts (the tenant's endpoint or a Slack incoming webhook),
     # and the secret its X-Folio-Signature is computed with (shown to the tenant once).
     Column("webhook_url", Text),
     Column("webhook_secret", String(64)),
+)
+
+# A tenant's API keys (several: one per program or person, each revocable). The key itself
+# is never stored: its sha256 finds the tenant, its first characters tell keys apart in a list.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", Integer, ForeignKey("tenants.id"), nullable=False),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("prefix", String(16)),  # e.g. folio_Ab3d: NULL for keys made before keys were listed
+    Column("label", Text, nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("last_used_at", Timestamp()),
+    Column("revoked_at", Timestamp()),
 )
 
 subscribers = Table(
