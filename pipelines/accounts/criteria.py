@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipelines.digits import is_ascii_digits, refuse_non_ascii
 from pipelines.kinds import Channel, LeadType, ListingType, values
@@ -14,6 +15,10 @@ from pipelines.settings import get_settings
 
 LEAD_TYPES = values(LeadType)
 CHANNELS = values(Channel)
+# How a subscriber hears about matches: each at once, in the daily digest, in the weekly report
+# only, or not by email at all (docs/domain.md#alerts).
+Delivery = Literal["instant", "digest", "weekly", "off"]
+DELIVERIES: tuple[str, ...] = Delivery.__args__
 
 
 class Criteria(BaseModel):
@@ -30,9 +35,41 @@ class Criteria(BaseModel):
     listing_types: list[ListingType] | None = None
     lead_types: list[LeadType] | None = None
     channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL], min_length=1)
-    digest_only: bool = False
+    delivery: Delivery = "instant"
+    # A separate opt-in: a match scoring at least `hot_min_score` goes out at once whatever
+    # `delivery` says (None: FOLIO_HOT_LEAD_MIN_SCORE).
+    hot_at_once: bool = False
+    hot_min_score: int | None = Field(default=None, ge=0, le=100)
 
-    @field_validator("min_score", "max_price", "min_roi", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _digest_only(cls, data):
+        """`digest_only` (the older switch) is still read: true is the digest, false instant."""
+        if isinstance(data, dict) and "digest_only" in data:
+            data = dict(data)
+            flag = data.pop("digest_only")
+            if "delivery" not in data and flag is not None:
+                data["delivery"] = "digest" if flag else "instant"
+        return data
+
+    @property
+    def digest_only(self) -> bool:
+        """Nothing goes out at once unless it is hot and the subscriber opted in."""
+        return self.delivery != "instant"
+
+    def hot_threshold(self) -> int:
+        if self.hot_min_score is not None:
+            return self.hot_min_score
+        return get_settings().hot_lead_min_score
+
+    def at_once(self, score: float) -> bool:
+        """Whether a match of this score is emailed at once (else it waits for the digest or
+        the weekly report, or for nothing: `off`)."""
+        if self.delivery == "instant":
+            return True
+        return self.hot_at_once and score >= self.hot_threshold()
+
+    @field_validator("min_score", "max_price", "min_roi", "hot_min_score", mode="before")
     @classmethod
     def _ascii(cls, v):
         # Decimal() reads `２０００００` as 200000: refuse it, never convert it.
@@ -72,6 +109,9 @@ class Criteria(BaseModel):
             "lead_types": js(self.lead_types),
             "channels": json.dumps(sorted(set(self.channels))),
             "digest_only": self.digest_only,
+            "delivery": self.delivery,
+            "hot_at_once": self.hot_at_once,
+            "hot_min_score": self.hot_min_score,
         }
 
     @classmethod
@@ -92,5 +132,7 @@ class Criteria(BaseModel):
             listing_types=lst(row["listing_types"]),
             lead_types=lst(row["lead_types"]),
             channels=json.loads(row["channels"]),
-            digest_only=bool(row["digest_only"]),
+            delivery=row.get("delivery") or ("digest" if row["digest_only"] else "instant"),
+            hot_at_once=bool(row.get("hot_at_once")),
+            hot_min_score=row.get("hot_min_score"),
         )

@@ -80,6 +80,9 @@ def _write_criteria(
             "lead_types",
             "channels",
             "digest_only",
+            "delivery",
+            "hot_at_once",
+            "hot_min_score",
             "updated_at",
         ],
     )

@@ -18,7 +18,13 @@ from sqlalchemy import Engine, and_, exists, select
 
 from pipelines import clock
 from pipelines.alerts.queue import carry
-from pipelines.db.schema import alert_matches, lead_events, notifications, subscribers
+from pipelines.db.schema import (
+    alert_criteria,
+    alert_matches,
+    lead_events,
+    notifications,
+    subscribers,
+)
 from pipelines.db.upsert import insert_ignore_rows
 from pipelines.notify.queue import NOTIFICATION_KEY, outbox_row
 from pipelines.settings import get_settings
@@ -51,8 +57,10 @@ def waiting_for_digest(engine: Engine, day: date) -> dict[int, list]:
             subscribers,
             and_(subscribers.c.id == am.subscriber_id, subscribers.c.tenant_id == am.tenant_id),
         )
+        .join(alert_criteria, alert_criteria.c.subscriber_id == am.subscriber_id)
         .where(
             am.digest_only.is_(True),
+            alert_criteria.c.delivery == "digest",  # weekly and off: no daily digest
             am.notification_id.is_(None),
             am.item_date >= day - timedelta(days=s.alert_window_days),
             am.item_date <= day,

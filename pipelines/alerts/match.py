@@ -4,8 +4,10 @@
 matches (stored with the match) or None. Listings only ever meet their own tenant's
 subscribers: the candidate subscribers are selected by the listing's tenant_id. County
 leads belong to no tenant; they reach every tenant's subscribers who opted in with
-`lead_types`, and each match row carries the subscriber's tenant. A match waits for the
-digest (`digest_only`) when its subscriber asked for digests only and the item is not hot.
+`lead_types`, and each match row carries the subscriber's tenant. A match goes out at once
+only when its subscriber chose `instant` delivery, or opted in to hot matches at once and it
+scores at least their hot threshold; otherwise (`digest_only`) it waits for the digest or
+the weekly report, or for nothing (`off`): the subscriber's choice is never overridden.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pipelines import clock
 from pipelines.accounts.criteria import Criteria
 from pipelines.db.schema import alert_criteria, alert_matches, leads, properties, subscribers
 from pipelines.db.upsert import insert_ignore_rows
-from pipelines.leads.hot import alertable, alerts_on, is_hot, known_on
+from pipelines.leads.hot import alertable, alerts_on, known_on
 from pipelines.listings.scoring import current_scores
 
 
@@ -112,7 +114,8 @@ def _match_rows(
                         "item_id": item["id"],
                         "score": item["score"],
                         "reasons": json.dumps(why),
-                        "digest_only": c.digest_only and not item.get("hot", False),
+                        # not at once: the digest, the weekly report, or nothing (`off`)
+                        "digest_only": not c.at_once(item["score"]),
                         "matched_at": now,
                         "item_date": item["item_date"],
                     }
@@ -170,7 +173,6 @@ def match_leads(
                 "kind": "lead",
                 "tenant_id": None,
                 "item_date": known_on(r["lead_date"], r["source_file"]),
-                "hot": is_hot(r["lead_type"], r["priority"], r["score"]),
             }
             for r in conn.execute(q).mappings()
             if alerts_on(today, r["lead_date"], r["source_file"])

@@ -16,7 +16,13 @@ from sqlalchemy import Connection, Engine, and_, func, select
 
 from pipelines import clock
 from pipelines.alerts.digest import day_id
-from pipelines.db.schema import alert_matches, lead_events, notifications, subscribers
+from pipelines.db.schema import (
+    alert_criteria,
+    alert_matches,
+    lead_events,
+    notifications,
+    subscribers,
+)
 from pipelines.db.upsert import insert_ignore_rows
 from pipelines.notify.queue import NOTIFICATION_KEY, outbox_row
 from pipelines.settings import get_settings
@@ -37,9 +43,11 @@ def queue_weekly_reports(
             subscribers,
             and_(subscribers.c.id == am.subscriber_id, subscribers.c.tenant_id == am.tenant_id),
         )
+        .join(alert_criteria, alert_criteria.c.subscriber_id == am.subscriber_id)
         .where(
             am.matched_at >= start,
             am.matched_at < end,
+            alert_criteria.c.delivery != "off",  # off: no alert email of any kind
             subscribers.c.active.is_(True),
             subscribers.c.unsubscribed_at.is_(None),
         )

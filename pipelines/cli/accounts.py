@@ -167,7 +167,7 @@ def subscribers_list(slug: str, as_json: bool) -> None:
         "listing types",
         "lead types",
         "channels",
-        "digest only",
+        "delivery",
     )
     for s in list_subscribers(engine, tenant_or_fail(engine, slug)["id"]):
         t.add_row(
@@ -180,9 +180,19 @@ def subscribers_list(slug: str, as_json: bool) -> None:
             s["listing_types"] or "any",
             s["lead_types"] or "none",
             s["channels"],
-            "yes" if s["digest_only"] else "no",
+            _delivery(s),
         )
     console.print(t)
+
+
+def _delivery(row: dict) -> str:
+    """`digest`, or `digest + hot ≥ 90` when hot matches go out at once anyway."""
+    from pipelines.accounts.criteria import Criteria
+
+    c = Criteria.from_row(row)
+    if c.delivery != "instant" and c.hot_at_once:
+        return f"{c.delivery} + hot ≥ {c.hot_threshold()}"
+    return c.delivery
 
 
 @subscribers.command("set-phone")
@@ -284,8 +294,21 @@ def criteria() -> None:
     "--channel", "channels", multiple=True, help="email, sms, voice or webhook (default email)."
 )
 @click.option(
-    "--digest-only/--immediate", default=None, help="Only the daily digest, or alerts at once."
+    "--delivery",
+    type=click.Choice(["instant", "digest", "weekly", "off"]),
+    help="Alerts at once (default), in the daily digest, in the weekly report only, or none.",
 )
+@click.option(
+    "--digest-only/--immediate",
+    default=None,
+    help="The same as --delivery digest / --delivery instant.",
+)
+@click.option(
+    "--hot-at-once/--no-hot-at-once",
+    default=None,
+    help="Also email hot matches at once whatever --delivery says (default: no).",
+)
+@click.option("--hot-min-score", help="What counts as hot for --hot-at-once (default 90).")
 def criteria_set(slug, subscriber_id, file, **options) -> None:
     """Replace a subscriber's criteria (options not given take their defaults)."""
     from pydantic import ValidationError

@@ -34,7 +34,7 @@ DEMO_SUBSCRIBERS = [
     (
         "digest@demo-realty.example",
         "Dee Digest",
-        {"min_score": 0, "lead_types": list(LEAD_TYPES), "digest_only": True},
+        {"min_score": 0, "lead_types": list(LEAD_TYPES), "delivery": "digest"},
     ),
 ]
 

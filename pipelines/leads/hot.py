@@ -8,7 +8,8 @@ the same file back-filled a month later alerts nobody. Whatever created the row 
 backfill, a re-run, a first start), an old lead never alerts.
 
 A lead is *hot* when it is a probate or foreclosure lead, has `high` priority, or scores
-at least `hot_lead_min_score`: hot leads go out at once even to digest-only subscribers.
+at least `hot_lead_min_score`: hot leads are the ones an urgent-lead SMS goes out for. Email
+follows the subscriber's own choice (accounts/criteria.py: `delivery`, `hot_at_once`).
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def test_leads_of_every_type_reach_opted_in_subscribers_of_every_tenant(db_url):
             ("probate", 88, recent, daily(recent)),
             ("new_homeowner", 85, recent, daily(recent)),
             ("eviction", 75, recent, daily(recent)),
-            ("lien", 95, recent, daily(recent)),  # ≥ 90: hot, at once even for a digest-only
+            ("lien", 95, recent, daily(recent)),  # ≥ 90, but the digest-only did not opt in
             ("new_homeowner", 85, old, daily(old)),  # a back-filled old partition: nobody
             # filed Oct 14, known when October's monthly file ended (Oct 31): alerts
             ("probate", 88, old, "monthly/2026-10/Probate.exp"),
@@ -163,7 +163,7 @@ def test_leads_of_every_type_reach_opted_in_subscribers_of_every_tenant(db_url):
         (a["id"], a1, ids[0], False, recent),
         (a["id"], a1, ids[5], False, date(2026, 10, 31)),
         (a["id"], a3, ids[2], True, recent),  # an eviction waits for the digest-only's digest
-        (a["id"], a3, ids[3], False, recent),  # a hot lien does not
+        (a["id"], a3, ids[3], True, recent),  # a hot lien too: no opt-in to hot at once
         (b["id"], b1, ids[0], False, recent),
         (b["id"], b1, ids[1], False, recent),
         (b["id"], b1, ids[5], False, date(2026, 10, 31)),

@@ -27,7 +27,7 @@ def _jobs():
 
 def test_every_asset_has_owners_a_code_reference_and_a_description():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 30
+    assert len(specs) == 33
     for spec in specs:
         name = spec.key.to_user_string()
         assert spec.owners, name

@@ -16,7 +16,7 @@ from pipelines.location.schedules import daily_ingestion_schedule
 
 NY = ZoneInfo("America/New_York")
 DAILY_FILES = ["official_records", "cases", "parties", "dockets", "docktext"]
-ALL_FILES = DAILY_FILES + ["evictions", "indebtedness", "probate", "verdicts"]
+ALL_FILES = DAILY_FILES + ["evictions", "indebtedness", "property_roll", "probate", "verdicts"]
 
 
 def graph_parents(key: str) -> set:
@@ -33,6 +33,7 @@ def test_asset_graph():
             "leads",
             "eviction_and_lien_leads",
             "probate_and_judgment_leads",
+            "property_facts",
             "lead_scores",
             "listing_scores",
             "alert_matches",

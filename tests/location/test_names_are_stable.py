@@ -14,6 +14,7 @@ ASSETS = [
     "notifications",
     "probate_and_judgment_leads",
     "properties",
+    "property_facts",  # new: the property roll merged into properties
     "raw_cases",
     "raw_dockets",
     "raw_docktext",
@@ -22,6 +23,7 @@ ASSETS = [
     "raw_official_records",
     "raw_parties",
     "raw_probate",
+    "raw_property_roll",  # new
     "raw_verdicts",
     "staged_cases",
     "staged_dockets",
@@ -31,6 +33,7 @@ ASSETS = [
     "staged_official_records",
     "staged_parties",
     "staged_probate",
+    "staged_property_roll",  # new
     "staged_verdicts",
     "weekly_report",
     "weekly_subscriber_report",
@@ -88,6 +91,7 @@ STAGED = [
     "official_records",
     "parties",
     "probate",
+    "property_roll",  # new
     "verdicts",
 ]
 CHECKS = sorted(
@@ -100,6 +104,7 @@ CHECKS = sorted(
         "notifications:no_alert_below_min_score",
         "daily_market_report:counts_match_leads",
         "weekly_subscriber_report:every_tenant_reported",
+        "property_facts:facts_on_properties",  # new
     ]
     + [f"raw_{ft}:file_present" for ft in STAGED]
     + [

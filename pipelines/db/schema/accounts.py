@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from pipelines.db.schema.base import metadata
@@ -111,6 +112,9 @@ alert_criteria = Table(
     Column("listing_types", Text),
     Column("lead_types", Text),
     Column("channels", Text, nullable=False),
-    Column("digest_only", Boolean, nullable=False),
+    Column("digest_only", Boolean, nullable=False),  # delivery != instant (read by matching)
+    Column("delivery", String(10), nullable=False, server_default="instant"),
+    Column("hot_at_once", Boolean, nullable=False, server_default=false()),
+    Column("hot_min_score", Integer),  # NULL: FOLIO_HOT_LEAD_MIN_SCORE
     Column("updated_at", Timestamp(), nullable=False),
 )
