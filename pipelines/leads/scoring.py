@@ -89,7 +89,7 @@ def _debt(today: date) -> pl.Expr:
         .then(recorded)
         .when(pl.col("roll_sale_price").is_not_null() & pl.col("roll_sale_date").is_not_null())
         .then(pl.when(months >= n).then(0.0).otherwise(estimated))
-        .otherwise(recorded)
+        .otherwise(None)
     )
 
 

@@ -35,9 +35,13 @@ CASES = [
     case("C", "new_homeowner", 5, 26),
     case("D", "new_homeowner", 33, 12),  # freshness spent
     case("E", "new_homeowner", 200, 12),
-    case("F", "foreclosure", 0, 56, price=400_000, open_mortgages=100_000),  # equity 75% → 11
-    case("G", "foreclosure", 0, 60, price=400_000),  # no mortgage: 100% → 15
-    case("H", "foreclosure", 0, 45, price=400_000, open_mortgages=500_000),  # under water → 0
+    case(
+        "F", "foreclosure", 0, 56, price=400_000, open_mortgages=100_000, last_sale_date=TODAY
+    ),  # equity 75% → 11
+    case("G", "foreclosure", 0, 60, price=400_000, last_sale_date=TODAY),  # no mortgage: 15
+    case(
+        "H", "foreclosure", 0, 45, price=400_000, open_mortgages=500_000, last_sale_date=TODAY
+    ),  # under water → 0
     case("I", "lien", 0, 32, last_sale_date=D(2016, 6, 29)),  # 10 years → 5
     case("J", "lien", 0, 37, last_sale_date=D(1990, 1, 1)),  # 36 years → capped 10
     case("K", "judgment", 4, 35, opens=5, clicks=1),  # opens capped 2, a click 2
@@ -93,6 +97,8 @@ CASES = [
         homestead=True,
         mailing_state="FL",
     ),  # fmt: skip
+    # a value but no sale at all: what is owed is unknown, so no equity points
+    case("Y", "lien", 0, 27, market_value=500_000),
     # the clerk's sale wins over the roll's: recorded mortgages, years since that sale
     case(
         "X",
