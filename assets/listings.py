@@ -101,6 +101,8 @@ def alert_matches(context: AssetExecutionContext, database: FolioDatabase) -> Ma
         counts = {"leads": match_leads(engine, batch[1], batch[2])}
     elif batch and batch[0] == "rescored":  # after the nightly scoring: every alertable lead
         counts = {"leads": match_leads(engine)}
+    elif batch and batch[0] == "criteria":  # new or changed criteria: the current leads
+        counts = {"leads": match_leads(engine, criteria_written=(batch[1], batch[2]))}
     else:
         lo, hi = (batch[1], batch[2]) if batch else (0, None)
         counts = {"listings": match_listings(engine, lo, hi)}

@@ -20,6 +20,7 @@ from dagster import (
 
 from pipelines import clock
 from pipelines.alerts.batches import BATCH_TAG, batch_tag, parse_batch
+from pipelines.alerts.match import newest_criteria_written
 from pipelines.leads.hot import last_scored_at, new_leads_after
 from pipelines.listings.scoring import pending_batches, stale_listings
 from pipelines.settings import get_settings
@@ -108,8 +109,9 @@ def _lead_cursor(raw: str | None) -> dict:
     default_status=DefaultSensorStatus.RUNNING,
     description="New leads of every type (dated within the alert window) are matched to "
     "subscribers' criteria; after the nightly scoring, every alertable lead is matched again "
-    "(a higher score can meet a minimum). Cursor = last lead id and scoring time handed on; "
-    "run_key = leads:<from>-<to> or rescored:<scoring time>.",
+    "(a higher score can meet a minimum); a new subscriber or changed criteria are matched to "
+    "the current leads. Cursor = last lead id, scoring time and criteria number handed on; "
+    "run_key = leads:<from>-<to>, rescored:<scoring time> or criteria:<from>-<to>.",
 )
 def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase):
     cursor = _lead_cursor(context.cursor)
@@ -121,6 +123,15 @@ def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase
         lo, hi = cursor["id"], ids[-1]
         requests.append(RunRequest(run_key=f"leads:{lo}-{hi}", tags=batch_tag("leads", lo, hi)))
         cursor["id"] = hi
+    written = newest_criteria_written(engine)
+    if cursor.get("criteria") is None:  # first sight: the leads batches match them anyway
+        cursor["criteria"] = written
+    elif written > cursor["criteria"]:
+        lo, hi = cursor["criteria"], written
+        requests.append(
+            RunRequest(run_key=f"criteria:{lo}-{hi}", tags=batch_tag("criteria", lo, hi))
+        )
+        cursor["criteria"] = hi
     scored = last_scored_at(engine)
     if scored is not None and scored != cursor["scored"]:
         if cursor["scored"] is not None:  # the first sight of a scoring is not a change
@@ -131,7 +142,8 @@ def lead_alerts_sensor(context: SensorEvaluationContext, database: FolioDatabase
     if not requests:
         # The cursor may still move (a first scoring seen): a SkipReason alone would drop it.
         return SensorResult(
-            skip_reason=f"no new alertable lead after id {cursor['id']} and no new scoring",
+            skip_reason=f"no new alertable lead after id {cursor['id']}, no new scoring and no "
+            "new criteria",
             cursor=json.dumps(cursor),
         )
     return SensorResult(run_requests=requests, cursor=json.dumps(cursor))

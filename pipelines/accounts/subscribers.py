@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from pipelines import clock
 from pipelines.accounts.criteria import Criteria
 from pipelines.accounts.tenants import SetupError
+from pipelines.db import sequences
 from pipelines.db.schema import alert_criteria, subscribers
 from pipelines.db.upsert import upsert
 
@@ -66,6 +67,7 @@ def _write_criteria(
                 "subscriber_id": subscriber_id,
                 "tenant_id": tenant_id,
                 **criteria.row(),
+                "criteria_seq": sequences.take(conn, "criteria")[0],
                 "updated_at": _now(),
             }
         ],
@@ -83,6 +85,7 @@ def _write_criteria(
             "delivery",
             "hot_at_once",
             "hot_min_score",
+            "criteria_seq",
             "updated_at",
         ],
     )

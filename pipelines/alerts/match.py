@@ -16,7 +16,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
 from pipelines import clock
 from pipelines.accounts.criteria import Criteria
@@ -59,8 +59,10 @@ def reasons(c: Criteria, item: dict) -> list[str] | None:
 
 
 def _criteria_by_tenant(
-    conn: Connection, tenant_ids: set[int] | None
+    conn: Connection, tenant_ids: set[int] | None, written: tuple[int, int] | None = None
 ) -> dict[int, list[tuple[int, Criteria]]]:
+    """The active subscribers' criteria by tenant; `written`: only criteria whose
+    `criteria_seq` is in (from, to]."""
     q = (
         select(alert_criteria)
         .join(
@@ -74,6 +76,9 @@ def _criteria_by_tenant(
     )
     if tenant_ids is not None:
         q = q.where(alert_criteria.c.tenant_id.in_(tenant_ids))
+    if written is not None:
+        seq = alert_criteria.c.criteria_seq
+        q = q.where(seq > written[0], seq <= written[1])
     out: dict[int, list[tuple[int, Criteria]]] = defaultdict(list)
     for r in conn.execute(q).mappings():
         out[r["tenant_id"]].append((r["subscriber_id"], Criteria.from_row(dict(r))))
@@ -147,10 +152,16 @@ def _as_date(value) -> date:
 
 
 def match_leads(
-    engine: Engine, lead_from: int = 0, lead_to: int | None = None, today: date | None = None
+    engine: Engine,
+    lead_from: int = 0,
+    lead_to: int | None = None,
+    today: date | None = None,
+    criteria_written: tuple[int, int] | None = None,
 ) -> dict[str, int]:
     """Match the alertable county leads with id in (lead_from, lead_to] (all of them when
-    lead_to is None) to every tenant's opted-in subscribers."""
+    lead_to is None) to every tenant's opted-in subscribers, or only to those whose criteria
+    were written in `criteria_written` (a criteria_seq range: a new subscriber, or changed
+    criteria, sees the current leads without anyone else hearing of them again)."""
     q = select(
         leads.c.id,
         leads.c.lead_type,
@@ -177,7 +188,21 @@ def match_leads(
             for r in conn.execute(q).mappings()
             if alerts_on(today, r["lead_date"], r["source_file"])
         ]
-        criteria = _criteria_by_tenant(conn, None)
+        criteria = _criteria_by_tenant(conn, None, criteria_written)
         rows = _match_rows(items, criteria, per_tenant=False)
         made = _store(conn, rows)
     return {"items": len(items), "matches": len(rows), "new_matches": made}
+
+
+def newest_criteria_written(engine: Engine) -> int:
+    """The highest criteria_seq of an active subscriber who opted in to county leads (0: none)."""
+    c = alert_criteria.c
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                select(func.max(c.criteria_seq))
+                .join(subscribers, subscribers.c.id == c.subscriber_id)
+                .where(c.lead_types.is_not(None), subscribers.c.active.is_(True))
+            ).scalar()
+            or 0
+        )

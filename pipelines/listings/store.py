@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 
 from pipelines import clock
-from pipelines.db.schema import listing_quarantine, listing_seq, listings
+from pipelines.db import sequences
+from pipelines.db.schema import listing_quarantine, listings
 from pipelines.db.upsert import insert_ignore_rows, upsert
 from pipelines.listings.model import LISTING_FIELDS, ListingIn, validate
 from pipelines.listings.readers import RawRecord
@@ -53,24 +54,13 @@ class IntakeResult:
 
 
 def lock_listings(conn: Connection) -> None:
-    """Hold the listing counter's row lock until this transaction ends (a no-op update)."""
-    conn.execute(
-        update(listing_seq)
-        .where(listing_seq.c.name == "listings")
-        .values(value=listing_seq.c.value)
-    )
+    """Hold the listing counter's row lock until this transaction ends."""
+    sequences.hold(conn, "listings")
 
 
 def next_seqs(conn: Connection, n: int) -> range:
-    """Take n numbers from the counter. The UPDATE locks its row until this transaction
-    commits, so a later writer's numbers are always higher *and* committed later."""
-    top = conn.execute(
-        update(listing_seq)
-        .where(listing_seq.c.name == "listings")
-        .values(value=listing_seq.c.value + n)
-        .returning(listing_seq.c.value)
-    ).scalar_one()
-    return range(top - n + 1, top + 1)
+    """Take n numbers from the listing counter (pipelines/db/sequences.py)."""
+    return sequences.take(conn, "listings", n)
 
 
 def save_listings(

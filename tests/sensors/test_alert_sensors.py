@@ -141,7 +141,7 @@ def test_lead_alerts_sensor_hands_on_new_leads_of_every_type_and_each_rescoring(
     assert [(r.run_key, r.tags["folio/batch"]) for r in first.run_requests] == [
         (f"leads:0-{ids[-1]}", f"leads:0-{ids[-1]}")
     ]  # the month-old lead is skipped, every type of the recent ones is handed on
-    assert json.loads(first.cursor) == {"id": ids[-1], "scored": None}
+    assert json.loads(first.cursor) == {"id": ids[-1], "criteria": 0, "scored": None}
     assert evaluate("lead_alerts_sensor", sqlite_url, cursor=first.cursor).run_requests == []
     assert evaluate("lead_alerts_sensor", sqlite_url, cursor=str(ids[-1])).run_requests == []
     # The nightly scoring touched the leads: every alertable lead is offered again, once.
@@ -153,6 +153,58 @@ def test_lead_alerts_sensor_hands_on_new_leads_of_every_type_and_each_rescoring(
         conn.execute(update(leads).values(scored_at=datetime(2026, 11, 25, 7, tzinfo=timezone.utc)))
     again = evaluate("lead_alerts_sensor", sqlite_url, cursor=seen.cursor)
     assert [r.run_key for r in again.run_requests] == ["rescored:2026-11-25T07:00:00+00:00"]
+
+
+def test_a_subscriber_added_after_the_leads_sees_them_at_the_next_tick(db_url, monkeypatch):
+    """New (or changed) criteria are matched to the current leads through the sensor's own
+    run, and nobody else hears of those leads again."""
+    from fastapi.testclient import TestClient
+
+    from pipelines import clock
+    from pipelines.accounts.criteria import Criteria
+    from pipelines.accounts.subscribers import set_criteria
+    from pipelines.alerts.subscriptions import add_subscriber
+    from pipelines.http.app import app
+
+    monkeypatch.setenv("FOLIO_DATABASE_URL", db_url)
+    tenant, (first_sub,), key = tenant_with_subscribers(
+        db_url, "acme", [{"lead_types": ["lien"], "min_score": 0}]
+    )
+    add_property(db_url, "3040120010010")
+    day = clock.today() - timedelta(days=1)
+    lien, eviction = add_leads(
+        db_url, [("lien", 40, day, daily(day)), ("eviction", 30, day, daily(day))]
+    )
+    instance = DagsterInstance.get()
+    first = tick_sensor(instance, "lead_alerts_sensor", None)
+    assert [r.success for r in first.runs] == [True]
+    engine = get_engine(db_url)
+    later = add_subscriber(engine, tenant["id"], "late@acme.example", "Late")
+    set_criteria(
+        engine, tenant["id"], later, Criteria(lead_types=["lien", "eviction"], min_score=0)
+    )
+
+    second = tick_sensor(instance, "lead_alerts_sensor", first.cursor)
+    [run] = second.runs
+    # every write of criteria takes a number: two per subscriber here (added, then set)
+    assert run.success and json.loads(second.cursor)["criteria"] == 4
+    with engine.connect() as conn:
+        matched = conn.execute(
+            select(alert_matches.c.subscriber_id, alert_matches.c.item_id).order_by(
+                alert_matches.c.subscriber_id, alert_matches.c.item_id
+            )
+        ).all()
+        alerts = conn.execute(
+            select(notifications.c.subscriber_id, notifications.c.item_kind)
+            .where(notifications.c.item_kind != "welcome")
+            .order_by(notifications.c.id)
+        ).all()
+    assert [tuple(m) for m in matched] == [(first_sub, lien), (later, lien), (later, eviction)]
+    assert [tuple(a) for a in alerts] == [(first_sub, "lead"), (later, "lead"), (later, "lead")]
+    # The tenant's leads API shows them at once; a replayed tick runs nothing.
+    got = TestClient(app).get("/leads", headers={"X-API-Key": key}).json()
+    assert sorted(lead["id"] for lead in got["leads"]) == [lien, eviction]
+    assert tick_sensor(instance, "lead_alerts_sensor", second.cursor).runs == []
 
 
 def test_outbox_sensor_keys_by_last_queued_id(sqlite_url):

@@ -4,6 +4,7 @@ Every tenant-owned row carries tenant_id."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -116,5 +117,8 @@ alert_criteria = Table(
     Column("delivery", String(10), nullable=False, server_default="instant"),
     Column("hot_at_once", Boolean, nullable=False, server_default=false()),
     Column("hot_min_score", Integer),  # NULL: FOLIO_HOT_LEAD_MIN_SCORE
+    # Taken from the `criteria` counter at every write (pipelines/db/sequences.py): the lead
+    # alerts sensor matches the open leads for criteria written past its cursor.
+    Column("criteria_seq", BigInteger),
     Column("updated_at", Timestamp(), nullable=False),
 )
