@@ -21,7 +21,7 @@ from pipelines.cli.outbox import outbox
 from pipelines.cli.reports import leads, reports
 from pipelines.cli.runs import runs
 from pipelines.cli.schedule import schedule_cmd
-from pipelines.cli.tokens import optout, tokens
+from pipelines.cli.tokens import optout, outreach, tokens
 
 
 class _FolioGroup(click.Group):
@@ -76,5 +76,6 @@ for _command in (
     lookup,
     tokens,
     optout,
+    outreach,
 ):
     main.add_command(_command)

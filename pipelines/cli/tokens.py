@@ -1,4 +1,5 @@
 """`folio tokens grant | balance | history`, `folio optout add | remove | list`,
+`folio outreach list`,
 `folio leads contacts import` and `folio tenants webhook`: paid outreach from the command
 line."""
 
@@ -247,6 +248,41 @@ def optout_list(as_json: bool):
     t = table("phone", "source", "since (UTC)")
     for r in rows:
         t.add_row(r.phone, r.source, _when(r.created_at))
+    console.print(t)
+
+
+@click.group()
+def outreach() -> None:
+    """SMS, calls and webhooks sent on a tenant's behalf, and what was refused."""
+
+
+@outreach.command("list")
+@click.option("--tenant", "slug", required=True, help="Whose outreach.")
+@click.option(
+    "--state",
+    type=click.Choice(["queued", "sending", "sent", "failed", "unknown", "refused"]),
+    help="Only these (refused: stopped by the compliance screen, with the rule).",
+)
+@click.option("--limit", type=WholeNumber(1, 500), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def outreach_list(slug: str, state: str | None, limit: int, as_json: bool):
+    """The tenant's outreach, newest first: requests and refusals (no tokens, an opt-out,
+    quiet hours, the daily cap, an unverified phone)."""
+    from pipelines.outreach.listing import list_outreach
+
+    engine = migrated_engine()
+    rows = list_outreach(engine, tenant_or_fail(engine, slug)["id"], state, limit)
+    if as_json:
+        click.echo(json.dumps(rows, default=str))
+        return
+    t = table("at (UTC)", "kind", "id", "state", "channel", "to", "why")
+    for r in rows:
+        why = r.get("rule") or ""
+        if r.get("detail"):
+            why = f"{why}: {r['detail']}" if why else r["detail"]
+        t.add_row(
+            _when(r["at"]), r["kind"], str(r["id"]), r["state"], r["channel"], r["to"], why
+        )  # fmt: skip
     console.print(t)
 
 

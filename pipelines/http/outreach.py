@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,7 @@ from pipelines.http.schemas import (
     TOO_LARGE,
     Contact,
     Outreach,
+    OutreachList,
     ShortOfTokens,
     Tokens,
     TwilioStatusResult,
@@ -37,6 +38,7 @@ from pipelines.notify.paid_delivery import STATUS_RANK, settle_status
 from pipelines.notify.phones import BadPhone, normalise
 from pipelines.notify.twilio import valid_signature
 from pipelines.outreach.contacts import is_entitled, set_contact
+from pipelines.outreach.listing import OutreachState, list_outreach
 from pipelines.outreach.requests import (
     IDEMPOTENCY_KEY,
     OutreachError,
@@ -99,6 +101,20 @@ def post_outreach(
         where = ["header", exc.where] if exc.where == IDEMPOTENCY_KEY else ["body", exc.where]
         detail = [{"loc": where, "type": exc.where, "msg": str(exc)}]
         raise HTTPException(status_code=422, detail=detail) from None
+
+
+@router.get("/outreach", response_model=OutreachList, responses={**TENANT_KEY, **INVALID})
+def list_outreach_route(
+    who: Tenant,
+    state: OutreachState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict:
+    """The tenant's outreach, newest first: requests and what the compliance screen refused
+    (`state=refused`: no tokens, an opt-out, quiet hours, the daily cap)."""
+    items = list_outreach(engine(), who["id"], state, limit)
+    for i in items:
+        i["at"] = i["at"].isoformat()
+    return {"outreach": items, "count": len(items)}
 
 
 @router.get(

@@ -312,6 +312,25 @@ class Outreach(Body):
     attempts: list[OutreachAttempt]
 
 
+class OutreachListed(Body):
+    kind: str = Field(description="request (polled at /outreach/{id}) or refusal")
+    id: int
+    state: str = Field(description="the message's state; refused: it never went")
+    channel: str
+    to: str = Field(description="the number, masked")
+    lead_id: int | None = None
+    rule: str | None = Field(
+        default=None, description="why it was refused: tokens, opt_out, quiet_hours, …"
+    )
+    detail: str | None
+    at: str
+
+
+class OutreachList(Body):
+    outreach: list[OutreachListed]
+    count: int
+
+
 class Contact(Body):
     lead_id: int
     phone: str

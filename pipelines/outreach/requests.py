@@ -186,11 +186,11 @@ def request_outreach(
                 .values(notification_id=queued.notification_id)
             )
     except OutreachError as exc:
-        if exc.where in ("opt_out", "daily_cap"):  # the refusal is kept, the request is not
+        # The refusal is kept (GET /outreach?state=refused lists it), the request is not.
+        if exc.where in ("opt_out", "daily_cap", "tokens"):
+            to = exc.extra.get("to") or phone
             with engine.begin() as conn:
-                record_block(
-                    conn, tenant_id, ask.channel, exc.extra["to"], exc.where, "refused", str(exc)
-                )
+                record_block(conn, tenant_id, ask.channel, to, exc.where, "refused", str(exc))
         raise
     except IntegrityError:
         # The same Idempotency-Key raced us and won: its answer is ours (same body).
