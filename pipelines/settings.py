@@ -501,6 +501,9 @@ class BillingSettings(_Group):
     stripe_signature_tolerance_seconds: Count = _field(
         300, "a Stripe-Signature timestamp further than this from our clock is a 400"
     )
+    buy_tokens_url: str = _field(
+        "", "where a tenant buys tokens (e.g. a Stripe Payment Link), shown in token emails"
+    )
     stripe_max_tokens: Count = _field(
         1_000_000, "a purchase naming more tokens is refused (recorded, not granted)"
     )
@@ -600,7 +603,9 @@ class RunSettings(_Group):
     digest_cron: str = _field("30 7 * * 1-5", "the daily digest (after the 06:00 ingestion)")
     market_report_cron: str = _field("15 7 * * 1-5", "the market report PDF")
     weekly_report_cron: str = _field("0 8 * * 1", "the weekly report")
-    token_expiry_cron: str = _field("0 1 * * *", "token expiry and reminders")
+    token_expiry_cron: str = _field(
+        "0 1 * * *", "token expiry, reminders and the notice of the day's refused outreach"
+    )
     listings_sensor_interval_seconds: Count = _field(5, "the listings sensor's interval")
     outbox_sensor_interval_seconds: Count = _field(5, "the outbox sensors' interval")
     inbox_sensor_interval_seconds: Count = _field(15, "the listing inbox sensor's interval")

@@ -120,3 +120,13 @@ def find_subscriber(engine: Engine, tenant_id: int, email: str) -> int | None:
                 subscribers.c.tenant_id == tenant_id, subscribers.c.email == email.lower()
             )
         ).scalar()
+
+
+def account_owner(conn: Connection, tenant_id: int, subscriber_id: int | None = None) -> int | None:
+    """Who gets the account's email (receipts, token notices, refused outreach): the
+    subscriber named, else the tenant's first active one."""
+    s = subscribers.c
+    q = select(s.id).where(s.tenant_id == tenant_id, s.active.is_(True))
+    if subscriber_id is not None:
+        q = q.where(s.id == subscriber_id)
+    return conn.execute(q.order_by(s.id).limit(1)).scalar()

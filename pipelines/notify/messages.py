@@ -34,7 +34,9 @@ from pipelines.settings import Settings
 
 CARRIERS = ("group", "digest")  # emails that carry several matches
 GRANT_NOTICES = ("receipt", "trial_end", "expiring")
-CARRIED = ("weekly", "report", *GRANT_NOTICES)  # rendered from their `context` alone
+# About the account, not an alert: its footer says so (not "your alert criteria").
+ACCOUNT_NOTICES = (*GRANT_NOTICES, "refusals")
+CARRIED = ("weekly", "report", *ACCOUNT_NOTICES)  # rendered from their `context` alone
 
 
 def build_messages(engine: Engine, ids: list[int], settings: Settings) -> dict[int, EmailMessage]:
@@ -82,6 +84,7 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         "total": 0,
         "pixel": url("o", make_token("open", r["id"], *who[:2], r["id"])) + ".gif",
         "unsubscribe": url("u", make_token("unsubscribe", r["subscriber_id"], *who)),
+        "account": r["item_kind"] in ACCOUNT_NOTICES,
     }
     kind = r["item_kind"]
     # What its producer snapshotted when it queued the message (reports, weeks, grants).
@@ -129,6 +132,8 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         }
     elif kind in GRANT_NOTICES:
         context["grant"] = snapshot["grant"]
+    elif kind == "refusals":
+        context["refusals"] = snapshot["refusals"]
     elif kind == "welcome":
         row = conn.execute(
             select(alert_criteria).where(alert_criteria.c.subscriber_id == r["subscriber_id"])

@@ -51,6 +51,7 @@ TEMPLATE_FOR = {
     "receipt": "payment_receipt",
     "trial_end": "expiring_trial",
     "expiring": "tokens_expiring",
+    "refusals": "outreach_refused",  # item_id: the county day, YYYYMMDD
 }
 NOTIFICATION_KEY = ["subscriber_id", "item_kind", "item_id", "channel"]
 

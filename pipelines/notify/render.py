@@ -26,6 +26,8 @@ SUBJECTS = {
     "{{ grant.expires_at }}",
     "report_ready": "Your Folio {{ 'listing report' if report.kind == 'listing' else 'leads "
     "export' }} is ready ({{ report.format | upper }})",
+    "outreach_refused": "{{ refusals.total }} Folio message{{ 's were' if refusals.total != 1 "
+    "else ' was' }} not sent on {{ refusals.day }}",
 }
 
 

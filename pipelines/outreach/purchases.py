@@ -28,13 +28,15 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from pipelines import clock
+from pipelines.accounts.subscribers import account_owner as owner
 from pipelines.billing.expiry import expire_lapsed, expiring_soon
 from pipelines.billing.ledger import MAX_TOKENS, grant_in
 from pipelines.billing.notices import grant_notice
-from pipelines.db.schema import subscribers, tenants
+from pipelines.db.schema import tenants
 from pipelines.db.schema.billing import stripe_events
 from pipelines.db.upsert import insert_ignore_rows
 from pipelines.notify.queue import queue_email
+from pipelines.outreach.refusals import queue_refusal_notices
 from pipelines.redaction import redact
 from pipelines.settings import get_settings
 
@@ -112,15 +114,6 @@ class StripeEvent(BaseModel):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,100}$")]
     type: Annotated[str, Field(min_length=1, max_length=100)]
     data: EventData
-
-
-def owner(conn: Connection, tenant_id: int, subscriber_id: int | None = None) -> int | None:
-    """Who gets billing email: the subscriber named, else the tenant's first active one."""
-    s = subscribers.c
-    q = select(s.id).where(s.tenant_id == tenant_id, s.active.is_(True))
-    if subscriber_id is not None:
-        q = q.where(s.id == subscriber_id)
-    return conn.execute(q.order_by(s.id).limit(1)).scalar()
 
 
 def _receipt_to(conn: Connection, tenant_id: int, named: str | None) -> tuple[int | None, str]:
@@ -299,7 +292,8 @@ def _record(
 def run_token_expiry(engine: Engine, now: datetime | None = None) -> dict[str, int]:
     """Expire lapsed grants, then queue the reminders: `expiring_trial` for trials ending
     within `trial_reminder_days`, `tokens_expiring` for other grants ending within
-    `tokens_reminder_days`. Each email is keyed by its grant: sent once, whatever re-runs."""
+    `tokens_reminder_days`. Each email is keyed by its grant: sent once, whatever re-runs.
+    Then yesterday's (the county's) notice of refused outreach, keyed by the day."""
     settings = get_settings()
     now = now or clock.now()
     expired = expire_lapsed(engine, now)
@@ -323,4 +317,6 @@ def run_token_expiry(engine: Engine, now: datetime | None = None) -> dict[str, i
             notice = {"grant": grant_notice(conn, b.grant_id, b.tenant_id)}
             made = queue_email(conn, b.tenant_id, who, kind, b.grant_id, notice)
             counts["trial_reminders" if trial else "expiry_reminders"] += made
+    yesterday = clock.local(now).date() - timedelta(days=1)
+    counts["refusal_notices"] = queue_refusal_notices(engine, yesterday)
     return counts

@@ -67,6 +67,7 @@ def test_reminders_go_out_once_per_grant(db_url, now):
         "tokens_expired": 0,
         "trial_reminders": 1,
         "expiry_reminders": 1,
+        "refusal_notices": 0,  # nothing was refused yesterday
     }
     again = run_token_expiry(engine, now + timedelta(hours=1))
     assert again["trial_reminders"] == again["expiry_reminders"] == 0
