@@ -263,7 +263,13 @@ def outreach() -> None:
     type=click.Choice(["queued", "sending", "sent", "failed", "unknown", "refused"]),
     help="Only these (refused: stopped by the compliance screen, with the rule).",
 )
-@click.option("--limit", type=WholeNumber(1, 500), default=100, show_default=True)
+@click.option(
+    "--limit",
+    type=WholeNumber(1, 500),
+    default=100,
+    show_default=True,
+    help="At most this many, newest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def outreach_list(slug: str, state: str | None, limit: int, as_json: bool):
     """The tenant's outreach, newest first: requests and refusals (no tokens, an opt-out,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
+from email.utils import parseaddr
 
 from sqlalchemy import Connection, Engine, and_, select
 
@@ -19,6 +20,7 @@ from pipelines.accounts.criteria import Criteria
 from pipelines.db.schema import (
     alert_criteria,
     alert_matches,
+    lead_scores,
     leads,
     listing_scores,
     listings,
@@ -153,10 +155,35 @@ def _message(conn: Connection, r, settings: Settings) -> EmailMessage:
         html=html,
         template=r["template"],
         idempotency_key=r["idempotency_key"],
-        sender=settings.email_from,
+        sender=sender_for(r["tenant_name"], settings.email_from),
         tenant_id=r["tenant_id"],
         headers=headers,
     )
+
+
+def lead_facts(m) -> str:
+    """What an alert says of a lead's property besides its address: the owner, where they
+    mail from, the estimated equity and the kinds of distress stacked on it."""
+    facts = []
+    if m["owner_name"]:
+        facts.append(f"owner {m['owner_name']}")
+    if m["owner_mailing_state"]:
+        where = ", ".join(x for x in (m["owner_mailing_city"], m["owner_mailing_state"]) if x)
+        facts.append(f"mails from {where}")
+    if m["equity_ratio"] is not None:
+        facts.append(f"equity ~{round(m['equity_ratio'] * 100)}%")
+    if (m["signals"] or 0) > 1:
+        facts.append(f"{m['signals']} kinds of distress on the property")
+    return " · ".join(facts)
+
+
+def sender_for(tenant_name: str | None, email_from: str) -> str:
+    """The From header: the tenant's name (their subscribers know them, not Folio) at
+    Folio's sending address, quoted, on one line."""
+    name, addr = parseaddr(email_from)
+    shown = f"{tenant_name} via Folio" if tenant_name else (name or "Folio")
+    shown = " ".join(shown.replace('"', "'").replace("\\", "").split())
+    return f'"{shown}" <{addr or email_from}>'
 
 
 def load_items(conn: Connection, wanted: list[tuple[str, int]], who: tuple) -> list[dict]:
@@ -191,12 +218,23 @@ def load_items(conn: Connection, wanted: list[tuple[str, int]], who: tuple) -> l
                 properties.c.address,
                 properties.c.city,
                 properties.c.zip,
+                properties.c.owner_name,
+                properties.c.owner_mailing_city,
+                properties.c.owner_mailing_state,
+                lead_scores.c.equity_ratio,
+                lead_scores.c.signals,
             )
             .join(properties, properties.c.folio == leads.c.folio, isouter=True)
+            .join(lead_scores, lead_scores.c.lead_id == leads.c.id, isouter=True)
             .where(leads.c.id.in_(lead_ids))
         )
         for m in conn.execute(q).mappings():
-            found[("lead", m["id"])] = {**m, "kind": "lead", "score": round(m["score"])}
+            found[("lead", m["id"])] = {
+                **m,
+                "kind": "lead",
+                "score": round(m["score"]),
+                "facts": lead_facts(m),
+            }
     items = []
     for key in wanted:
         if key in found:

@@ -57,7 +57,7 @@ def listing_pdf(engine: Engine, tenant_id: int, listing_id: int) -> bytes:
         ["Measure", "Value"],
         ["Investment score", f"{score['score']}/100"],
         ["Cap rate", f"{score['cap_rate'] * 100:.2f}%" if score["cap_rate"] is not None else "n/a"],
-        ["ROI", f"{score['roi']:.2f}%" if score["roi"] is not None else "n/a"],
+        *_roi_row(score),
         [
             "Scorer",
             score["scorer"]
@@ -88,3 +88,13 @@ def listing_pdf(engine: Engine, tenant_id: int, listing_id: int) -> bytes:
             ),
         ]
     return pdf.render(flow, f"Folio investment report {where}")
+
+
+def _roi_row(score: dict) -> list[list[str]]:
+    """The ROI, unless it is the cap rate again (the rule scorer's all-cash ROI is)."""
+    roi, cap = score["roi"], score["cap_rate"]
+    if roi is None:
+        return [["ROI", "n/a"]]
+    if cap is not None and abs(roi - cap * 100) < 0.05:
+        return []
+    return [["ROI", f"{roi:.2f}%"]]

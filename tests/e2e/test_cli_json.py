@@ -18,6 +18,8 @@ ARGS = {
     "schedule list": ["--all"],
     "dlq list": ["--all"],
     "tenants list": [],
+    "tenants key list": ["acme"],
+    "outreach list": ["--tenant", "acme"],
     "subscribers list": ["--tenant", "acme"],
     "listings quarantine": ["--tenant", "acme"],
     "outbox list": [],
@@ -82,6 +84,10 @@ def test_json_parses(cli, command):
         assert body == {"available": 30, "reserved": 0, "expiring_soon": []}
     if command == "runs show":
         assert body["run_id"] == run_id and body["status"] == "SUCCESS"
+    if command == "tenants key list":
+        assert [(k["id"], k["label"], k["revoked_at"]) for k in body] == [(1, "first key", None)]
+    if command == "outreach list":
+        assert body == []
     if command == "optout list":
         assert [r["phone"] for r in body] == ["+13055550100"]
 

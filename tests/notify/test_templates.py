@@ -26,9 +26,13 @@ def test_listing_alert_escapes_feed_text_in_html():
         "new_lead_alert", subscriber=SUB, tenant_name="Acme <Realty>", item=item, **LINKS
     )
     assert subject == 'New sale match: 1 <script>alert("x")</script> ST, MIAMI (score 81)'
-    assert (
-        "Price: $200,000" in text and "Investment score: 81/100 · ROI 7.8% · cap rate 7.8%" in text
+    # the rule scorer's ROI is the cap rate (all cash): shown once
+    assert "Price: $200,000" in text and "Investment score: 81/100 · cap rate 7.8%\n" in text
+    assert "ROI" not in text and "ROI" not in html
+    _, other, _ = render(
+        "new_lead_alert", subscriber=SUB, tenant_name="A", item={**item, "roi": 9.5}, **LINKS
     )
+    assert "Investment score: 81/100 · cap rate 7.8% · ROI 9.5%\n" in other
     assert "<script>" not in html and "&lt;script&gt;" in html and "Acme &lt;Realty&gt;" in html
     assert "cap rate 7.8% &amp; cheap" in html and '<a href="http://h/listings/1">' in html
 
