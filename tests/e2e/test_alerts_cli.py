@@ -2,25 +2,14 @@
 processing, and reading the result back, in separate `folio` processes as a user would."""
 
 import json
-import os
 import re
-import subprocess
-import sys
+from functools import partial
 
 from pipelines.calendar import last_complete_business_day
+from tests.cli import folio as run_folio
 from tests.listing_helpers import HEADER
 
-
-def folio(*args, cwd):
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=180,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    return proc
+folio = partial(run_folio, columns=200, timeout=180)
 
 
 def test_set_up_submit_process_and_inspect(tmp_path):

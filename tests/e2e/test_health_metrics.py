@@ -1,10 +1,8 @@
 """`folio health` flips its exit code for each unhealthy condition; `folio metrics` counts runs."""
 
 import json
-import os
-import subprocess
-import sys
 import time
+from functools import partial
 
 import pytest
 from dagster import DagsterRunStatus
@@ -19,17 +17,9 @@ from dagster._daemon.types import DaemonHeartbeat
 from pipelines.control.instance import get_instance
 from pipelines.db.migrate import upgrade
 from pipelines.location.definitions import defs
+from tests.cli import folio as run_folio
 
-
-def folio(*args, cwd, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=180,
-        env={**os.environ, "COLUMNS": "220", **(env or {})},
-    )
+folio = partial(run_folio, columns=220, timeout=180)
 
 
 def health(tmp_path, **env) -> tuple[int, dict]:

@@ -1,23 +1,14 @@
 """`folio runs list/show/cancel/retry` against the instance the CLI records its runs in."""
 
 import os
-import subprocess
-import sys
+from functools import partial
 
 from pipelines.control.instance import get_instance
 from pipelines.location.definitions import defs
 from tests.builders import doc, write_partition
+from tests.cli import folio as run_folio
 
-
-def folio(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "220"},
-    )
+folio = partial(run_folio, columns=220)
 
 
 def test_list_show_retry_and_cancel(tmp_path, monkeypatch):

@@ -1,21 +1,12 @@
 """`folio tenants key issue | list | revoke` as an operator types them, at 80 columns."""
 
 import json
-import os
 import re
-import subprocess
-import sys
+from functools import partial
 
+from tests.cli import folio as run_folio
 
-def folio(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=180,
-        env={**os.environ, "COLUMNS": "80"},
-    )
+folio = partial(run_folio, columns=80, timeout=180)
 
 
 def test_issue_list_and_revoke_keys_at_80_columns(tmp_path):

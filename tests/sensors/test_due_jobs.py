@@ -2,10 +2,9 @@
 nothing."""
 
 import json
-import os
 import subprocess
-import sys
 from datetime import timedelta
+from functools import partial
 
 from click.testing import CliRunner
 from dagster import DagsterInstance, build_sensor_context
@@ -16,19 +15,12 @@ from pipelines.db.engine import get_engine
 from pipelines.db.migrate import upgrade
 from pipelines.location.definitions import defs
 from resources.database import FolioDatabase
+from tests.cli import folio as run_folio
 
 due_jobs_sensor = defs.resolve_sensor_def("due_jobs_sensor")
 
 
-def folio(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+folio = partial(run_folio, columns=200, timeout=120)
 
 
 def test_due_requests_launch_once(tmp_path):
