@@ -7,8 +7,9 @@ the appraiser knows of. What it may set, and what it may not:
   roll delivered (`roll_partition`), so re-running an older week never undoes a newer one;
 - a parcel no document has named yet becomes a `properties` row with the roll's site address
   and owner, with no rank: the first clerk's document about it replaces them;
-- owner, address and last sale of a parcel a document named: never. The clerk's documents
-  are recorded the day they happen; the roll lags them by months.
+- owner, address and last sale of a parcel a document named: never, except an owner where
+  no deed has named one yet (a parcel known only from a lis pendens or a lien). The clerk's
+  documents are recorded the day they happen; the roll lags them by months.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def _facts(row, pk: str, now: datetime) -> dict:
         "b_folio": row["folio"],
         "b_pk": pk,
         "b_now": now,
+        "b_owner": row["owner_name"],
+        "b_owner_key": row["owner_key"],
         "b_state": state_code(row["mailing_state"]),
         "b_address": row["mailing_address"],
         "b_city": row["mailing_city"],
@@ -143,6 +146,9 @@ def _set_facts(conn: Connection, facts: list[dict]) -> int:
             or_(p.roll_partition.is_(None), p.roll_partition <= bindparam("b_pk")),
         )
         .values(
+            # a parcel no deed has named yet: the roll's owner, until one does
+            owner_name=func.coalesce(p.owner_name, bindparam("b_owner")),
+            owner_key=func.coalesce(p.owner_key, bindparam("b_owner_key")),
             owner_mailing_state=bindparam("b_state"),
             owner_mailing_address=bindparam("b_address"),
             owner_mailing_city=bindparam("b_city"),

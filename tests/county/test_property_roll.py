@@ -58,7 +58,9 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
     src, landing = tmp_path / "src", tmp_path / "landing"
     deed = doc(1, "20260105", "WD", F1, grantee="GARCIA MARIA", consideration_1="300000",
                address="100 NW 5TH ST", city="MIAMI", zip="33125")  # fmt: skip
-    write_partition(src, "2026-01-05", {"OfficialRecords.exp": deed})
+    # F3 is known only from a lis pendens: no deed has named its owner
+    lis = doc(2, "20260105", "LIS", F3, grantor="BANK", grantee="", address="300 CORAL WAY")
+    write_partition(src, "2026-01-05", {"OfficialRecords.exp": deed + lis})
     assert run_daily(db_url, src, ["2026-01-05"], landing).success
     _weekly(
         src,
@@ -96,6 +98,7 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
                 last_sale_date="06/01/1998",
                 last_sale_price="90000",
             ),  # fmt: skip
+            _roll(F3, owner_name="ROLL OWNER THREE", market_value="250000"),
         ],
     )
     result = run_daily(db_url, src, [WEEK], landing, cadence="weekly")
@@ -106,9 +109,9 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
     assert checks[("property_facts", "facts_on_properties")] is True
     [facts] = [m for m in result.asset_materializations_for_node("property_facts")]
     assert {k: facts.metadata[k].value for k in ("parcels", "new_parcels", "enriched")} == {
-        "parcels": 2,
+        "parcels": 3,
         "new_parcels": 1,
-        "enriched": 2,
+        "enriched": 3,
     }
 
     one = _property(db_url, F1)
@@ -131,6 +134,8 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
         "roll_sale_price": 100000.0, "roll_partition": WEEK,
     }  # fmt: skip
     assert float(one["bathrooms"]) == 2.5
+    # no deed named F3's owner: the roll's is kept until one does
+    assert _property(db_url, F3)["owner_name"] == "ROLL OWNER THREE"
     # a parcel no document named: the roll makes it, and the week's eviction matches it
     two = _property(db_url, F2)
     assert (two["owner_name"], two["address"], two["owner_mailing_state"], two["homestead"]) == (
@@ -141,7 +146,11 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
     )
     with get_engine(db_url).connect() as conn:
         kinds = conn.execute(select(leads.c.lead_type, leads.c.folio).order_by(leads.c.id)).all()
-    assert [tuple(k) for k in kinds] == [("new_homeowner", F1), ("eviction", F2)]
+    assert [tuple(k) for k in kinds] == [
+        ("new_homeowner", F1),
+        ("foreclosure", F3),
+        ("eviction", F2),
+    ]
 
     # An older roll run afterwards changes nothing; a week without a roll is not a missing file.
     _weekly(src, OLDER_WEEK, [_roll(F1, market_value="1", mailing_state="GA")])
