@@ -438,9 +438,11 @@ LAND_USES = [
     ("0407 RESIDENTIAL - TOTAL VALUE (CONDO)", 3),
     ("0802 MULTIFAMILY 2-9 UNITS", 1),
 ]
-ELSEWHERE = [  # an absentee owner's mailing state, as rolls write it
-    ("NY", 5), ("New York", 1), (" nj", 2), ("GA", 2), ("TX", 2), ("Ill.", 1), ("CA", 2),
-    ("ONT", 1),  # Ontario: not a US state, so not placed (not absentee)
+ELSEWHERE = [  # an absentee owner's mailing city, state as rolls write it, zip; weight
+    ("NEW YORK", "NY", "10019", 5), ("NEW YORK", "New York", "10022", 1),
+    ("NEWARK", " nj", "07102", 2), ("ATLANTA", "GA", "30303", 2), ("HOUSTON", "TX", "77002", 2),
+    ("CHICAGO", "Ill.", "60601", 1), ("LOS ANGELES", "CA", "90012", 2),
+    ("TORONTO", "ONT", "M5H 2N2", 1),  # Ontario: not a US state, so not placed (not absentee)
 ]  # fmt: skip
 
 
@@ -465,8 +467,8 @@ def roll_file(state: SampleState, monday: date) -> bytes:
             city, zip_ = rng.choice(CITIES)
             mailing = (f"{rng.randint(100, 29999)} {rng.choice(STREETS)}", city, "FL", zip_)
         else:  # out of state
-            st = rng.choices([x for x, _ in ELSEWHERE], [w for _, w in ELSEWHERE])[0]
-            mailing = (f"{rng.randint(10, 999)} {rng.choice(STREETS)}", "ELSEWHERE", st, "10001")
+            city, st, zip_, _ = rng.choices(ELSEWHERE, [w for *_, w in ELSEWHERE])[0]
+            mailing = (f"{rng.randint(10, 999)} {rng.choice(STREETS)}", city, st, zip_)
         held = rng.choices([1, 4, 9, 16, 25, 40], [3, 4, 4, 3, 2, 1])[0]
         sold = monday - timedelta(days=int(365.25 * rng.uniform(held * 0.6, held * 1.4)))
         price = round(market / (1.045 ** ((monday - sold).days / 365.25)) * rng.uniform(0.85, 1.1))
