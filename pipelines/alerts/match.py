@@ -195,14 +195,11 @@ def match_leads(
 
 
 def newest_criteria_written(engine: Engine) -> int:
-    """The highest criteria_seq of an active subscriber who opted in to county leads (0: none)."""
+    """The highest criteria_seq of a subscriber who opted in to county leads (0: none). An
+    inactive subscriber's counts too: the cursor never passes a number it has not seen."""
     c = alert_criteria.c
     with engine.connect() as conn:
         return (
-            conn.execute(
-                select(func.max(c.criteria_seq))
-                .join(subscribers, subscribers.c.id == c.subscriber_id)
-                .where(c.lead_types.is_not(None), subscribers.c.active.is_(True))
-            ).scalar()
+            conn.execute(select(func.max(c.criteria_seq)).where(c.lead_types.is_not(None))).scalar()
             or 0
         )

@@ -6,7 +6,8 @@ alert, a group or a digest), so no later run, digest or replay carries it again.
 
 Besides email: a subscriber whose channels include `webhook` gets one webhook per immediate
 match (when the tenant has set its endpoint), and one whose channels include `sms` gets an
-`urgent_lead` SMS for each *hot* lead, paid from the tenant's tokens and screened like any
+`urgent_lead` SMS for each *hot* lead among its immediate matches (so the subscriber's
+delivery choice decides it too), paid from the tenant's tokens and screened like any
 SMS (docs/domain.md#tokens), when the subscriber's phone is verified (a code sent to it and
 checked: pipelines/outreach/verification.py). A hot lead that cannot be paid for, whose
 number opted out or is not verified, still goes by email; the refusal is recorded with its

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
 
 from pipelines import clock
 from pipelines.db.schema import STAGED_TABLES, properties
@@ -57,6 +57,17 @@ def state_code(raw: str | None) -> str | None:
     return _BY_NAME.get(word)
 
 
+def _zip(raw: str | None) -> str | None:
+    """A zip as `properties` keeps it (10 characters: `33101-1234`)."""
+    return (raw or "").strip()[:10] or None
+
+
+def _within(value, high: float):
+    """A fact the roll gives, or None when it cannot be one (a typo of 20 digits would not
+    fit the column and would fail the week's merge on PostgreSQL)."""
+    return value if value is not None and 0 <= value < high else None
+
+
 def _homestead(raw: str | None) -> bool | None:
     if raw is None or not raw.strip():
         return None
@@ -91,7 +102,7 @@ def merge_roll(
                 "folio": row["folio"],
                 "address": row["site_address"],
                 "city": row["site_city"],
-                "zip": row["site_zip"],
+                "zip": _zip(row["site_zip"]),
                 "address_key": row["address_key"],
                 "unit_key": row["unit_key"],
                 "owner_name": row["owner_name"],
@@ -122,13 +133,13 @@ def _facts(row, pk: str, now: datetime) -> dict:
         "b_state": state_code(row["mailing_state"]),
         "b_address": row["mailing_address"],
         "b_city": row["mailing_city"],
-        "b_zip": (row["mailing_zip"] or "").strip()[:10] or None,
+        "b_zip": _zip(row["mailing_zip"]),
         "b_land_use": row["land_use"],
-        "b_bedrooms": row["bedrooms"],
-        "b_bathrooms": row["bathrooms"],
-        "b_living_sqft": row["living_sqft"],
-        "b_year_built": row["year_built"],
-        "b_lot_sqft": row["lot_sqft"],
+        "b_bedrooms": _within(row["bedrooms"], 1000),
+        "b_bathrooms": _within(row["bathrooms"], 1000),
+        "b_living_sqft": _within(row["living_sqft"], 10000000),
+        "b_year_built": _within(row["year_built"], 3000),
+        "b_lot_sqft": _within(row["lot_sqft"], 1000000000),
         "b_assessed": row["assessed_value"],
         "b_market": row["market_value"],
         "b_homestead": _homestead(row["homestead"]),
@@ -146,9 +157,16 @@ def _set_facts(conn: Connection, facts: list[dict]) -> int:
             or_(p.roll_partition.is_(None), p.roll_partition <= bindparam("b_pk")),
         )
         .values(
-            # a parcel no deed has named yet: the roll's owner, until one does
-            owner_name=func.coalesce(p.owner_name, bindparam("b_owner")),
-            owner_key=func.coalesce(p.owner_key, bindparam("b_owner_key")),
+            # a parcel no deed has named yet: the newest roll's owner (name and matching key
+            # together), until a deed names one
+            owner_name=case(
+                (p.sale_rank.is_(None), func.coalesce(bindparam("b_owner"), p.owner_name)),
+                else_=p.owner_name,
+            ),
+            owner_key=case(
+                (p.sale_rank.is_(None), func.coalesce(bindparam("b_owner_key"), p.owner_key)),
+                else_=p.owner_key,
+            ),
             owner_mailing_state=bindparam("b_state"),
             owner_mailing_address=bindparam("b_address"),
             owner_mailing_city=bindparam("b_city"),

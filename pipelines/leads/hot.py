@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, select
 
-from pipelines import clock
 from pipelines.county.partition_keys import CADENCES, last_day
-from pipelines.db.schema import leads
+from pipelines.db.schema import leads, listing_seq
 from pipelines.settings import get_settings
 
 HOT_PRIORITY = "high"
@@ -77,10 +76,12 @@ def new_leads_after(engine: Engine, after_id: int, limit: int, today: date) -> l
 
 
 def last_scored_at(engine: Engine) -> str | None:
-    """When the nightly scoring last touched a lead (ISO text), or None: a change re-offers
-    every alertable lead, since a higher score can now meet a subscriber's minimum."""
+    """Which nightly scoring ran last (its number, as text), or None before the first: a
+    change re-offers every alertable lead, since a higher score can now meet a
+    subscriber's minimum. Ingestion runs score too, but only their new leads' matching
+    needs doing, and their own `leads:` batch does it."""
     with engine.connect() as conn:
-        value = conn.execute(select(func.max(leads.c.scored_at))).scalar()
-    if value is None:
-        return None
-    return clock.as_utc(value).isoformat()
+        value = conn.execute(
+            select(listing_seq.c.value).where(listing_seq.c.name == "scoring")
+        ).scalar()
+    return str(value) if value else None

@@ -67,7 +67,7 @@ def top_scores(conn: Connection, scored_on: date, limit: int = 5) -> list[dict]:
             *(ls[part] for part in PARTS),
         )
         .where(ls.scored_on == scored_on)
-        .order_by(ls.score.desc(), ls.lead_id)
+        .order_by(ls.score.desc(), ls.age_days, ls.lead_id)  # the newer lead first on a tie
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(q).mappings()]

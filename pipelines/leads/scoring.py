@@ -21,6 +21,7 @@ import polars as pl
 from sqlalchemy import Connection, case, delete, func, select, text, update
 
 from pipelines import clock
+from pipelines.db import sequences
 from pipelines.db.bulk import bulk_insert
 from pipelines.db.schema import lead_events, lead_scores, leads, properties
 from pipelines.kinds import LeadType
@@ -234,6 +235,13 @@ def score_leads(
     s = get_settings()
     today = today or clock.today()
     now = now or clock.now()
+    # One scoring at a time (each replaces every open lead's row): an ingestion run and the
+    # nightly scoring may overlap. The nightly one is also counted: the lead alerts sensor
+    # re-matches every alertable lead after it (pipelines/leads/hot.py).
+    if expire:
+        sequences.take(conn, "scoring")
+    else:
+        sequences.hold(conn, "scoring")
     expired = _expire(conn, today, s) if expire else 0
     scored = score_frame(_open_leads(conn), today, s)
     if scored.height:

@@ -27,7 +27,7 @@ def market_figures(engine: Engine, day: date) -> dict:
         )
         .join(properties, properties.c.folio == leads.c.folio, isouter=True)
         .where(leads.c.lead_date == day)
-        .order_by(leads.c.score.desc(), leads.c.id)
+        .order_by(leads.c.score.desc(), leads.c.lead_date.desc(), leads.c.id)
     )
     week = (
         select(leads.c.lead_type, func.count())

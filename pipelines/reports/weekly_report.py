@@ -70,7 +70,7 @@ def weekly_figures(engine: Engine, tenant_id: int, monday: date) -> dict:
             .join(alert_matches, and_(am.item_kind == "lead", am.item_id == leads.c.id))
             .where(in_week)
             .group_by(leads.c.id, leads.c.lead_type, leads.c.score, leads.c.lead_date)
-            .order_by(leads.c.score.desc(), leads.c.id)
+            .order_by(leads.c.score.desc(), leads.c.lead_date.desc(), leads.c.id)
             .limit(get_settings().weekly_report_top)
         ).all()
         by_type = conn.execute(

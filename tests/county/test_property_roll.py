@@ -98,7 +98,8 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
                 last_sale_date="06/01/1998",
                 last_sale_price="90000",
             ),  # fmt: skip
-            _roll(F3, owner_name="ROLL OWNER THREE", market_value="250000"),
+            # a typo of eleven digits: not a bedroom count (and would not fit the column)
+            _roll(F3, owner_name="ROLL OWNER THREE", market_value="250000", bedrooms="12345678901"),
         ],
     )
     result = run_daily(db_url, src, [WEEK], landing, cadence="weekly")
@@ -135,7 +136,12 @@ def test_the_roll_enriches_properties_and_the_clerks_documents_keep_owner_and_sa
     }  # fmt: skip
     assert float(one["bathrooms"]) == 2.5
     # no deed named F3's owner: the roll's is kept until one does
-    assert _property(db_url, F3)["owner_name"] == "ROLL OWNER THREE"
+    three = _property(db_url, F3)
+    assert (three["owner_name"], three["market_value"], three["bedrooms"]) == (
+        "ROLL OWNER THREE",
+        250000.0,
+        None,
+    )
     # a parcel no document named: the roll makes it, and the week's eviction matches it
     two = _property(db_url, F2)
     assert (two["owner_name"], two["address"], two["owner_mailing_state"], two["homestead"]) == (

@@ -7,17 +7,18 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dagster import DagsterInstance, build_sensor_context
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from pipelines.control.runner import tick_sensor
+from pipelines.db import sequences
 from pipelines.db.engine import get_engine
 from pipelines.db.schema import (
     alert_matches,
-    leads,
     listing_scores,
     listings,
     notifications,
 )
+from pipelines.leads.scoring import score_leads
 from pipelines.location.definitions import defs
 from resources.database import FolioDatabase
 from tests.lead_helpers import add_leads, add_property, daily
@@ -144,15 +145,19 @@ def test_lead_alerts_sensor_hands_on_new_leads_of_every_type_and_each_rescoring(
     assert json.loads(first.cursor) == {"id": ids[-1], "criteria": 0, "scored": None}
     assert evaluate("lead_alerts_sensor", sqlite_url, cursor=first.cursor).run_requests == []
     assert evaluate("lead_alerts_sensor", sqlite_url, cursor=str(ids[-1])).run_requests == []
-    # The nightly scoring touched the leads: every alertable lead is offered again, once.
+    # A nightly scoring ran: every alertable lead is offered again, once.
     with get_engine(sqlite_url).begin() as conn:
-        conn.execute(update(leads).values(scored_at=datetime(2026, 11, 24, 7, tzinfo=timezone.utc)))
+        sequences.take(conn, "scoring")
     seen = evaluate("lead_alerts_sensor", sqlite_url, cursor=first.cursor)
     assert seen.run_requests == []  # the first scoring seen is a baseline, not a change
     with get_engine(sqlite_url).begin() as conn:
-        conn.execute(update(leads).values(scored_at=datetime(2026, 11, 25, 7, tzinfo=timezone.utc)))
+        sequences.take(conn, "scoring")
     again = evaluate("lead_alerts_sensor", sqlite_url, cursor=seen.cursor)
-    assert [r.run_key for r in again.run_requests] == ["rescored:2026-11-25T07:00:00+00:00"]
+    assert [r.run_key for r in again.run_requests] == ["rescored:2"]
+    # An ingestion run's scoring (of the leads it made) is not a nightly one: nothing more.
+    with get_engine(sqlite_url).begin() as conn:
+        score_leads(conn, expire=False)
+    assert evaluate("lead_alerts_sensor", sqlite_url, cursor=again.cursor).run_requests == []
 
 
 def test_a_subscriber_added_after_the_leads_sees_them_at_the_next_tick(db_url, monkeypatch):

@@ -5,9 +5,10 @@ Revises: 0019
 
 `lead_scores` is recomputed whole by every scoring, so it is made again with the new parts
 (stacking, ownership and freshness points instead of a freshness decay) and filled by the
-next scoring. Each lead's `base_score` becomes its kind's points under the new defaults;
-its `score` keeps the old scale until the next scoring (`folio run score`, or the next
-ingestion, which scores what it makes).
+next scoring. Each lead's `base_score` becomes its kind's points under the new defaults, and
+its `score` that base until the next scoring (the nightly `lead_scoring` job, `folio backfill`
+or the next ingestion, which scores every open lead): never a score on the old 65–100 scale
+next to new ones.
 """
 
 from alembic import op
@@ -38,9 +39,16 @@ OLD_BASE = {
 
 
 def _rebase(points: dict[str, int]) -> None:
-    leads = sa.table("leads", sa.column("lead_type", sa.String), sa.column("base_score", sa.Integer))
+    leads = sa.table(
+        "leads",
+        sa.column("lead_type", sa.String),
+        sa.column("base_score", sa.Integer),
+        sa.column("score", sa.Float),
+    )
     for lead_type, base in points.items():
-        op.execute(leads.update().where(leads.c.lead_type == lead_type).values(base_score=base))
+        op.execute(
+            leads.update().where(leads.c.lead_type == lead_type).values(base_score=base, score=base)
+        )
 
 
 def upgrade() -> None:
