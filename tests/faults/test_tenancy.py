@@ -83,6 +83,7 @@ def two_tenants(sqlite_url, monkeypatch):
 # What B tries on each route against A's objects, and what must hold afterwards.
 PROBES = {
     ("GET", "/tokens"): lambda c, h, ids: c.get("/tokens", headers=h),
+    ("GET", "/outreach"): lambda c, h, ids: c.get("/outreach", headers=h),
     ("GET", "/outreach/{request_id}"): lambda c, h, ids: c.get(
         f"/outreach/{ids['outreach_id']}", headers=h
     ),
@@ -135,6 +136,8 @@ def test_tenant_b_never_sees_or_changes_tenant_a(two_tenants, route):
     assert "A-OWNED" not in answer.text or route == ("POST", "/listings")
     if route == ("GET", "/leads"):  # a list: B's own (none), never A's lead
         assert answer.status_code == 200 and answer.json() == {"leads": [], "count": 0}
+    elif route == ("GET", "/outreach"):  # B's own (none), never A's request
+        assert answer.status_code == 200 and answer.json() == {"outreach": [], "count": 0}
     elif route == ("GET", "/tokens"):  # B's own balance (none), never A's 100
         assert answer.json() == {"available": 0, "reserved": 0, "expiring_soon": []}
     elif route[0] == "GET":
