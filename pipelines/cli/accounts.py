@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.accounts.criteria import DELIVERIES
 from pipelines.cli.common import (
     console,
     emit_json,
@@ -295,7 +296,7 @@ def criteria() -> None:
 )
 @click.option(
     "--delivery",
-    type=click.Choice(["instant", "digest", "weekly", "off"]),
+    type=click.Choice(DELIVERIES),
     help="Alerts at once (default), in the daily digest, in the weekly report only, or none.",
 )
 @click.option(

@@ -17,6 +17,7 @@ from pipelines import clock
 from pipelines.cli.accounts import tenants
 from pipelines.cli.common import console, fail, migrated_engine, parse_date, table, tenant_or_fail
 from pipelines.cli.reports import leads
+from pipelines.outreach.listing import STATES as OUTREACH_STATES
 
 
 def _when(value) -> str:
@@ -260,7 +261,7 @@ def outreach() -> None:
 @click.option("--tenant", "slug", required=True, help="Whose outreach.")
 @click.option(
     "--state",
-    type=click.Choice(["queued", "sending", "sent", "failed", "unknown", "refused"]),
+    type=click.Choice(OUTREACH_STATES),
     help="Only these (refused: stopped by the compliance screen, with the rule).",
 )
 @click.option(
